@@ -1,0 +1,142 @@
+-- accessctl store schema, version 1.
+-- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
+-- case-folded form they are unique under. expires_at NULL means "never".
+
+CREATE TABLE users (
+  id          TEXT PRIMARY KEY,
+  email       TEXT NOT NULL,
+  email_key   TEXT NOT NULL UNIQUE,
+  first_name  TEXT NOT NULL DEFAULT '',
+  last_name   TEXT NOT NULL DEFAULT '',
+  role        TEXT NOT NULL CHECK (role IN ('ADMIN', 'DEVOPS', 'SUPPORT', 'MEMBER')),
+  state       TEXT NOT NULL CHECK (state IN ('ACTIVE', 'DISABLED')),
+  type        TEXT NOT NULL CHECK (type IN ('MANUAL', 'SYNCED')),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE resources (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  name_key    TEXT NOT NULL UNIQUE,
+  address     TEXT NOT NULL,
+  alias       TEXT,
+  tcp         TEXT NOT NULL,
+  udp         TEXT NOT NULL,
+  icmp        INTEGER NOT NULL CHECK (icmp IN (0, 1)),
+  is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE groups (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  name_key    TEXT NOT NULL UNIQUE,
+  type        TEXT NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM')),
+  is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+  expires_at  INTEGER,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX groups_expires_at ON groups (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE services (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  name_key    TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  state       TEXT NOT NULL CHECK (state IN ('ACTIVE', 'DISABLED')),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+-- Links. Each may carry its own expiry: ephemeral access without an ephemeral group.
+CREATE TABLE group_users (
+  group_id    TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  expires_at  INTEGER,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX group_users_user ON group_users (user_id, group_id);
+CREATE INDEX group_users_expires_at ON group_users (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE group_resources (
+  group_id    TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  resource_id TEXT NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+  expires_at  INTEGER,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (group_id, resource_id)
+) WITHOUT ROWID;
+CREATE INDEX group_resources_resource ON group_resources (resource_id, group_id);
+CREATE INDEX group_resources_expires_at ON group_resources (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE group_services (
+  group_id    TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  service_id  TEXT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+  expires_at  INTEGER,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (group_id, service_id)
+) WITHOUT ROWID;
+CREATE INDEX group_services_service ON group_services (service_id, group_id);
+CREATE INDEX group_services_expires_at ON group_services (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE service_resources (
+  service_id  TEXT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+  resource_id TEXT NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+  expires_at  INTEGER,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (service_id, resource_id)
+) WITHOUT ROWID;
+CREATE INDEX service_resources_resource ON service_resources (resource_id, service_id);
+CREATE INDEX service_resources_expires_at ON service_resources (expires_at) WHERE expires_at IS NOT NULL;
+
+-- Service keys. The token itself is never stored: only its SHA-256 and a non-secret hint.
+CREATE TABLE service_keys (
+  id           TEXT PRIMARY KEY,
+  service_id   TEXT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  name_key     TEXT NOT NULL,
+  token_hash   TEXT NOT NULL UNIQUE,
+  hint         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER,
+  UNIQUE (service_id, name_key)
+);
+CREATE INDEX service_keys_expires_at ON service_keys (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX service_keys_revoked_at ON service_keys (revoked_at) WHERE revoked_at IS NOT NULL;
+
+-- Short-lived tokens exchanged from a key; they die with their key.
+CREATE TABLE exchange_tokens (
+  id          TEXT PRIMARY KEY,
+  key_id      TEXT NOT NULL REFERENCES service_keys (id) ON DELETE CASCADE,
+  token_hash  TEXT NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX exchange_tokens_key ON exchange_tokens (key_id);
+CREATE INDEX exchange_tokens_expires_at ON exchange_tokens (expires_at);
+
+CREATE TABLE settings (
+  key         TEXT PRIMARY KEY,
+  value       TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+-- Append-only, hash-chained: hash = SHA-256(previous hash + canonical JSON of the event).
+CREATE TABLE audit_events (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  at          INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id   TEXT NOT NULL,
+  details     TEXT NOT NULL,
+  hash        TEXT NOT NULL
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_target ON audit_events (target_id);

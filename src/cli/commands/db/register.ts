@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { act, addNoun, addVerb } from '../../verb.js';
+import { runDbBackup, runDbCheck, runDbPath } from './run.js';
+
+export function registerDb(program: Command, ctx: Ctx): void {
+  const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
+  act(ctx, 'dbPath', addVerb(noun, 'path', { description: 'print the store file path', examples: ['accessctl db path', 'accessctl -s BlackSnake -q db path'] }), () =>
+    runDbPath(ctx),
+  );
+  act(
+    ctx,
+    'dbCheck',
+    addVerb(noun, 'check', { description: 'check integrity, schema version and the audit chain', examples: ['accessctl db check', 'accessctl -f json db check'] }),
+    () => runDbCheck(ctx),
+  );
+  act(
+    ctx,
+    'backup',
+    addVerb(noun, 'backup', {
+      description: 'write a consistent copy of the store while it is in use',
+      examples: ['accessctl db backup /var/backups/accessctl-$(date +%F).db'],
+    }).argument('<file>', 'new file to write (never overwritten)'),
+    (_o, args) => runDbBackup(args[0]!, ctx),
+  );
+}

@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { confirmDestructive } from '../../confirm.js';
+import { requireList, single } from '../../options.js';
+import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
+import { promptMissing } from '../../prompt-missing.js';
+import { runUserCreate, runUserDelete, runUserList, runUserSetState, runUserShow, runUserUpdate } from './run.js';
+
+interface UserFlags {
+  email?: string;
+  first?: string;
+  last?: string;
+  role?: string;
+  state?: string;
+  search?: string;
+  id?: string[];
+}
+
+export function registerUser(program: Command, ctx: Ctx): void {
+  const noun = addNoun(program, 'user', 'people: create, list, show, update, enable/disable, delete');
+
+  act<UserFlags>(
+    ctx,
+    'user',
+    addVerb(noun, 'create', {
+      description: 'create a user',
+      examples: ['accessctl user create -e ada@example.com --first Ada --last Lovelace --role DEVOPS', 'accessctl -q user create -e bob@example.com'],
+    })
+      .option('-e, --email <email>', 'email address (unique)')
+      .option('--first <name>', 'first name')
+      .option('--last <name>', 'last name')
+      .option('--role <role>', 'ADMIN, DEVOPS, SUPPORT or MEMBER', 'MEMBER'),
+    async (o) => {
+      const email = o.email ?? (await promptMissing(ctx, 'email', '-e EMAIL', 'Email of the new user'));
+      return runUserCreate({ email, firstName: o.first, lastName: o.last, role: o.role }, ctx);
+    },
+  );
+
+  act<UserFlags>(
+    ctx,
+    'user',
+    addVerb(noun, 'list', {
+      description: 'list users',
+      examples: ['accessctl user list', 'accessctl -f csv user list --state DISABLED', 'accessctl user list --role ADMIN --search lovelace'],
+    })
+      .option('--state <state>', 'ACTIVE or DISABLED')
+      .option('--role <role>', 'ADMIN, DEVOPS, SUPPORT or MEMBER')
+      .option('--search <text>', 'part of the email or name'),
+    (o) => runUserList(o, ctx),
+  );
+
+  act<UserFlags>(
+    ctx,
+    'user',
+    addVerb(noun, 'show', { description: 'show users by id or email', examples: ['accessctl user show -i ada@example.com', 'accessctl -f json user show -i usr_8J2kP0qLm3Xc9ZaB'] }).addOption(itemsOption('user id or email')),
+    (o) => runUserShow(requireList('user', o.id, '-i USER'), ctx),
+  );
+
+  act<UserFlags>(
+    ctx,
+    'user',
+    addVerb(noun, 'update', {
+      description: 'change a user’s email, name or role',
+      examples: ['accessctl user update -i ada@example.com --role ADMIN', 'accessctl user update -i usr_8J2kP0qLm3Xc9ZaB --last Byron'],
+    })
+      .addOption(itemsOption('user id or email'))
+      .option('-e, --email <email>', 'new email')
+      .option('--first <name>', 'new first name')
+      .option('--last <name>', 'new last name')
+      .option('--role <role>', 'new role'),
+    (o) => runUserUpdate({ ref: single(o.id, '-i USER'), email: o.email, firstName: o.first, lastName: o.last, role: o.role }, ctx),
+  );
+
+  for (const [verb, state] of [
+    ['enable', 'ACTIVE'],
+    ['disable', 'DISABLED'],
+  ] as const) {
+    act<UserFlags>(
+      ctx,
+      'user',
+      addVerb(noun, verb, {
+        description: `${verb} users (a disabled user reaches nothing)`,
+        examples: [`accessctl user ${verb} -i ada@example.com`, `accessctl -y user ${verb} -i ada@example.com,bob@example.com`],
+      }).addOption(itemsOption('user ids or emails')),
+      async (o) => {
+        const refs = requireList('user', o.id, '-i USER');
+        if (state === 'DISABLED') await confirmDestructive(ctx, `Disable ${refs.length} user(s): ${refs.join(', ')}?`);
+        return runUserSetState(refs, state, ctx);
+      },
+    );
+  }
+
+  act<UserFlags>(
+    ctx,
+    'user',
+    addVerb(noun, 'delete', {
+      description: 'delete users and their memberships',
+      examples: ['accessctl user delete -i ada@example.com', 'accessctl -y user delete -i usr_8J2kP0qLm3Xc9ZaB,usr_Q1w2E3r4T5y6U7i8'],
+    }).addOption(itemsOption('user ids or emails')),
+    async (o) => {
+      const refs = requireList('user', o.id, '-i USER');
+      await confirmDestructive(ctx, `Delete ${refs.length} user(s): ${refs.join(', ')}?`);
+      return runUserDelete(refs, ctx);
+    },
+  );
+}
+

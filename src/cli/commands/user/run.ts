@@ -1,0 +1,160 @@
+import { ConflictError, UsageError } from '../../../domain/errors.js';
+import { nameKey, parseEnum, ROLES, validateEmail, validateOptionalText } from '../../../domain/validate.js';
+import { mutate } from '../../../store/mutate.js';
+import { findUser, getUser, streamUsers } from '../../../store/users.js';
+import type { UsersTable } from '../../../store/tables.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { mapStream, userRecord } from '../../records.js';
+import { meta, showMany } from '../shared.js';
+
+export interface UserCreateOptions {
+  email: string;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  role?: string | undefined;
+}
+
+export async function runUserCreate(opts: UserCreateOptions, ctx: Ctx): Promise<Output> {
+  const email = validateEmail(opts.email);
+  const row: UsersTable = {
+    id: ctx.ids.id('user'),
+    email,
+    email_key: nameKey(email),
+    first_name: validateOptionalText('--first', opts.firstName, 255) ?? '',
+    last_name: validateOptionalText('--last', opts.lastName, 255) ?? '',
+    role: opts.role ? parseEnum('role', ROLES, opts.role) : 'MEMBER',
+    state: 'ACTIVE',
+    type: 'MANUAL',
+    created_at: 0,
+    updated_at: 0,
+  };
+  const db = ctx.store().db;
+  const created = await mutate(db, meta(ctx), async (tx) => {
+    if (await findUser(tx.db, email)) throw new ConflictError(`a user with email ${email} already exists`, 'emails are unique, case-insensitively');
+    row.created_at = row.updated_at = tx.now;
+    await tx.db.insertInto('users').values(row).execute();
+    tx.audit({
+      action: 'user.create',
+      targetType: 'user',
+      targetId: row.id,
+      details: { email, firstName: row.first_name, lastName: row.last_name, role: row.role },
+    });
+    return row;
+  });
+  return { kind: 'user', records: [userRecord(created)] };
+}
+
+export interface UserListOptions {
+  state?: string | undefined;
+  role?: string | undefined;
+  search?: string | undefined;
+}
+
+export async function runUserList(opts: UserListOptions, ctx: Ctx): Promise<Output> {
+  const filter = {
+    state: opts.state ? parseEnum('state', ['ACTIVE', 'DISABLED'] as const, opts.state) : undefined,
+    role: opts.role ? parseEnum('role', ROLES, opts.role) : undefined,
+    search: opts.search,
+  };
+  return { kind: 'user', records: mapStream(streamUsers(ctx.store().db, filter), userRecord) };
+}
+
+export async function runUserShow(refs: string[], ctx: Ctx): Promise<Output> {
+  return showMany(ctx, 'user', refs, async (ref) => {
+    const row = await findUser(ctx.store().db, ref);
+    return row ? userRecord(row) : undefined;
+  });
+}
+
+export interface UserUpdateOptions {
+  ref: string;
+  email?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  role?: string | undefined;
+}
+
+export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<Output> {
+  const patch: Partial<UsersTable> = {};
+  if (opts.email !== undefined) {
+    patch.email = validateEmail(opts.email);
+    patch.email_key = nameKey(patch.email);
+  }
+  if (opts.firstName !== undefined) patch.first_name = validateOptionalText('--first', opts.firstName, 255)!;
+  if (opts.lastName !== undefined) patch.last_name = validateOptionalText('--last', opts.lastName, 255)!;
+  if (opts.role !== undefined) patch.role = parseEnum('role', ROLES, opts.role);
+  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --email, --first, --last or --role');
+  const updated = await mutate(ctx.store().db, meta(ctx), async (tx) => {
+    const user = await getUser(tx.db, opts.ref);
+    if (patch.email_key && patch.email_key !== user.email_key) {
+      if (await findUser(tx.db, patch.email!)) throw new ConflictError(`a user with email ${patch.email} already exists`);
+    }
+    const changes = diff(user, patch);
+    if (Object.keys(changes).length === 0) return user;
+    const next = { ...user, ...patch, updated_at: tx.now };
+    await tx.db.updateTable('users').set({ ...patch, updated_at: tx.now }).where('id', '=', user.id).execute();
+    tx.audit({ action: 'user.update', targetType: 'user', targetId: user.id, details: changes });
+    return next;
+  });
+  return { kind: 'user', records: [userRecord(updated)] };
+}
+
+const FIELD_NAMES: Record<string, string> = { email: 'email', first_name: 'firstName', last_name: 'lastName', role: 'role', state: 'state' };
+
+/** The changed fields as { field: { from, to } }, for the audit log. */
+export function diff<T extends object>(before: T, patch: Partial<T>): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.endsWith('_key') || k === 'updated_at') continue;
+    const from = (before as Record<string, unknown>)[k];
+    if (from !== v) out[FIELD_NAMES[k] ?? camel(k)] = { from, to: v };
+  }
+  return out;
+}
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export async function runUserSetState(refs: string[], state: 'ACTIVE' | 'DISABLED', ctx: Ctx): Promise<Output> {
+  const rows = await mutate(ctx.store().db, meta(ctx), async (tx) => {
+    const out: UsersTable[] = [];
+    for (const ref of refs) {
+      const user = await getUser(tx.db, ref);
+      if (user.state !== state && !out.some((u) => u.id === user.id)) {
+        await tx.db.updateTable('users').set({ state, updated_at: tx.now }).where('id', '=', user.id).execute();
+        tx.audit({
+          action: state === 'ACTIVE' ? 'user.enable' : 'user.disable',
+          targetType: 'user',
+          targetId: user.id,
+          details: { state: { from: user.state, to: state } },
+        });
+        out.push({ ...user, state, updated_at: tx.now });
+      } else if (!out.some((u) => u.id === user.id)) {
+        out.push(user);
+      }
+    }
+    return out;
+  });
+  return { kind: 'user', records: rows.map(userRecord) };
+}
+
+export async function runUserDelete(refs: string[], ctx: Ctx): Promise<Output> {
+  const rows = await mutate(ctx.store().db, meta(ctx), async (tx) => {
+    const out: UsersTable[] = [];
+    for (const ref of refs) {
+      const user = await getUser(tx.db, ref);
+      if (out.some((u) => u.id === user.id)) continue;
+      const memberships = await tx.db.deleteFrom('group_users').where('user_id', '=', user.id).executeTakeFirst();
+      await tx.db.deleteFrom('users').where('id', '=', user.id).execute();
+      tx.audit({
+        action: 'user.delete',
+        targetType: 'user',
+        targetId: user.id,
+        details: { email: user.email, membershipsRemoved: Number(memberships.numDeletedRows) },
+      });
+      out.push(user);
+    }
+    return out;
+  });
+  return { kind: 'user', records: rows.map(userRecord) };
+}

@@ -1,0 +1,48 @@
+import type { Clock } from '../domain/time.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Format } from '../output/format.js';
+import type { OutputSink } from '../output/render.js';
+import type { Store, StoreLocation } from '../store/connection.js';
+
+export interface Io {
+  stdout: OutputSink;
+  stderr: { write(chunk: string): void };
+  stdin: NodeJS.ReadableStream;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+export interface Prompter {
+  confirm(message: string): Promise<boolean>;
+  select<T extends string>(message: string, choices: ReadonlyArray<{ name: string; value: T; description?: string }>): Promise<T>;
+  input(message: string, validate?: (value: string) => string | true): Promise<string>;
+}
+
+export interface GlobalOptions {
+  format: Format;
+  quiet: boolean;
+  columns: string[] | undefined;
+  header: boolean;
+  color: boolean;
+  actor: string;
+  yes: boolean;
+  location: StoreLocation;
+}
+
+/** Every effect a command may have goes through here, so tests can swap each one. */
+export interface Ctx {
+  io: Io;
+  env: Record<string, string | undefined>;
+  clock: Clock;
+  ids: IdGenerator;
+  prompter: Prompter;
+  /** The global options, known once argv is parsed. */
+  globals(): GlobalOptions;
+  /** The store, opened on first use and kept for the rest of the process. */
+  store(): Store;
+  /** Prompts only when a person is at both ends: stdin and stdout are terminals. */
+  interactive(): boolean;
+  /** A message for people, on stderr. */
+  note(message: string): void;
+}

@@ -1,0 +1,55 @@
+import type { IdGenerator } from '../domain/ids.js';
+import type { Clock } from '../domain/time.js';
+import type { Format } from '../output/format.js';
+import { openStore, type Store } from '../store/connection.js';
+import type { Ctx, GlobalOptions, Io, Prompter } from './context.js';
+import { inquirerPrompter } from './prompter.js';
+
+export interface ContextParts {
+  io: Io;
+  env: Record<string, string | undefined>;
+  clock: Clock;
+  ids: IdGenerator;
+  prompter?: Prompter;
+}
+
+export interface ContextControl extends Ctx {
+  setGlobals(globals: GlobalOptions): void;
+  knownFormat(): Format | null;
+  storePath(): string | null;
+  close(): void;
+}
+
+export function createContext(parts: ContextParts): ContextControl {
+  let globals: GlobalOptions | null = null;
+  let store: Store | null = null;
+  const prompter = parts.prompter ?? inquirerPrompter(parts.io);
+  return {
+    io: parts.io,
+    env: parts.env,
+    clock: parts.clock,
+    ids: parts.ids,
+    prompter,
+    globals() {
+      if (!globals) throw new Error('global options read before argv was parsed');
+      return globals;
+    },
+    setGlobals(g) {
+      globals = g;
+    },
+    knownFormat: () => globals?.format ?? null,
+    storePath: () => store?.path ?? globals?.location.path ?? null,
+    store() {
+      store ??= openStore(this.globals().location);
+      return store;
+    },
+    interactive: () => parts.io.stdinIsTTY && parts.io.stdoutIsTTY,
+    note: (message) => parts.io.stderr.write(`${message}\n`),
+    close() {
+      if (store) {
+        store.sqlite.close();
+        store = null;
+      }
+    },
+  };
+}

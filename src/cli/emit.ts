@@ -1,0 +1,25 @@
+import type { UserError } from '../domain/errors.js';
+import type { OutputRecord, RecordKind } from '../output/fields.js';
+import { render } from '../output/render.js';
+import type { Ctx } from './context.js';
+
+/** What a command returns: records to print, and optionally an error to raise once they are printed. */
+export interface Output {
+  kind: RecordKind;
+  records: Iterable<OutputRecord> | AsyncIterable<OutputRecord>;
+  /** Raised after printing: `show` of a missing id prints an empty list, then exits 3. */
+  after?: UserError | undefined;
+}
+
+export async function emit(ctx: Ctx, output: Output): Promise<void> {
+  const g = ctx.globals();
+  await render(ctx.io.stdout, output.kind, output.records, {
+    format: g.format,
+    quiet: g.quiet,
+    columns: g.columns,
+    header: g.header,
+    color: g.color,
+    now: ctx.clock.now(),
+  });
+  if (output.after) throw output.after;
+}

@@ -1,0 +1,112 @@
+import { CommanderError } from 'commander';
+import { randomIds } from '../domain/ids.js';
+import { ExitCode, UserError } from '../domain/errors.js';
+import { clockFromEnv } from '../domain/time.js';
+import { translateSqliteError } from '../store/connection.js';
+import { createContext, type ContextParts } from './create-context.js';
+import { createProgram } from './program.js';
+
+/** Runs one command line and returns its exit code. Owns every mapping from failure to exit code. */
+export async function run(argv: readonly string[], parts: ContextParts): Promise<number> {
+  const ctx = createContext(parts);
+  try {
+    const program = createProgram(ctx);
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    return report(err, ctx, argv);
+  } finally {
+    ctx.close();
+  }
+}
+
+function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: readonly string[]): number {
+  const e = normalise(err, ctx.storePath());
+  if (e instanceof CommanderError) {
+    if (e.exitCode === 0) return 0; // --help, --version
+    const message = e.message.replace(/^error: /, '');
+    writeError(ctx, argv, 'USAGE', message, 'see --help', ExitCode.usage);
+    return ExitCode.usage;
+  }
+  if (e instanceof UserError) {
+    writeError(ctx, argv, e.code, e.message, e.hint, e.exitCode);
+    return e.exitCode;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  writeError(ctx, argv, 'INTERNAL', `unexpected error: ${message}`, 'set ACCESSCTL_DEBUG=1 for details', ExitCode.internal);
+  if (parts_debug(ctx) && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+  return ExitCode.internal;
+}
+
+function parts_debug(ctx: ReturnType<typeof createContext>): boolean {
+  return ctx.env.ACCESSCTL_DEBUG === '1';
+}
+
+function normalise(err: unknown, storePath: string | null): unknown {
+  const translated = translateSqliteError(err, storePath ?? 'store');
+  if (translated !== err) return translated;
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'EPIPE') return new UserError('EPIPE', ExitCode.ok, 'output closed');
+  return err;
+}
+
+function writeError(ctx: ReturnType<typeof createContext>, argv: readonly string[], code: string, message: string, hint: string | undefined, exitCode: number): void {
+  if (code === 'EPIPE') return;
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+  if (wantsJsonErrors(ctx, argv)) {
+    ctx.io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message: oneLine(message), hint: hint ?? null } })}\n`);
+  } else {
+    ctx.io.stderr.write(`accessctl: ${oneLine(message)}${hint ? ` (${oneLine(hint)})` : ''}\n`);
+  }
+  if (ctx.env.ACCESSCTL_DEBUG === '1' && exitCode !== ExitCode.internal) {
+    ctx.io.stderr.write(`${new Error('debug trace').stack}\n`);
+  }
+}
+
+/** JSON errors for `-f json|ndjson`, even when argv could not be parsed far enough to know it. */
+function wantsJsonErrors(ctx: ReturnType<typeof createContext>, argv: readonly string[]): boolean {
+  const known = ctx.knownFormat();
+  if (known) return known === 'json' || known === 'ndjson';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = a === '-f' || a === '--format' ? argv[i + 1] : a.startsWith('--format=') ? a.slice(9) : a.startsWith('-f') && a.length > 2 ? a.slice(2) : undefined;
+    if (value !== undefined) return /^(nd)?json$/i.test(value);
+  }
+  return /^(nd)?json$/i.test(ctx.env.ACCESSCTL_FORMAT ?? '');
+}
+
+/** The process entry: real streams, real clock, real randomness. */
+export async function main(argv: readonly string[]): Promise<void> {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  const code = await run(argv, {
+    io: {
+      stdout: { write: (chunk) => writeStdout(chunk) },
+      stderr: { write: (chunk) => void process.stderr.write(chunk) },
+      stdin: process.stdin,
+      stdinIsTTY: Boolean(process.stdin.isTTY),
+      stdoutIsTTY: Boolean(process.stdout.isTTY),
+      stderrIsTTY: Boolean(process.stderr.isTTY),
+    },
+    env: process.env,
+    clock: clockFromEnvSafe(),
+    ids: randomIds(),
+  });
+  process.exitCode = code;
+}
+
+function clockFromEnvSafe() {
+  try {
+    return clockFromEnv(process.env, () => Date.now());
+  } catch (err) {
+    const e = err as UserError;
+    process.stderr.write(`accessctl: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+    process.exit(ExitCode.usage);
+  }
+}
+
+function writeStdout(chunk: string): Promise<void> | void {
+  if (process.stdout.write(chunk)) return;
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}

@@ -1,0 +1,91 @@
+import { userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import { UsageError } from '../domain/errors.js';
+import { parseFormat } from '../output/format.js';
+import { resolveStoreLocation } from '../store/connection.js';
+import { registerUser } from './commands/user/register.js';
+import { registerResource } from './commands/resource/register.js';
+import { registerAudit } from './commands/audit/register.js';
+import { registerDb } from './commands/db/register.js';
+import type { GlobalOptions } from './context.js';
+import type { ContextControl } from './create-context.js';
+import { splitList } from './options.js';
+import { VERSION } from './version.js';
+
+interface GlobalFlags {
+  session?: string;
+  db?: string;
+  format?: string;
+  quiet?: boolean;
+  columns?: string;
+  header: boolean;
+  actor?: string;
+  yes?: boolean;
+  color: boolean;
+}
+
+/** A fresh command tree for one run; tests build their own. */
+export function createProgram(ctx: ContextControl): Command {
+  const program = new Command('accessctl')
+    .description('Zero-trust access control for people and machines, in an embedded SQLite store.')
+    .version(VERSION, '-V, --version')
+    .option('-s, --session <name>', 'named store (default "default")')
+    .option('--db <path>', 'store file (or ACCESSCTL_DB)')
+    .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson (or ACCESSCTL_FORMAT)'))
+    .option('-q, --quiet', 'ids only, one per line (a new token alone for key create/rotate/exchange)')
+    .option('--columns <a,b>', 'only these columns, in this order')
+    .option('--no-header', 'CSV without its header row')
+    .option('--actor <name>', 'who the audit log records (or ACCESSCTL_ACTOR, else the OS user)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      // Errors are reported once, by main, in the product's one-line form.
+      outputError: () => {},
+    });
+
+  program.hook('preAction', () => ctx.setGlobals(globalsFrom(program.opts<GlobalFlags>(), ctx)));
+
+  registerUser(program, ctx);
+  registerResource(program, ctx);
+  registerAudit(program, ctx);
+  registerDb(program, ctx);
+
+  // Every nested command inherits the same error and output handling.
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+    cmd.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
+  return program;
+}
+
+function globalsFrom(flags: GlobalFlags, ctx: ContextControl): GlobalOptions {
+  const env = ctx.env;
+  const format = parseFormat(flags.format ?? env.ACCESSCTL_FORMAT ?? 'table');
+  const actor = flags.actor ?? env.ACCESSCTL_ACTOR ?? osUser(env);
+  if (actor.trim() === '' || actor.length > 255 || /[\u0000-\u001f\u007f]/.test(actor)) {
+    throw new UsageError('invalid --actor', 'use a short name without control characters');
+  }
+  return {
+    format,
+    quiet: Boolean(flags.quiet),
+    columns: flags.columns === undefined ? undefined : splitList(flags.columns),
+    header: flags.header,
+    color: flags.color && ctx.io.stdoutIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    actor,
+    yes: Boolean(flags.yes),
+    location: resolveStoreLocation({ db: flags.db, session: flags.session }, env),
+  };
+}
+
+function osUser(env: Record<string, string | undefined>): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? 'unknown';
+  }
+}

@@ -1,0 +1,34 @@
+import { CancelledError } from '../domain/errors.js';
+import type { Io, Prompter } from './context.js';
+
+/** @inquirer/prompts, loaded only when a prompt is really shown. Ctrl+C becomes exit 130. */
+export function inquirerPrompter(io: Io): Prompter {
+  const streams = () => ({ input: io.stdin, output: process.stderr });
+  const cancellable = async <T>(ask: () => Promise<T>): Promise<T> => {
+    try {
+      return await ask();
+    } catch (err) {
+      if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') {
+        throw new CancelledError('cancelled at the prompt', 'nothing was changed');
+      }
+      throw err;
+    }
+  };
+  return {
+    confirm: (message) =>
+      cancellable(async () => {
+        const { confirm } = await import('@inquirer/prompts');
+        return confirm({ message, default: false }, streams());
+      }),
+    select: (message, choices) =>
+      cancellable(async () => {
+        const { select } = await import('@inquirer/prompts');
+        return select({ message, choices: [...choices] }, streams());
+      }),
+    input: (message, validate) =>
+      cancellable(async () => {
+        const { input } = await import('@inquirer/prompts');
+        return input({ message, ...(validate ? { validate } : {}) }, streams());
+      }),
+  };
+}

@@ -1,0 +1,41 @@
+import { Command, Option } from 'commander';
+import type { Ctx } from './context.js';
+import { emit, type Output } from './emit.js';
+import { collectList } from './options.js';
+import type { RecordKind } from '../output/fields.js';
+import { selectColumns } from '../output/render.js';
+
+export interface VerbSpec {
+  description: string;
+  /** Realistic command lines; every verb's --help ends with them. */
+  examples: string[];
+  aliases?: string[];
+}
+
+/** Adds a verb under a noun, with its examples at the end of --help. */
+export function addVerb(noun: Command, name: string, spec: VerbSpec): Command {
+  const cmd = noun.command(name).description(spec.description);
+  for (const alias of spec.aliases ?? []) cmd.alias(alias);
+  cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  return cmd;
+}
+
+/** Parse, then run, then render: the action only turns argv into options. */
+export function act<O>(ctx: Ctx, kind: RecordKind, cmd: Command, run: (opts: O, args: string[]) => Promise<Output>): Command {
+  return cmd.action(async (...received: unknown[]) => {
+    const command = received[received.length - 1] as Command;
+    // --columns is checked before anything runs: a typo must not follow a committed change.
+    selectColumns(kind, ctx.globals().columns);
+    await emit(ctx, await run(command.opts() as O, command.processedArgs as string[]));
+  });
+}
+
+export function itemsOption(description = 'id or name; comma-separated or repeated'): Option {
+  return new Option('-i, --id <refs>', description).argParser(collectList);
+}
+
+export function addNoun(program: Command, name: string, description: string, aliases: string[] = []): Command {
+  const noun = program.command(name).description(description);
+  for (const alias of aliases) noun.alias(alias);
+  return noun;
+}

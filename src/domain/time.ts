@@ -1,0 +1,116 @@
+import { UsageError } from './errors.js';
+
+/** The one source of "now". Nothing else reads the wall clock. */
+export interface Clock {
+  now(): number;
+}
+
+export function fixedClock(ms: number): Clock {
+  return { now: () => ms };
+}
+
+/** `ACCESSCTL_NOW` pins the whole process to one instant (tests, what-if checks). */
+export function clockFromEnv(env: Record<string, string | undefined>, wall: () => number): Clock {
+  const pinned = env.ACCESSCTL_NOW;
+  if (pinned === undefined || pinned === '') return { now: wall };
+  const ms = parseTimestamp(pinned, 'ACCESSCTL_NOW');
+  return fixedClock(ms);
+}
+
+const UNIT_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** Largest duration accepted anywhere: 100 years keeps every sum far inside safe integers. */
+export const MAX_DURATION_MS = 100 * 365 * UNIT_MS.d!;
+
+/** `90s`, `30m`, `2h`, `7d`, `2w` → milliseconds. Zero and negatives are refused. */
+export function parseDuration(text: string, what = 'duration'): number {
+  const m = /^([0-9]{1,12})([smhdw])$/.exec(text.trim());
+  if (!m) {
+    throw new UsageError(
+      `invalid ${what} ${JSON.stringify(clip(text))}`,
+      'use a whole number and a unit: 90s, 30m, 2h, 7d, 2w',
+    );
+  }
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  if (ms <= 0) throw new UsageError(`invalid ${what} ${JSON.stringify(text)}: must be more than zero`, 'for example 2h');
+  if (ms > MAX_DURATION_MS) throw new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}: longer than 100 years`);
+  return ms;
+}
+
+/** A duration as its largest exact unit, e.g. 7200000 → "2h". */
+export function formatDuration(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit]!;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * ISO-8601 date or date-time → epoch ms. A time without a zone is UTC: the store and every
+ * output are UTC, and a script's meaning must not depend on the machine's time zone.
+ */
+export function parseTimestamp(text: string, what = 'time'): number {
+  const m = ISO_RE.exec(text.trim());
+  const bad = () =>
+    new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}`, 'use ISO-8601, e.g. 2026-11-22T23:00:00Z');
+  if (!m) throw bad();
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '0', zone = 'Z'] = m;
+  const ms = Number(frac.padEnd(3, '0'));
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  const check = new Date(base);
+  if (
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
+    throw bad();
+  }
+  let offset = 0;
+  if (zone !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    if (Number(z[2]) > 23 || Number(z[3]) > 59) throw bad();
+    offset = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  }
+  return base - offset;
+}
+
+/** `--since` accepts a duration back from now (`7d`) or a timestamp. */
+export function parseSince(text: string, now: number, what = '--since'): number {
+  if (/^[0-9]+[smhdw]$/.test(text.trim())) return now - parseDuration(text, what);
+  return parseTimestamp(text, what);
+}
+
+export function formatTimestamp(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  return new Date(ms).toISOString();
+}
+
+/** Relative form for tables: "in 2h", "3d ago". */
+export function formatRelative(ms: number, now: number): string {
+  const diff = ms - now;
+  const abs = Math.abs(diff);
+  let text: string;
+  if (abs < 60_000) text = `${Math.floor(abs / 1000)}s`;
+  else if (abs < 3_600_000) text = `${Math.floor(abs / 60_000)}m`;
+  else if (abs < 86_400_000) text = `${Math.floor(abs / 3_600_000)}h`;
+  else text = `${Math.floor(abs / 86_400_000)}d`;
+  if (abs < 1000) return 'now';
+  return diff > 0 ? `in ${text}` : `${text} ago`;
+}
+
+export function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import { eventHash, type AuditEvent } from '../domain/audit-chain.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { AuditEventsTable, Database } from './tables.js';
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string;
+  details?: Record<string, unknown>;
+}
+
+/** Appends events to the chain. Call only inside the mutation's transaction. */
+export async function appendAudit(
+  trx: Kysely<Database>,
+  entries: readonly AuditEntry[],
+  meta: { at: number; actor: string; ids: IdGenerator },
+): Promise<void> {
+  if (entries.length === 0) return;
+  const last = await trx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? '';
+  const rows: AuditEventsTable[] = [];
+  for (const entry of entries) {
+    seq += 1;
+    const event: AuditEvent = {
+      seq,
+      id: meta.ids.id('event'),
+      at: meta.at,
+      actor: meta.actor,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      details: entry.details ?? {},
+    };
+    const hash = eventHash(prevHash, event);
+    rows.push({
+      seq,
+      id: event.id,
+      at: event.at,
+      actor: event.actor,
+      action: event.action,
+      target_type: event.targetType,
+      target_id: event.targetId,
+      details: JSON.stringify(event.details),
+      hash,
+    });
+    prevHash = hash;
+  }
+  // SQLite caps bound parameters per statement; 9 columns × 100 rows stays well inside it.
+  for (let i = 0; i < rows.length; i += 100) {
+    await trx.insertInto('audit_events').values(rows.slice(i, i + 100)).execute();
+  }
+}
+
+export function auditRowToEvent(row: AuditEventsTable): AuditEvent & { hash: string } {
+  return {
+    seq: row.seq,
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    hash: row.hash,
+  };
+}
+
+export interface AuditFilter {
+  since?: number | undefined;
+  until?: number | undefined;
+  actor?: string | undefined;
+  /** A glob over action names: `key.*`, `*.delete`. */
+  action?: string | undefined;
+  target?: string | undefined;
+}
+
+/** Action names hold only letters, digits, dots and hyphens, so the glob needs no escaping. */
+export function globToLike(glob: string): string {
+  return glob.replace(/\*/g, '%').replace(/\?/g, '_');
+}
+
+export function streamAudit(db: Kysely<Database>, filter: AuditFilter = {}): AsyncIterable<AuditEventsTable> {
+  let q = db.selectFrom('audit_events').selectAll();
+  if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+  if (filter.until !== undefined) q = q.where('at', '<', filter.until);
+  if (filter.actor !== undefined) q = q.where('actor', '=', filter.actor);
+  if (filter.target !== undefined) q = q.where('target_id', '=', filter.target);
+  if (filter.action !== undefined) {
+    q = q.where('action', 'like', globToLike(filter.action));
+  }
+  return q.orderBy('seq', 'asc').stream();
+}

@@ -1,0 +1,174 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { StoreError, UsageError } from '../domain/errors.js';
+import { ImmediateSqliteDialect } from './dialect.js';
+import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
+import type { Database } from './tables.js';
+
+export const BUSY_TIMEOUT_MS = 5_000;
+
+export interface StoreLocationOptions {
+  db?: string | undefined;
+  session?: string | undefined;
+}
+
+export interface StoreLocation {
+  path: string;
+  /** The store lives in accessctl's own data directory, which we may create (0700). */
+  managedDir: boolean;
+}
+
+const SESSION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<string, string | undefined>): StoreLocation {
+  const explicit = opts.db ?? (opts.session === undefined ? env.ACCESSCTL_DB : undefined);
+  if (explicit !== undefined && explicit !== '') return { path: explicit, managedDir: false };
+  const session = opts.session ?? 'default';
+  if (!SESSION_RE.test(session)) {
+    throw new UsageError(`invalid session name ${JSON.stringify(session.slice(0, 40))}`, 'use letters, digits, ".", "_" and "-"');
+  }
+  const home =
+    env.ACCESSCTL_HOME ||
+    (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'accessctl') : join(env.HOME || homedir(), '.local', 'share', 'accessctl'));
+  return { path: join(home, `${session}.db`), managedDir: true };
+}
+
+export interface Store {
+  readonly path: string;
+  readonly db: Kysely<Database>;
+  readonly sqlite: BetterSqlite3.Database;
+  close(): Promise<void>;
+}
+
+/** Opens (creating on first use) the store at `location`, refusing anything that is not ours. */
+export function openStore(location: StoreLocation): Store {
+  const { path } = location;
+  prepareFile(location);
+  let sqlite: BetterSqlite3.Database;
+  try {
+    sqlite = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw translateSqliteError(err, path);
+  }
+  try {
+    checkAndMigrate(sqlite, path);
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+  } catch (err) {
+    sqlite.close();
+    throw translateSqliteError(err, path);
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
+  return {
+    path,
+    db,
+    sqlite,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+function prepareFile({ path, managedDir }: StoreLocation): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) {
+    if (!managedDir) {
+      throw new StoreError(`directory ${dir} does not exist`, 'create it first, or choose another --db path');
+    }
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    } catch (err) {
+      throw new StoreError(`cannot create store directory ${dir}: ${(err as NodeJS.ErrnoException).code}`, 'check its permissions or set ACCESSCTL_HOME');
+    }
+  }
+  if (existsSync(path)) {
+    if (statSync(path).isDirectory()) throw new StoreError(`${path} is a directory, not a store file`, 'pass a file path to --db');
+    return;
+  }
+  try {
+    // Created 0600 before SQLite sees it: the store is never world-readable, whatever the umask.
+    closeSync(openSync(path, 'wx', 0o600));
+    chmodSync(path, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // another process created it first
+    throw new StoreError(`cannot create store ${path}: ${code}`, 'check the directory permissions');
+  }
+}
+
+function checkAndMigrate(sqlite: BetterSqlite3.Database, path: string): void {
+  // Read-only checks first: a foreign or newer file must be left byte-for-byte untouched.
+  const appId = sqlite.pragma('application_id', { simple: true }) as number;
+  const version = sqlite.pragma('user_version', { simple: true }) as number;
+  if (appId !== APPLICATION_ID) {
+    const tables = sqlite.prepare("select count(*) as n from sqlite_master where name not like 'sqlite_%'").get() as { n: number };
+    if (appId !== 0 || version !== 0 || tables.n > 0) {
+      throw new StoreError(`${path} is a SQLite database but not an accessctl store`, 'refusing to touch it; choose another --db path');
+    }
+  } else if (version > LATEST_VERSION) {
+    throw new StoreError(
+      `store ${path} was written by a newer accessctl (schema ${version}, this one knows ${LATEST_VERSION})`,
+      'upgrade accessctl; the store was not modified',
+    );
+  }
+  if (appId === APPLICATION_ID && version === LATEST_VERSION) {
+    ensureWal(sqlite);
+    return;
+  }
+  ensureWal(sqlite);
+  migrateForward(sqlite, schemaText);
+}
+
+function ensureWal(sqlite: BetterSqlite3.Database): void {
+  if (sqlite.pragma('journal_mode', { simple: true }) !== 'wal') sqlite.pragma('journal_mode = WAL');
+}
+
+function schemaText(): string {
+  for (const rel of ['../schema.sql', '../../schema.sql']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(url)) return readFileSync(url, 'utf8');
+  }
+  throw new Error('schema.sql not found beside the accessctl package');
+}
+
+/** Reuses prepared statements: the same SQL is parsed once per process. */
+function cachingDatabase(sqlite: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size < 500) cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+/** SQLite's failures, in the words of SPEC section 8 (exit 6). Anything else passes through. */
+export function translateSqliteError(err: unknown, path: string): unknown {
+  if (err instanceof StoreError || err instanceof UsageError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (!code.startsWith('SQLITE_')) return err;
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED') {
+    return new StoreError(`store ${path} is locked by another process`, `gave up after ${BUSY_TIMEOUT_MS / 1000}s; try again`);
+  }
+  if (code === 'SQLITE_NOTADB') return new StoreError(`${path} is not an accessctl store (not a SQLite database)`, 'refusing to touch it; choose another --db path');
+  if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_')) {
+    return new StoreError(`store ${path} is corrupt`, 'restore it from a backup (accessctl db backup)');
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) {
+    return new StoreError(`store ${path} is read-only`, 'check the permissions of the file and its directory');
+  }
+  if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN_') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
+    return new StoreError(`cannot open store ${path} (${code})`, 'check that the file and its directory are readable and writable');
+  }
+  if (code === 'SQLITE_FULL') return new StoreError(`disk full while writing ${path}`, 'free some space and try again');
+  return err;
+}

@@ -1,0 +1,23 @@
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+
+/**
+ * Kysely's SQLite dialect with one change: transactions begin IMMEDIATE, so a mutation takes
+ * the write lock before it reads, and two processes never both read-then-write the same state.
+ * A PostgreSQL backend swaps this file for Kysely's PostgresDialect.
+ */
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}

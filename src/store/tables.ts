@@ -1,0 +1,123 @@
+/** Row types of schema.sql, as Kysely sees them. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_key: string;
+  first_name: string;
+  last_name: string;
+  role: string;
+  state: string;
+  type: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ResourcesTable {
+  id: string;
+  name: string;
+  name_key: string;
+  address: string;
+  alias: string | null;
+  tcp: string;
+  udp: string;
+  icmp: number;
+  is_active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  type: string;
+  is_active: number;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ServicesTable {
+  id: string;
+  name: string;
+  name_key: string;
+  description: string;
+  state: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LinkTable {
+  expires_at: number | null;
+  created_at: number;
+}
+export interface GroupUsersTable extends LinkTable {
+  group_id: string;
+  user_id: string;
+}
+export interface GroupResourcesTable extends LinkTable {
+  group_id: string;
+  resource_id: string;
+}
+export interface GroupServicesTable extends LinkTable {
+  group_id: string;
+  service_id: string;
+}
+export interface ServiceResourcesTable extends LinkTable {
+  service_id: string;
+  resource_id: string;
+}
+
+export interface ServiceKeysTable {
+  id: string;
+  service_id: string;
+  name: string;
+  name_key: string;
+  token_hash: string;
+  hint: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface ExchangeTokensTable {
+  id: string;
+  key_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  details: string;
+  hash: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  resources: ResourcesTable;
+  groups: GroupsTable;
+  services: ServicesTable;
+  group_users: GroupUsersTable;
+  group_resources: GroupResourcesTable;
+  group_services: GroupServicesTable;
+  service_resources: ServiceResourcesTable;
+  service_keys: ServiceKeysTable;
+  exchange_tokens: ExchangeTokensTable;
+  settings: SettingsTable;
+  audit_events: AuditEventsTable;
+}
