@@ -5,6 +5,12 @@ import { parseFormat } from '../output/format.js';
 import { resolveStoreLocation } from '../store/connection.js';
 import { registerUser } from './commands/user/register.js';
 import { registerResource } from './commands/resource/register.js';
+import { registerGroup } from './commands/group/register.js';
+import { registerService } from './commands/service/register.js';
+import { registerKey } from './commands/key/register.js';
+import { registerAccess } from './commands/access/register.js';
+import { registerSweep } from './commands/sweep/register.js';
+import { registerConfig } from './commands/config/register.js';
 import { registerAudit } from './commands/audit/register.js';
 import { registerDb } from './commands/db/register.js';
 import type { GlobalOptions } from './context.js';
@@ -51,6 +57,12 @@ export function createProgram(ctx: ContextControl): Command {
 
   registerUser(program, ctx);
   registerResource(program, ctx);
+  registerGroup(program, ctx);
+  registerService(program, ctx);
+  registerKey(program, ctx);
+  registerAccess(program, ctx);
+  registerSweep(program, ctx);
+  registerConfig(program, ctx);
   registerAudit(program, ctx);
   registerDb(program, ctx);
 

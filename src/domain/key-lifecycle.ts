@@ -32,6 +32,6 @@ export function assertKeyAction(keyId: string, status: KeyStatus, action: KeyAct
   const why = status === 'ACTIVE' ? 'revoke it first' : 'it can never be made active again';
   throw new ConflictError(
     `cannot ${action} key ${keyId}: it is ${status}`,
-    `a ${status} key allows only: ${allowed}; ${why}`,
+    `${status} keys allow only: ${allowed}; ${why}`,
   );
 }

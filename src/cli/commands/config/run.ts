@@ -1,0 +1,46 @@
+import { formatTimestamp } from '../../../domain/time.js';
+import { effectiveSettings, parseSettingName, SETTING_NAMES, SETTINGS } from '../../../domain/settings.js';
+import { UsageError } from '../../../domain/errors.js';
+import { formatDuration } from '../../../domain/time.js';
+import { mutate } from '../../../store/mutate.js';
+import { readSettings, writeSetting } from '../../../store/settings.js';
+import type { OutputRecord } from '../../../output/fields.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { meta } from '../shared.js';
+
+async function settingRecords(ctx: Ctx, names: readonly string[]): Promise<OutputRecord[]> {
+  const stored = await readSettings(ctx.store().db);
+  return names.map((name) => {
+    const s = stored.get(name);
+    return { key: name, value: s?.value ?? SETTINGS[name as keyof typeof SETTINGS].default, default: SETTINGS[name as keyof typeof SETTINGS].default, updatedAt: formatTimestamp(s?.updatedAt ?? null) };
+  });
+}
+
+export async function runConfigList(ctx: Ctx): Promise<Output> {
+  return { kind: 'setting', records: await settingRecords(ctx, SETTING_NAMES) };
+}
+
+export async function runConfigGet(name: string, ctx: Ctx): Promise<Output> {
+  return { kind: 'setting', records: await settingRecords(ctx, [parseSettingName(name)]) };
+}
+
+export async function runConfigSet(name: string, raw: string, ctx: Ctx): Promise<Output> {
+  const key = parseSettingName(name);
+  const value = SETTINGS[key].parse(raw);
+  await mutate(ctx.store().db, meta(ctx), async (tx) => {
+    const stored = await readSettings(tx.db);
+    const before = stored.get(key)?.value ?? SETTINGS[key].default;
+    const next = effectiveSettings(new Map([...stored, [key, { value, updatedAt: tx.now }]]));
+    if (next.tokenDefaultTtlMs > next.tokenMaxTtlMs) {
+      throw new UsageError(
+        `token.defaultTtl (${formatDuration(next.tokenDefaultTtlMs)}) would exceed token.maxTtl (${formatDuration(next.tokenMaxTtlMs)})`,
+        'change them in an order that keeps defaultTtl <= maxTtl',
+      );
+    }
+    if (before === value) return;
+    await writeSetting(tx.db, key, value, tx.now);
+    tx.audit({ action: 'config.set', targetType: 'config', targetId: key, details: { value: { from: before, to: value } } });
+  });
+  return { kind: 'setting', records: await settingRecords(ctx, [key]) };
+}

@@ -1,0 +1,157 @@
+import { Option, type Command } from 'commander';
+import type { Ctx } from '../../context.js';
+import { confirmDestructive } from '../../confirm.js';
+import { collectList, durationArg, requireList, single, timestampArg } from '../../options.js';
+import { promptMissing } from '../../prompt-missing.js';
+import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
+import {
+  runGroupAdd,
+  runGroupCreate,
+  runGroupDelete,
+  runGroupList,
+  runGroupRemove,
+  runGroupShow,
+  runGroupUpdate,
+  type MemberKind,
+} from './run.js';
+
+interface GroupFlags {
+  id?: string[];
+  group?: string;
+  users?: string[];
+  resources?: string[];
+  services?: string[];
+  ttl?: number;
+  expiresAt?: number;
+  name?: string;
+  permanent?: boolean;
+  active?: boolean;
+  expired?: boolean;
+  ephemeral?: boolean;
+}
+
+const ttlOption = (what: string) => new Option('--ttl <duration>', `${what} expires after this long: 90s, 30m, 2h, 7d, 2w`).argParser(durationArg);
+const usersOption = () => new Option('-u, --users <refs>', 'user ids or emails, comma-separated').argParser(collectList);
+const resourcesOption = () => new Option('-r, --resources <refs>', 'resource ids or names, comma-separated').argParser(collectList);
+const servicesOption = () => new Option('--services <refs>', 'service ids or names, comma-separated').argParser(collectList);
+
+export function registerGroup(program: Command, ctx: Ctx): void {
+  const noun = addNoun(program, 'group', 'groups of users and services, with resources; optionally ephemeral');
+
+  act<GroupFlags>(
+    ctx,
+    'group',
+    addVerb(noun, 'create', {
+      description: 'create a group, optionally with members, resources and an expiry',
+      examples: [
+        'accessctl -f CSV group create -g "My Ephemeral Group" -u ada@example.com,bob@example.com -r prod-db --ttl 2h',
+        'accessctl group create -g on-call --expires-at 2026-12-01T08:00:00Z',
+        'accessctl -q group create -g ci-runners --services ci-pipeline -r artifact-store',
+      ],
+    })
+      .option('-g, --group <name>', 'group name (unique)')
+      .addOption(usersOption())
+      .addOption(resourcesOption())
+      .addOption(servicesOption())
+      .addOption(ttlOption('the group'))
+      .addOption(new Option('--expires-at <time>', 'the group expires at this ISO time').argParser(timestampArg)),
+    async (o) => {
+      const name = o.group ?? (await promptMissing(ctx, 'group name', '-g NAME', 'Name of the new group'));
+      return runGroupCreate({ name, users: o.users, resources: o.resources, services: o.services, ttl: o.ttl, expiresAt: o.expiresAt }, ctx);
+    },
+  );
+
+  act<GroupFlags>(
+    ctx,
+    'group',
+    addVerb(noun, 'list', {
+      description: 'list groups (unexpired ones unless --expired)',
+      examples: ['accessctl group list', 'accessctl group list --ephemeral', 'accessctl -f csv group list --expired'],
+    })
+      .option('--expired', 'only groups past their expiry, not yet swept')
+      .option('--ephemeral', 'only groups with an expiry'),
+    (o) => runGroupList({ expired: o.expired, ephemeral: o.ephemeral }, ctx),
+  );
+
+  act<GroupFlags>(
+    ctx,
+    'group',
+    addVerb(noun, 'show', { description: 'show groups by id or name', examples: ['accessctl group show -i "My Ephemeral Group"', 'accessctl -f CSV group show -i grp_8J2kP0qLm3Xc9ZaB'] }).addOption(
+      itemsOption('group ids or names'),
+    ),
+    (o) => runGroupShow(requireList('group', o.id, '-i GROUP'), ctx),
+  );
+
+  act<GroupFlags>(
+    ctx,
+    'group',
+    addVerb(noun, 'update', {
+      description: 'rename a group, or extend, shorten or clear its expiry',
+      examples: ['accessctl group update -i on-call --ttl 4h', 'accessctl group update -i grp_8J2kP0qLm3Xc9ZaB --name incident-42 --permanent'],
+    })
+      .addOption(itemsOption('group id or name'))
+      .option('--name <name>', 'new name')
+      .addOption(ttlOption('the group (counted from now)'))
+      .addOption(new Option('--expires-at <time>', 'new expiry, an ISO time').argParser(timestampArg))
+      .option('--permanent', 'remove the expiry')
+      .option('--active', 'activate the group')
+      .option('--inactive', 'deactivate the group (it grants nothing)'),
+    (o) => {
+      const flags = o as GroupFlags & { inactive?: boolean };
+      const active = flags.active ? true : flags.inactive ? false : undefined;
+      return runGroupUpdate({ ref: single(o.id, '-i GROUP'), name: o.name, ttl: o.ttl, expiresAt: o.expiresAt, permanent: o.permanent, active }, ctx);
+    },
+  );
+
+  const linkVerbs: Array<[MemberKind, string, () => Option, string, string]> = [
+    ['users', 'Users', usersOption, '-u USERS', 'ada@example.com,bob@example.com'],
+    ['resources', 'Resources', resourcesOption, '-r RESOURCES', 'prod-db'],
+    ['services', 'Services', servicesOption, '--services SERVICES', 'ci-pipeline'],
+  ];
+  for (const [kind, camel, option, flag, sample] of linkVerbs) {
+    const sampleFlag = flag.split(' ')[0];
+    act<GroupFlags>(
+      ctx,
+      'group',
+      addVerb(noun, `add-${kind}`, {
+        description: `add ${kind} to a group, optionally for a limited time (--ttl)`,
+        aliases: [`add${camel}`],
+        examples: [`accessctl group add-${kind} -g on-call ${sampleFlag} ${sample} --ttl 2h`, `accessctl group add-${kind} -g grp_8J2kP0qLm3Xc9ZaB ${sampleFlag} ${sample}`],
+      })
+        .option('-g, --group <ref>', 'group id or name')
+        .addOption(option())
+        .addOption(ttlOption(`each new link`)),
+      (o) => runGroupAdd({ ref: groupRef(o), kind, members: requireList(kind, o[kind], flag), ttl: o.ttl }, ctx),
+    );
+    act<GroupFlags>(
+      ctx,
+      'group',
+      addVerb(noun, `remove-${kind}`, {
+        description: `remove ${kind} from a group`,
+        aliases: [`remove${camel}`],
+        examples: [`accessctl group remove-${kind} -g on-call ${sampleFlag} ${sample}`],
+      })
+        .option('-g, --group <ref>', 'group id or name')
+        .addOption(option()),
+      (o) => runGroupRemove({ ref: groupRef(o), kind, members: requireList(kind, o[kind], flag) }, ctx),
+    );
+  }
+
+  act<GroupFlags>(
+    ctx,
+    'group',
+    addVerb(noun, 'delete', {
+      description: 'delete groups with their memberships and assignments',
+      examples: ['accessctl -f CSV group delete -i grp_8J2kP0qLm3Xc9ZaB', 'accessctl -y group delete -i incident-41,incident-42'],
+    }).addOption(itemsOption('group ids or names')),
+    async (o) => {
+      const refs = requireList('group', o.id, '-i GROUP');
+      await confirmDestructive(ctx, `Delete ${refs.length} group(s): ${refs.join(', ')}?`);
+      return runGroupDelete(refs, ctx);
+    },
+  );
+}
+
+function groupRef(o: GroupFlags): string {
+  return single(o.group === undefined ? o.id : [o.group], '-g GROUP');
+}

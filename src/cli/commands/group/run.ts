@@ -1,0 +1,261 @@
+import { ConflictError, UsageError } from '../../../domain/errors.js';
+import { formatTimestamp } from '../../../domain/time.js';
+import { nameKey, validateName } from '../../../domain/validate.js';
+import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../store/groups.js';
+import { getLinks, liveLinksOf, putLink, deleteLink, type LinkTableName } from '../../../store/links.js';
+import { mutate, type Db, type Tx } from '../../../store/mutate.js';
+import { getResource } from '../../../store/resources.js';
+import { getService } from '../../../store/services.js';
+import type { GroupsTable } from '../../../store/tables.js';
+import { getUser } from '../../../store/users.js';
+import type { OutputRecord } from '../../../output/fields.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { expiryFrom } from '../../options.js';
+import { meta, showMany } from '../shared.js';
+
+export type MemberKind = 'users' | 'resources' | 'services';
+const TABLE: Record<MemberKind, LinkTableName> = { users: 'group_users', resources: 'group_resources', services: 'group_services' };
+const SINGULAR: Record<MemberKind, string> = { users: 'user', resources: 'resource', services: 'service' };
+
+/** Resolves references to ids, each once, in the order given. */
+export async function resolveMembers(db: Db, kind: MemberKind, refs: readonly string[]): Promise<string[]> {
+  const get = kind === 'users' ? getUser : kind === 'resources' ? getResource : getService;
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const row = await get(db, ref);
+    if (!ids.includes(row.id)) ids.push(row.id);
+  }
+  return ids;
+}
+
+interface GroupLinks {
+  users: string[];
+  resources: string[];
+  services: string[];
+}
+
+export function groupRecord(row: GroupsTable, links: GroupLinks): OutputRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    isActive: row.is_active === 1,
+    expiresAt: formatTimestamp(row.expires_at),
+    users: links.users,
+    resources: links.resources,
+    services: links.services,
+    createdAt: formatTimestamp(row.created_at),
+    updatedAt: formatTimestamp(row.updated_at),
+  };
+}
+
+async function linksFor(db: Db, ids: readonly string[], now: number): Promise<(id: string) => GroupLinks> {
+  const [users, resources, services] = await Promise.all([
+    liveLinksOf(db, 'group_users', ids, now),
+    liveLinksOf(db, 'group_resources', ids, now),
+    liveLinksOf(db, 'group_services', ids, now),
+  ]);
+  return (id) => ({ users: users.get(id) ?? [], resources: resources.get(id) ?? [], services: services.get(id) ?? [] });
+}
+
+export async function groupRecords(db: Db, rows: readonly GroupsTable[], now: number): Promise<OutputRecord[]> {
+  const links = await linksFor(
+    db,
+    rows.map((r) => r.id),
+    now,
+  );
+  return rows.map((r) => groupRecord(r, links(r.id)));
+}
+
+export interface GroupCreateOptions {
+  name: string;
+  users?: string[] | undefined;
+  resources?: string[] | undefined;
+  services?: string[] | undefined;
+  ttl?: number | undefined;
+  expiresAt?: number | undefined;
+}
+
+export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promise<Output> {
+  const name = validateName('group', opts.name);
+  const m = meta(ctx);
+  const expiresAt = expiryFrom(opts, m.now);
+  const row = await mutate(ctx.store().db, m, async (tx) => {
+    if (await findGroup(tx.db, name)) throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively');
+    const members = {
+      users: await resolveMembers(tx.db, 'users', opts.users ?? []),
+      resources: await resolveMembers(tx.db, 'resources', opts.resources ?? []),
+      services: await resolveMembers(tx.db, 'services', opts.services ?? []),
+    };
+    const group: GroupsTable = {
+      id: tx.ids.id('group'),
+      name,
+      name_key: nameKey(name),
+      type: 'MANUAL',
+      is_active: 1,
+      expires_at: expiresAt,
+      created_at: tx.now,
+      updated_at: tx.now,
+    };
+    await tx.db.insertInto('groups').values(group).execute();
+    for (const kind of ['users', 'resources', 'services'] as const) {
+      for (const id of members[kind]) await putLink(tx.db, TABLE[kind], group.id, id, null, tx.now, false);
+    }
+    tx.audit({ action: 'group.create', targetType: 'group', targetId: group.id, details: { name, expiresAt: formatTimestamp(expiresAt), ...members } });
+    return group;
+  });
+  return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
+}
+
+export async function runGroupList(filter: GroupFilter, ctx: Ctx): Promise<Output> {
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  async function* records() {
+    for await (const page of groupPages(db, filter, now)) yield* await groupRecords(db, page, now);
+  }
+  return { kind: 'group', records: records() };
+}
+
+export async function runGroupShow(refs: string[], ctx: Ctx): Promise<Output> {
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  return showMany(ctx, 'group', refs, async (ref) => {
+    const row = await findGroup(db, ref);
+    return row ? (await groupRecords(db, [row], now))[0] : undefined;
+  });
+}
+
+export interface GroupUpdateOptions {
+  ref: string;
+  name?: string | undefined;
+  ttl?: number | undefined;
+  expiresAt?: number | undefined;
+  permanent?: boolean | undefined;
+  active?: boolean | undefined;
+}
+
+export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const patch: Partial<GroupsTable> = {};
+  if (opts.name !== undefined) {
+    patch.name = validateName('group', opts.name);
+    patch.name_key = nameKey(patch.name);
+  }
+  if (opts.permanent) {
+    if (opts.ttl !== undefined || opts.expiresAt !== undefined) throw new UsageError('--permanent cannot be combined with --ttl or --expires-at');
+    patch.expires_at = null;
+  } else if (opts.ttl !== undefined || opts.expiresAt !== undefined) {
+    patch.expires_at = expiryFrom(opts, m.now);
+  }
+  if (opts.active !== undefined) patch.is_active = opts.active ? 1 : 0;
+  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --name, --ttl, --expires-at, --permanent, --active or --inactive');
+  const row = await mutate(ctx.store().db, m, async (tx) => {
+    const group = await getGroup(tx.db, opts.ref);
+    if (patch.name_key && patch.name_key !== group.name_key && (await findGroup(tx.db, patch.name!))) {
+      throw new ConflictError(`a group named ${JSON.stringify(patch.name)} already exists`);
+    }
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (patch.name !== undefined && patch.name !== group.name) changes.name = { from: group.name, to: patch.name };
+    if ('expires_at' in patch && patch.expires_at !== group.expires_at) {
+      changes.expiresAt = { from: formatTimestamp(group.expires_at), to: formatTimestamp(patch.expires_at) };
+    }
+    if (patch.is_active !== undefined && patch.is_active !== group.is_active) changes.isActive = { from: group.is_active === 1, to: patch.is_active === 1 };
+    if (Object.keys(changes).length === 0) return group;
+    await tx.db.updateTable('groups').set({ ...patch, updated_at: tx.now }).where('id', '=', group.id).execute();
+    tx.audit({ action: 'group.update', targetType: 'group', targetId: group.id, details: changes });
+    return { ...group, ...patch, updated_at: tx.now };
+  });
+  return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
+}
+
+/** Refuses to add to a group that has already expired: it would grant nothing. */
+export function assertUnexpired(group: { id: string; name: string; expires_at: number | null }, now: number, kind: string): void {
+  if (group.expires_at !== null && group.expires_at <= now) {
+    throw new ConflictError(
+      `${kind} ${group.name} expired at ${formatTimestamp(group.expires_at)}`,
+      `extend it first (accessctl ${kind} update -i ${group.id} --ttl 2h) or create a new one`,
+    );
+  }
+}
+
+export interface GroupLinkOptions {
+  ref: string;
+  kind: MemberKind;
+  members: string[];
+  ttl?: number | undefined;
+}
+
+export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const expiresAt = opts.ttl === undefined ? null : m.now + opts.ttl;
+  const group = await mutate(ctx.store().db, m, async (tx) => {
+    const g = await getGroup(tx.db, opts.ref);
+    assertUnexpired(g, tx.now, 'group');
+    await addLinks(tx, TABLE[opts.kind], 'group', g.id, SINGULAR[opts.kind], await resolveMembers(tx.db, opts.kind, opts.members), expiresAt);
+    return g;
+  });
+  return { kind: 'group', records: await groupRecords(ctx.store().db, [group], m.now) };
+}
+
+/** Adds or re-times links, one audit event per link that changed. */
+export async function addLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], expiresAt: number | null): Promise<void> {
+  const existing = await getLinks(tx.db, table, ownerId, memberIds);
+  for (const id of memberIds) {
+    const had = existing.has(id);
+    const previous = existing.get(id) ?? null;
+    // An expired link is replaced as if new; an identical live one is left alone.
+    if (had && previous === expiresAt) continue;
+    await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, had);
+    tx.audit({
+      action: `${ownerType}.add-${memberType}`,
+      targetType: ownerType,
+      targetId: ownerId,
+      details: { [`${memberType}Id`]: id, expiresAt: formatTimestamp(expiresAt), ...(had ? { previousExpiresAt: formatTimestamp(previous) } : {}) },
+    });
+  }
+}
+
+export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], note: (m: string) => void): Promise<void> {
+  for (const id of memberIds) {
+    if (await deleteLink(tx.db, table, ownerId, id)) {
+      tx.audit({ action: `${ownerType}.remove-${memberType}`, targetType: ownerType, targetId: ownerId, details: { [`${memberType}Id`]: id } });
+    } else {
+      note(`${memberType} ${id} was not linked to ${ownerType} ${ownerId}; nothing to remove`);
+    }
+  }
+}
+
+export async function runGroupRemove(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const group = await mutate(ctx.store().db, m, async (tx) => {
+    const g = await getGroup(tx.db, opts.ref);
+    await removeLinks(tx, TABLE[opts.kind], 'group', g.id, SINGULAR[opts.kind], await resolveMembers(tx.db, opts.kind, opts.members), (s) => ctx.note(s));
+    return g;
+  });
+  return { kind: 'group', records: await groupRecords(ctx.store().db, [group], m.now) };
+}
+
+export async function runGroupDelete(refs: string[], ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const deleted = await mutate(ctx.store().db, m, async (tx) => {
+    const out: OutputRecord[] = [];
+    const seen = new Set<string>();
+    for (const ref of refs) {
+      const g = await getGroup(tx.db, ref);
+      if (seen.has(g.id)) continue;
+      seen.add(g.id);
+      const [record] = await groupRecords(tx.db, [g], tx.now);
+      await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();
+      tx.audit({
+        action: 'group.delete',
+        targetType: 'group',
+        targetId: g.id,
+        details: { name: g.name, expiresAt: formatTimestamp(g.expires_at), users: record!.users, resources: record!.resources, services: record!.services },
+      });
+      out.push(record!);
+    }
+    return out;
+  });
+  return { kind: 'group', records: deleted };
+}

@@ -1,0 +1,98 @@
+import { readFileSync, statSync } from 'node:fs';
+import { UsageError } from '../../../domain/errors.js';
+import { keyStatus } from '../../../domain/key-lifecycle.js';
+import { checkTokenShape, hashToken } from '../../../domain/tokens.js';
+import { formatTimestamp } from '../../../domain/time.js';
+import { exchangeTokenByHash, keyByTokenHash, type KeyRow } from '../../../store/keys.js';
+import type { Ctx } from '../../context.js';
+
+export type TokenSource = { stdin: true } | { file: string };
+
+const MAX_TOKEN_INPUT = 4096;
+
+/** Secrets come from stdin or a file, never from argv (where `ps` and shell history would see them). */
+export async function readToken(ctx: Ctx, source: TokenSource): Promise<string> {
+  let text: string;
+  if ('file' in source) {
+    try {
+      if (statSync(source.file).size > MAX_TOKEN_INPUT) throw new UsageError(`${source.file} is too large to hold a token`);
+      text = readFileSync(source.file, 'utf8');
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`cannot read token file ${source.file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  } else {
+    if (ctx.io.stdinIsTTY) ctx.note('Paste the token, then press Enter and Ctrl+D:');
+    text = await readBounded(ctx.io.stdin, MAX_TOKEN_INPUT);
+  }
+  const token = text.trim();
+  if (token === '') throw new UsageError('no token on stdin', 'pipe it in: accessctl key verify < token.txt');
+  return token;
+}
+
+async function readBounded(stream: NodeJS.ReadableStream, max: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > max) throw new UsageError('input on stdin is too large to be a token');
+    parts.push(buf);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export interface Authentication {
+  valid: boolean;
+  reason: string | null;
+  keyId: string | null;
+  serviceId: string | null;
+  serviceName: string | null;
+  status: string | null;
+  expiresAt: number | null;
+  kind: 'key' | 'exchange' | null;
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Checks a key token (ack_) or an exchanged token (act_). The shape and checksum are checked
+ * before any lookup; the lookup is by SHA-256 only, so unknown and revoked tokens take one path.
+ */
+export async function authenticateToken(ctx: Ctx, token: string): Promise<Authentication> {
+  const none: Authentication = { valid: false, reason: null, keyId: null, serviceId: null, serviceName: null, status: null, expiresAt: null, kind: null };
+  const shape = checkTokenShape(token);
+  if (!shape.ok) return { ...none, reason: shape.reason };
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  const hash = hashToken(token);
+  let key: KeyRow | undefined;
+  let tokenExpiresAt: number | null = null;
+  if (shape.kind === 'key') {
+    key = await keyByTokenHash(db, hash);
+  } else {
+    const t = await exchangeTokenByHash(db, hash);
+    if (t) {
+      tokenExpiresAt = t.expires_at;
+      key = await db
+        .selectFrom('service_keys as k')
+        .innerJoin('services as s', 's.id', 'k.service_id')
+        .selectAll('k')
+        .select(['s.name as service_name', 's.state as service_state'])
+        .where('k.id', '=', t.key_id)
+        .executeTakeFirst();
+    }
+  }
+  if (!key) return { ...none, kind: shape.kind, reason: 'unknown token' };
+  const status = keyStatus({ revokedAt: key.revoked_at, expiresAt: key.expires_at }, now);
+  const found = { ...none, kind: shape.kind, keyId: key.id, serviceId: key.service_id, serviceName: key.service_name, status, expiresAt: key.expires_at };
+  if (status === 'REVOKED') return { ...found, reason: `key ${key.id} is REVOKED` };
+  if (status === 'EXPIRED') return { ...found, reason: `key ${key.id} EXPIRED at ${formatTimestamp(key.expires_at)}` };
+  if (key.service_state !== 'ACTIVE') return { ...found, reason: `service ${key.service_name} is ${key.service_state}` };
+  if (tokenExpiresAt !== null && tokenExpiresAt <= now) return { ...found, reason: `token expired at ${formatTimestamp(tokenExpiresAt)}` };
+  if (key.last_used_at === null || now - key.last_used_at >= LAST_USED_RESOLUTION_MS) {
+    // Usage telemetry, not a change an operator made: written at most once a minute, not audited.
+    await db.updateTable('service_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
+  }
+  return { ...found, valid: true, expiresAt: tokenExpiresAt ?? key.expires_at };
+}

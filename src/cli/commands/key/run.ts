@@ -1,0 +1,284 @@
+import { ConflictError, DeniedError, UsageError } from '../../../domain/errors.js';
+import { assertKeyAction, keyStatus, KEY_STATUSES, type KeyStatus } from '../../../domain/key-lifecycle.js';
+import { effectiveSettings } from '../../../domain/settings.js';
+import { formatDuration, formatTimestamp } from '../../../domain/time.js';
+import { hashToken, newToken, tokenHint } from '../../../domain/tokens.js';
+import { nameKey, parseEnum, validateName } from '../../../domain/validate.js';
+import { findKeyByName, getKey, keysOfService, streamKeys, type KeyRow } from '../../../store/keys.js';
+import { mutate, type Tx } from '../../../store/mutate.js';
+import { getService } from '../../../store/services.js';
+import { readSettings } from '../../../store/settings.js';
+import type { ServiceKeysTable, ServicesTable } from '../../../store/tables.js';
+import type { OutputRecord } from '../../../output/fields.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { meta, showMany } from '../shared.js';
+import { authenticateToken, readToken, type TokenSource } from './authenticate.js';
+
+const DAY = 86_400_000;
+
+export function keyRecord(k: ServiceKeysTable, serviceName: string, now: number): OutputRecord {
+  return {
+    id: k.id,
+    serviceId: k.service_id,
+    serviceName,
+    name: k.name,
+    status: keyStatus({ revokedAt: k.revoked_at, expiresAt: k.expires_at }, now),
+    hint: k.hint,
+    createdAt: formatTimestamp(k.created_at),
+    expiresAt: formatTimestamp(k.expires_at),
+    revokedAt: formatTimestamp(k.revoked_at),
+    lastUsedAt: formatTimestamp(k.last_used_at),
+  };
+}
+
+export const statusOf = (k: ServiceKeysTable, now: number): KeyStatus => keyStatus({ revokedAt: k.revoked_at, expiresAt: k.expires_at }, now);
+
+/** Issues a key inside a mutation: cap checked, only the hash stored, the token returned once. */
+export async function issueKey(tx: Tx, service: ServicesTable, name: string | undefined, expirationDays: number | undefined): Promise<{ row: ServiceKeysTable; token: string }> {
+  const settings = effectiveSettings(await readSettings(tx.db));
+  const keys = await keysOfService(tx.db, service.id);
+  const active = keys.filter((k) => statusOf(k, tx.now) === 'ACTIVE').length;
+  if (active >= settings.keyMaxActivePerService) {
+    throw new ConflictError(
+      `service ${service.name} already holds ${active} ACTIVE keys (the cap is ${settings.keyMaxActivePerService})`,
+      'revoke one first, or raise key.maxActivePerService with accessctl config set',
+    );
+  }
+  const keyName = name === undefined ? nextKeyName(keys) : validateName('key', name);
+  if (await findKeyByName(tx.db, service.id, keyName)) {
+    throw new ConflictError(`service ${service.name} already has a key named ${JSON.stringify(keyName)}`, 'key names are unique within a service');
+  }
+  const days = expirationDays ?? settings.keyDefaultExpirationDays;
+  const token = newToken('key', tx.ids);
+  const row: ServiceKeysTable = {
+    id: tx.ids.id('key'),
+    service_id: service.id,
+    name: keyName,
+    name_key: nameKey(keyName),
+    token_hash: hashToken(token),
+    hint: tokenHint(token),
+    created_at: tx.now,
+    expires_at: days === 0 ? null : tx.now + days * DAY,
+    revoked_at: null,
+    last_used_at: null,
+  };
+  await tx.db.insertInto('service_keys').values(row).execute();
+  tx.audit({
+    action: 'key.create',
+    targetType: 'key',
+    targetId: row.id,
+    details: { serviceId: service.id, name: keyName, hint: row.hint, expiresAt: formatTimestamp(row.expires_at) },
+  });
+  return { row, token };
+}
+
+function nextKeyName(keys: readonly ServiceKeysTable[]): string {
+  const taken = new Set(keys.map((k) => k.name_key));
+  for (let n = keys.length + 1; ; n++) if (!taken.has(`key-${n}`)) return `key-${n}`;
+}
+
+export interface KeyCreateOptions {
+  service: string;
+  name?: string | undefined;
+  expirationDays?: number | undefined;
+}
+
+export async function runKeyCreate(opts: KeyCreateOptions, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const { row, token, service } = await mutate(ctx.store().db, m, async (tx) => {
+    const service = await getService(tx.db, opts.service);
+    if (service.state !== 'ACTIVE') ctx.note(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
+    return { ...(await issueKey(tx, service, opts.name, opts.expirationDays)), service };
+  });
+  return { kind: 'newKey', records: [{ ...keyRecord(row, service.name, m.now), token }] };
+}
+
+export interface KeyListOptions {
+  service?: string | undefined;
+  status?: string | undefined;
+  expiringWithin?: number | undefined;
+}
+
+export async function runKeyList(opts: KeyListOptions, ctx: Ctx): Promise<Output> {
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  const status = opts.status === undefined ? undefined : parseEnum('status', KEY_STATUSES, opts.status);
+  const serviceId = opts.service === undefined ? undefined : (await getService(db, opts.service)).id;
+  const horizon = opts.expiringWithin === undefined ? undefined : now + opts.expiringWithin;
+  async function* records() {
+    for await (const k of streamKeys(db, serviceId)) {
+      const s = statusOf(k, now);
+      if (status !== undefined && s !== status) continue;
+      if (horizon !== undefined && (s !== 'ACTIVE' || k.expires_at === null || k.expires_at > horizon)) continue;
+      yield keyRecord(k, k.service_name, now);
+    }
+  }
+  return { kind: 'key', records: records() };
+}
+
+export async function runKeyShow(refs: string[], ctx: Ctx): Promise<Output> {
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  return showMany(ctx, 'key', refs, async (ref) => {
+    try {
+      const k = await getKey(db, ref);
+      return keyRecord(k, k.service_name, now);
+    } catch (err) {
+      if ((err as { exitCode?: number }).exitCode === 3) return undefined;
+      throw err;
+    }
+  });
+}
+
+export async function runKeyRename(ref: string, name: string, ctx: Ctx): Promise<Output> {
+  const newName = validateName('key', name);
+  const m = meta(ctx);
+  const row = await mutate(ctx.store().db, m, async (tx) => {
+    const k = await getKey(tx.db, ref);
+    assertKeyAction(k.id, statusOf(k, tx.now), 'rename');
+    if (nameKey(newName) !== k.name_key && (await findKeyByName(tx.db, k.service_id, newName))) {
+      throw new ConflictError(`service ${k.service_name} already has a key named ${JSON.stringify(newName)}`);
+    }
+    if (newName === k.name) return k;
+    await tx.db.updateTable('service_keys').set({ name: newName, name_key: nameKey(newName) }).where('id', '=', k.id).execute();
+    tx.audit({ action: 'key.rename', targetType: 'key', targetId: k.id, details: { name: { from: k.name, to: newName } } });
+    return { ...k, name: newName, name_key: nameKey(newName) };
+  });
+  return { kind: 'key', records: [keyRecord(row, row.service_name, m.now)] };
+}
+
+async function revokeKey(tx: Tx, k: KeyRow, action: string): Promise<KeyRow> {
+  // Its exchanged tokens stay until sweep so that a check can say why they fail; they die with the key.
+  await tx.db.updateTable('service_keys').set({ revoked_at: tx.now }).where('id', '=', k.id).execute();
+  tx.audit({ action, targetType: 'key', targetId: k.id, details: { serviceId: k.service_id, name: k.name } });
+  return { ...k, revoked_at: tx.now };
+}
+
+export async function runKeyRevoke(refs: string[], ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const rows = await mutate(ctx.store().db, m, async (tx) => {
+    const out = new Map<string, KeyRow>();
+    for (const ref of refs) {
+      const k = await getKey(tx.db, ref);
+      if (out.has(k.id)) continue;
+      assertKeyAction(k.id, statusOf(k, tx.now), 'revoke');
+      out.set(k.id, await revokeKey(tx, k, 'key.revoke'));
+    }
+    return [...out.values()];
+  });
+  return { kind: 'key', records: rows.map((k) => keyRecord(k, k.service_name, m.now)) };
+}
+
+export async function runKeyDelete(refs: string[], ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const rows = await mutate(ctx.store().db, m, async (tx) => {
+    const out = new Map<string, KeyRow>();
+    for (const ref of refs) {
+      const k = await getKey(tx.db, ref);
+      if (out.has(k.id)) continue;
+      const status = statusOf(k, tx.now);
+      assertKeyAction(k.id, status, 'delete');
+      await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
+      tx.audit({ action: 'key.delete', targetType: 'key', targetId: k.id, details: { serviceId: k.service_id, name: k.name, status } });
+      out.set(k.id, k);
+    }
+    return [...out.values()];
+  });
+  return { kind: 'key', records: rows.map((k) => keyRecord(k, k.service_name, m.now)) };
+}
+
+export interface KeyRotateOptions {
+  ref: string;
+  overlap?: number | undefined;
+  name?: string | undefined;
+  expirationDays?: number | undefined;
+}
+
+/** A new key for the same service; the old one is revoked now, or expires after the overlap. */
+export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const { row, token, serviceName } = await mutate(ctx.store().db, m, async (tx) => {
+    const old = await getKey(tx.db, opts.ref);
+    assertKeyAction(old.id, statusOf(old, tx.now), 'rotate');
+    const service = await getService(tx.db, old.service_id);
+    if (opts.overlap === undefined) {
+      await revokeKey(tx, old, 'key.rotate');
+    } else {
+      const until = old.expires_at === null ? tx.now + opts.overlap : Math.min(old.expires_at, tx.now + opts.overlap);
+      await tx.db.updateTable('service_keys').set({ expires_at: until }).where('id', '=', old.id).execute();
+      tx.audit({
+        action: 'key.rotate',
+        targetType: 'key',
+        targetId: old.id,
+        details: { serviceId: old.service_id, name: old.name, expiresAt: { from: formatTimestamp(old.expires_at), to: formatTimestamp(until) } },
+      });
+    }
+    // The old key still counts against the cap during an overlap: rotation must not be blocked by it.
+    const issued = await issueKeyForRotation(tx, service, opts, old.id);
+    return { ...issued, serviceName: service.name };
+  });
+  return { kind: 'newKey', records: [{ ...keyRecord(row, serviceName, m.now), token }] };
+}
+
+async function issueKeyForRotation(tx: Tx, service: ServicesTable, opts: KeyRotateOptions, oldId: string) {
+  try {
+    return await issueKey(tx, service, opts.name, opts.expirationDays);
+  } catch (err) {
+    if (err instanceof ConflictError && err.message.includes('ACTIVE keys')) {
+      throw new ConflictError(`${err.message}; rotating ${oldId} would exceed it`, 'rotate without --overlap, or raise key.maxActivePerService');
+    }
+    throw err;
+  }
+}
+
+export interface KeyExchangeOptions {
+  source: TokenSource;
+  ttl?: number | undefined;
+}
+
+/** Trades a key token for a short-lived one; it dies with its key, at once. */
+export async function runKeyExchange(opts: KeyExchangeOptions, ctx: Ctx): Promise<Output> {
+  const token = await readToken(ctx, opts.source);
+  if (!token.startsWith('ack_')) throw new UsageError('key exchange takes a key token (ack_…)', 'a short-lived token cannot be exchanged again');
+  const auth = await authenticateToken(ctx, token);
+  if (!auth.valid) throw new DeniedError(`invalid token: ${auth.reason}`);
+  const m = meta(ctx);
+  const settings = effectiveSettings(await readSettings(ctx.store().db));
+  const ttl = opts.ttl ?? settings.tokenDefaultTtlMs;
+  if (ttl > settings.tokenMaxTtlMs) {
+    throw new UsageError(`--ttl is longer than token.maxTtl (${formatDuration(settings.tokenMaxTtlMs)})`, 'ask for less, or raise token.maxTtl');
+  }
+  const shortLived = newToken('exchange', ctx.ids);
+  const record = await mutate(ctx.store().db, m, async (tx) => {
+    const k = await getKey(tx.db, auth.keyId!);
+    // The key's state is re-read under the write lock: a revoke in between wins.
+    if (statusOf(k, tx.now) !== 'ACTIVE' || k.service_state !== 'ACTIVE') throw new DeniedError(`invalid token: key ${k.id} is no longer valid`);
+    const expiresAt = k.expires_at === null ? tx.now + ttl : Math.min(k.expires_at, tx.now + ttl);
+    const id = tx.ids.id('token');
+    await tx.db.insertInto('exchange_tokens').values({ id, key_id: k.id, token_hash: hashToken(shortLived), created_at: tx.now, expires_at: expiresAt }).execute();
+    tx.audit({ action: 'key.exchange', targetType: 'key', targetId: k.id, details: { tokenId: id, hint: tokenHint(shortLived), expiresAt: formatTimestamp(expiresAt) } });
+    return { id, keyId: k.id, serviceId: k.service_id, serviceName: k.service_name, createdAt: formatTimestamp(tx.now), expiresAt: formatTimestamp(expiresAt), token: shortLived };
+  });
+  return { kind: 'exchangedToken', records: [record] };
+}
+
+export async function runKeyVerify(source: TokenSource, ctx: Ctx): Promise<Output> {
+  const token = await readToken(ctx, source);
+  const auth = await authenticateToken(ctx, token);
+  return {
+    kind: 'verification',
+    records: [
+      {
+        valid: auth.valid,
+        keyId: auth.keyId,
+        serviceId: auth.serviceId,
+        serviceName: auth.serviceName,
+        status: auth.status,
+        expiresAt: formatTimestamp(auth.expiresAt),
+        reason: auth.reason,
+      },
+    ],
+    after: auth.valid ? undefined : new DeniedError(`invalid token: ${auth.reason}`),
+  };
+}

@@ -1,0 +1,190 @@
+import { ConflictError, UsageError } from '../../../domain/errors.js';
+import { formatTimestamp } from '../../../domain/time.js';
+import { nameKey, validateOptionalText, validateServiceName } from '../../../domain/validate.js';
+import { getGroup } from '../../../store/groups.js';
+import { keysOfService } from '../../../store/keys.js';
+import { liveLinksOf } from '../../../store/links.js';
+import { chunks, mutate, type Db } from '../../../store/mutate.js';
+import { findService, getService } from '../../../store/services.js';
+import type { GroupsTable, ServicesTable } from '../../../store/tables.js';
+import type { OutputRecord } from '../../../output/fields.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { addLinks, assertUnexpired, removeLinks, resolveMembers } from '../group/run.js';
+import { statusOf } from '../key/run.js';
+import { meta, showMany } from '../shared.js';
+
+export async function serviceRecords(db: Db, rows: readonly ServicesTable[], now: number): Promise<OutputRecord[]> {
+  const ids = rows.map((r) => r.id);
+  const resources = await liveLinksOf(db, 'service_resources', ids, now);
+  const groups = await groupsOfServices(db, ids, now);
+  const out: OutputRecord[] = [];
+  for (const r of rows) {
+    const keys = await keysOfService(db, r.id);
+    const count = (s: string) => keys.filter((k) => statusOf(k, now) === s).length;
+    out.push({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      state: r.state,
+      resources: resources.get(r.id) ?? [],
+      groups: groups.get(r.id) ?? [],
+      keys: keys.length,
+      activeKeys: count('ACTIVE'),
+      revokedKeys: count('REVOKED'),
+      expiredKeys: count('EXPIRED'),
+      createdAt: formatTimestamp(r.created_at),
+      updatedAt: formatTimestamp(r.updated_at),
+    });
+  }
+  return out;
+}
+
+async function groupsOfServices(db: Db, serviceIds: readonly string[], now: number): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const part of chunks(serviceIds)) {
+    const rows = await db
+      .selectFrom('group_services')
+      .select(['service_id', 'group_id'])
+      .where('service_id', 'in', part)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('group_id')
+      .execute();
+    for (const r of rows) out.set(r.service_id, [...(out.get(r.service_id) ?? []), r.group_id]);
+  }
+  return out;
+}
+
+export interface ServiceCreateOptions {
+  name: string;
+  description?: string | undefined;
+  resources?: string[] | undefined;
+  groups?: string[] | undefined;
+}
+
+export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Promise<Output> {
+  const name = validateServiceName(opts.name);
+  const description = validateOptionalText('--description', opts.description, 1024) ?? '';
+  const m = meta(ctx);
+  const row = await mutate(ctx.store().db, m, async (tx) => {
+    if (await findService(tx.db, name)) throw new ConflictError(`a service named ${name} already exists`, 'names are unique, case-insensitively');
+    const resources = await resolveMembers(tx.db, 'resources', opts.resources ?? []);
+    const groups: GroupsTable[] = [];
+    for (const ref of opts.groups ?? []) {
+      const g = await getGroup(tx.db, ref);
+      assertUnexpired(g, tx.now, 'group');
+      if (!groups.some((x) => x.id === g.id)) groups.push(g);
+    }
+    const service: ServicesTable = { id: tx.ids.id('service'), name, name_key: nameKey(name), description, state: 'ACTIVE', created_at: tx.now, updated_at: tx.now };
+    await tx.db.insertInto('services').values(service).execute();
+    for (const r of resources) await tx.db.insertInto('service_resources').values({ service_id: service.id, resource_id: r, expires_at: null, created_at: tx.now }).execute();
+    for (const g of groups) await tx.db.insertInto('group_services').values({ group_id: g.id, service_id: service.id, expires_at: null, created_at: tx.now }).execute();
+    tx.audit({ action: 'service.create', targetType: 'service', targetId: service.id, details: { name, description, resources, groups: groups.map((g) => g.id) } });
+    return service;
+  });
+  return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
+}
+
+export async function runServiceList(opts: { state?: string | undefined }, ctx: Ctx): Promise<Output> {
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  async function* records() {
+    let after = '';
+    for (;;) {
+      let q = db.selectFrom('services').selectAll().where('name_key', '>', after);
+      if (opts.state) q = q.where('state', '=', opts.state);
+      const page = await q.orderBy('name_key').limit(500).execute();
+      if (page.length === 0) return;
+      yield* await serviceRecords(db, page, now);
+      if (page.length < 500) return;
+      after = page[page.length - 1]!.name_key;
+    }
+  }
+  return { kind: 'service', records: records() };
+}
+
+export async function runServiceShow(refs: string[], ctx: Ctx): Promise<Output> {
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  return showMany(ctx, 'service', refs, async (ref) => {
+    const row = await findService(db, ref);
+    return row ? (await serviceRecords(db, [row], now))[0] : undefined;
+  });
+}
+
+export async function runServiceUpdate(opts: { ref: string; name?: string | undefined; description?: string | undefined }, ctx: Ctx): Promise<Output> {
+  const patch: Partial<ServicesTable> = {};
+  if (opts.name !== undefined) {
+    patch.name = validateServiceName(opts.name);
+    patch.name_key = nameKey(patch.name);
+  }
+  if (opts.description !== undefined) patch.description = validateOptionalText('--description', opts.description, 1024)!;
+  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --name or --description');
+  const m = meta(ctx);
+  const row = await mutate(ctx.store().db, m, async (tx) => {
+    const s = await getService(tx.db, opts.ref);
+    if (patch.name_key && patch.name_key !== s.name_key && (await findService(tx.db, patch.name!))) throw new ConflictError(`a service named ${patch.name} already exists`);
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (patch.name !== undefined && patch.name !== s.name) changes.name = { from: s.name, to: patch.name };
+    if (patch.description !== undefined && patch.description !== s.description) changes.description = { from: s.description, to: patch.description };
+    if (Object.keys(changes).length === 0) return s;
+    await tx.db.updateTable('services').set({ ...patch, updated_at: tx.now }).where('id', '=', s.id).execute();
+    tx.audit({ action: 'service.update', targetType: 'service', targetId: s.id, details: changes });
+    return { ...s, ...patch, updated_at: tx.now };
+  });
+  return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
+}
+
+/** Disabling makes every key and token of the service invalid at once; enabling restores the ACTIVE ones. */
+export async function runServiceSetState(refs: string[], state: 'ACTIVE' | 'DISABLED', ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const rows = await mutate(ctx.store().db, m, async (tx) => {
+    const out = new Map<string, ServicesTable>();
+    for (const ref of refs) {
+      const s = await getService(tx.db, ref);
+      if (out.has(s.id)) continue;
+      if (s.state !== state) {
+        await tx.db.updateTable('services').set({ state, updated_at: tx.now }).where('id', '=', s.id).execute();
+        tx.audit({ action: state === 'ACTIVE' ? 'service.enable' : 'service.disable', targetType: 'service', targetId: s.id, details: { state: { from: s.state, to: state } } });
+        out.set(s.id, { ...s, state, updated_at: tx.now });
+      } else out.set(s.id, s);
+    }
+    return [...out.values()];
+  });
+  return { kind: 'service', records: await serviceRecords(ctx.store().db, rows, m.now) };
+}
+
+export async function runServiceLinks(op: 'add' | 'remove', opts: { ref: string; resources: string[]; ttl?: number | undefined }, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const row = await mutate(ctx.store().db, m, async (tx) => {
+    const s = await getService(tx.db, opts.ref);
+    const ids = await resolveMembers(tx.db, 'resources', opts.resources);
+    if (op === 'add') await addLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, opts.ttl === undefined ? null : tx.now + opts.ttl);
+    else await removeLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, (msg) => ctx.note(msg));
+    return s;
+  });
+  return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
+}
+
+/** Deletes services with their keys, tokens and links; the audit log records each key. */
+export async function runServiceDelete(refs: string[], ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const records = await mutate(ctx.store().db, m, async (tx) => {
+    const out: OutputRecord[] = [];
+    const seen = new Set<string>();
+    for (const ref of refs) {
+      const s = await getService(tx.db, ref);
+      if (seen.has(s.id)) continue;
+      seen.add(s.id);
+      const [record] = await serviceRecords(tx.db, [s], tx.now);
+      for (const k of await keysOfService(tx.db, s.id)) {
+        tx.audit({ action: 'service.delete.key', targetType: 'key', targetId: k.id, details: { serviceId: s.id, name: k.name, status: statusOf(k, tx.now) } });
+      }
+      await tx.db.deleteFrom('services').where('id', '=', s.id).execute();
+      tx.audit({ action: 'service.delete', targetType: 'service', targetId: s.id, details: { name: s.name, keys: record!.keys, resources: record!.resources, groups: record!.groups } });
+      out.push(record!);
+    }
+    return out;
+  });
+  return { kind: 'service', records };
+}

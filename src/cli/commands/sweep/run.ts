@@ -1,0 +1,145 @@
+import { keyStatus } from '../../../domain/key-lifecycle.js';
+import { formatTimestamp } from '../../../domain/time.js';
+import { expiredLinks, deleteLink, LINKS, type LinkTableName } from '../../../store/links.js';
+import { mutate, type Db, type Tx } from '../../../store/mutate.js';
+import type { OutputRecord } from '../../../output/fields.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { meta } from '../shared.js';
+
+export interface SweepOptions {
+  dryRun?: boolean | undefined;
+  grace?: number | undefined;
+  keys?: boolean | undefined;
+}
+
+interface Removal extends OutputRecord {
+  action: string;
+  targetType: string;
+  targetId: string;
+  name: string | null;
+  expiredAt: string | null;
+}
+
+const LINK_ACTION: Record<LinkTableName, { action: string; owner: string; member: string }> = {
+  group_users: { action: 'sweep.membership.delete', owner: 'group', member: 'user' },
+  group_services: { action: 'sweep.membership.delete', owner: 'group', member: 'service' },
+  group_resources: { action: 'sweep.assignment.delete', owner: 'group', member: 'resource' },
+  service_resources: { action: 'sweep.assignment.delete', owner: 'service', member: 'resource' },
+};
+
+/**
+ * Cleans up what has expired. Access never depends on it (expiry holds at read time); it only
+ * keeps the store small. One transaction: two sweeps at once serialise, and the second finds nothing.
+ */
+export async function runSweep(opts: SweepOptions, ctx: Ctx): Promise<Output> {
+  const m = meta(ctx);
+  const cutoff = m.now - (opts.grace ?? 0);
+  if (opts.dryRun) {
+    return { kind: 'sweep', records: (await plan(ctx.store().db, cutoff, Boolean(opts.keys), m.now)).map(visible) };
+  }
+  const removed = await mutate(ctx.store().db, m, async (tx) => {
+    const items = await plan(tx.db, cutoff, Boolean(opts.keys), tx.now);
+    for (const item of items) await apply(tx, item);
+    return items.map(visible);
+  });
+  return { kind: 'sweep', records: removed };
+}
+
+interface PlannedRemoval extends Removal {
+  remove: (tx: Tx) => Promise<void>;
+  details: Record<string, unknown>;
+}
+
+async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise<PlannedRemoval[]> {
+  const out: PlannedRemoval[] = [];
+  const groups = await db
+    .selectFrom('groups')
+    .select(['id', 'name', 'expires_at'])
+    .where('expires_at', 'is not', null)
+    .where('expires_at', '<=', cutoff)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .execute();
+  const goneGroups = new Set(groups.map((g) => g.id));
+  for (const g of groups) {
+    out.push({
+      action: 'sweep.group.delete',
+      targetType: 'group',
+      targetId: g.id,
+      name: g.name,
+      expiredAt: formatTimestamp(g.expires_at),
+      details: { name: g.name, expiresAt: formatTimestamp(g.expires_at) },
+      remove: async (tx) => {
+        await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();
+      },
+    });
+  }
+  for (const table of Object.keys(LINKS) as LinkTableName[]) {
+    const how = LINK_ACTION[table];
+    for (const link of await expiredLinks(db, table, cutoff)) {
+      // Links of a group being deleted go with it.
+      if (how.owner === 'group' && goneGroups.has(link.owner)) continue;
+      out.push({
+        action: how.action,
+        targetType: how.owner,
+        targetId: link.owner,
+        name: link.member,
+        expiredAt: formatTimestamp(link.expires_at),
+        details: { [`${how.member}Id`]: link.member, expiresAt: formatTimestamp(link.expires_at) },
+        remove: async (tx) => {
+          await deleteLink(tx.db, table, link.owner, link.member);
+        },
+      });
+    }
+  }
+  const tokens = await db.selectFrom('exchange_tokens').select(['id', 'key_id', 'expires_at']).where('expires_at', '<=', cutoff).orderBy('expires_at').execute();
+  for (const t of tokens) {
+    out.push({
+      action: 'sweep.token.delete',
+      targetType: 'token',
+      targetId: t.id,
+      name: t.key_id,
+      expiredAt: formatTimestamp(t.expires_at),
+      details: { keyId: t.key_id, expiresAt: formatTimestamp(t.expires_at) },
+      remove: async (tx) => {
+        await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
+      },
+    });
+  }
+  if (keys) {
+    const candidates = await db
+      .selectFrom('service_keys')
+      .select(['id', 'name', 'service_id', 'expires_at', 'revoked_at'])
+      .where((eb) => eb.or([eb('revoked_at', '<=', cutoff), eb('expires_at', '<=', cutoff)]))
+      .orderBy('id')
+      .execute();
+    for (const k of candidates) {
+      const status = keyStatus({ revokedAt: k.revoked_at, expiresAt: k.expires_at }, now);
+      // A key is swept only once it has been dead for the whole grace period.
+      const diedAt = status === 'REVOKED' ? k.revoked_at! : k.expires_at!;
+      if (status === 'ACTIVE' || diedAt > cutoff) continue;
+      out.push({
+        action: 'sweep.key.delete',
+        targetType: 'key',
+        targetId: k.id,
+        name: k.name,
+        expiredAt: formatTimestamp(diedAt),
+        details: { serviceId: k.service_id, name: k.name, status },
+        remove: async (tx) => {
+          await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
+        },
+      });
+    }
+  }
+  return out;
+}
+
+async function apply(tx: Tx, item: PlannedRemoval): Promise<void> {
+  await item.remove(tx);
+  tx.audit({ action: item.action, targetType: item.targetType, targetId: item.targetId, details: item.details });
+}
+
+function visible({ action, targetType, targetId, name, expiredAt }: PlannedRemoval): Removal {
+  return { action, targetType, targetId, name, expiredAt };
+}

@@ -1,0 +1,66 @@
+import { UsageError } from './errors.js';
+import { formatDuration, parseDuration } from './time.js';
+
+/** The settings `config` manages: their defaults, and how a value is checked. */
+export const SETTINGS = {
+  'key.defaultExpirationDays': {
+    default: '365',
+    describe: 'days a new key lives when -e is not given (0 = never)',
+    parse: (v: string) => intIn(v, 0, 3650, 'key.defaultExpirationDays'),
+  },
+  'key.maxActivePerService': {
+    default: '10',
+    describe: 'most ACTIVE keys one service may hold',
+    parse: (v: string) => intIn(v, 1, 1000, 'key.maxActivePerService'),
+  },
+  'token.defaultTtl': {
+    default: '1h',
+    describe: 'life of a token from key exchange when --ttl is not given',
+    parse: (v: string) => durationIn(v, 'token.defaultTtl'),
+  },
+  'token.maxTtl': {
+    default: '12h',
+    describe: 'longest life key exchange may give a token',
+    parse: (v: string) => durationIn(v, 'token.maxTtl'),
+  },
+} as const;
+export type SettingName = keyof typeof SETTINGS;
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+function intIn(v: string, min: number, max: number, what: string): string {
+  if (!/^[0-9]{1,6}$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+    throw new UsageError(`invalid ${what} ${JSON.stringify(v.slice(0, 40))}`, `a whole number from ${min} to ${max}`);
+  }
+  return String(Number(v));
+}
+
+const WEEK = 7 * 86_400_000;
+function durationIn(v: string, what: string): string {
+  const ms = parseDuration(v, what);
+  if (ms > WEEK) throw new UsageError(`invalid ${what} ${JSON.stringify(v)}: at most 1w`);
+  return formatDuration(ms);
+}
+
+export function parseSettingName(name: string): SettingName {
+  const hit = SETTING_NAMES.find((n) => n.toLowerCase() === name.trim().toLowerCase());
+  if (!hit) throw new UsageError(`unknown setting ${JSON.stringify(name.slice(0, 60))}`, `settings: ${SETTING_NAMES.join(', ')}`);
+  return hit;
+}
+
+/** The effective settings, typed: stored values over defaults. */
+export interface Settings {
+  keyDefaultExpirationDays: number;
+  keyMaxActivePerService: number;
+  tokenDefaultTtlMs: number;
+  tokenMaxTtlMs: number;
+}
+
+export function effectiveSettings(stored: ReadonlyMap<string, { value: string }>): Settings {
+  const get = (n: SettingName) => stored.get(n)?.value ?? SETTINGS[n].default;
+  return {
+    keyDefaultExpirationDays: Number(get('key.defaultExpirationDays')),
+    keyMaxActivePerService: Number(get('key.maxActivePerService')),
+    tokenDefaultTtlMs: parseDuration(get('token.defaultTtl')),
+    tokenMaxTtlMs: parseDuration(get('token.maxTtl')),
+  };
+}

@@ -1,0 +1,94 @@
+import type { CandidatePath } from '../domain/access.js';
+import type { Db } from './mutate.js';
+
+/**
+ * Gathers every candidate path between subjects and resources, expired or not. Deciding which
+ * paths grant is the domain's job (domain/access.ts), never SQL's: there is one copy of the rule.
+ */
+export interface CandidateRow {
+  subjectId: string;
+  resourceId: string;
+  path: CandidatePath;
+}
+
+interface GroupPathRow {
+  subject_id: string;
+  resource_id: string;
+  group_id: string;
+  group_name: string;
+  group_active: number;
+  group_expires_at: number | null;
+  member_expires_at: number | null;
+  assignment_expires_at: number | null;
+}
+
+function groupPath(r: GroupPathRow): CandidateRow {
+  return {
+    subjectId: r.subject_id,
+    resourceId: r.resource_id,
+    path: {
+      via: 'group',
+      groupId: r.group_id,
+      groupName: r.group_name,
+      groupActive: r.group_active === 1,
+      groupExpiresAt: r.group_expires_at,
+      memberExpiresAt: r.member_expires_at,
+      assignmentExpiresAt: r.assignment_expires_at,
+    },
+  };
+}
+
+export interface PathQuery {
+  subjectId?: string | undefined;
+  resourceId?: string | undefined;
+}
+
+export async function userCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
+  let query = db
+    .selectFrom('group_users as gu')
+    .innerJoin('group_resources as gr', 'gr.group_id', 'gu.group_id')
+    .innerJoin('groups as g', 'g.id', 'gu.group_id')
+    .select([
+      'gu.user_id as subject_id',
+      'gr.resource_id as resource_id',
+      'g.id as group_id',
+      'g.name as group_name',
+      'g.is_active as group_active',
+      'g.expires_at as group_expires_at',
+      'gu.expires_at as member_expires_at',
+      'gr.expires_at as assignment_expires_at',
+    ]);
+  if (q.subjectId !== undefined) query = query.where('gu.user_id', '=', q.subjectId);
+  if (q.resourceId !== undefined) query = query.where('gr.resource_id', '=', q.resourceId);
+  return (await query.execute()).map(groupPath);
+}
+
+export async function serviceCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
+  let viaGroups = db
+    .selectFrom('group_services as gs')
+    .innerJoin('group_resources as gr', 'gr.group_id', 'gs.group_id')
+    .innerJoin('groups as g', 'g.id', 'gs.group_id')
+    .select([
+      'gs.service_id as subject_id',
+      'gr.resource_id as resource_id',
+      'g.id as group_id',
+      'g.name as group_name',
+      'g.is_active as group_active',
+      'g.expires_at as group_expires_at',
+      'gs.expires_at as member_expires_at',
+      'gr.expires_at as assignment_expires_at',
+    ]);
+  let direct = db.selectFrom('service_resources as sr').select(['sr.service_id as subject_id', 'sr.resource_id as resource_id', 'sr.expires_at as expires_at']);
+  if (q.subjectId !== undefined) {
+    viaGroups = viaGroups.where('gs.service_id', '=', q.subjectId);
+    direct = direct.where('sr.service_id', '=', q.subjectId);
+  }
+  if (q.resourceId !== undefined) {
+    viaGroups = viaGroups.where('gr.resource_id', '=', q.resourceId);
+    direct = direct.where('sr.resource_id', '=', q.resourceId);
+  }
+  const directRows = (await direct.execute()).map(
+    (r): CandidateRow => ({ subjectId: r.subject_id, resourceId: r.resource_id, path: { via: 'direct', assignmentExpiresAt: r.expires_at } }),
+  );
+  return [...directRows, ...(await viaGroups.execute()).map(groupPath)];
+}

@@ -1,0 +1,53 @@
+import { NotFoundError, UsageError } from '../domain/errors.js';
+import { assertIdShape, looksLikeId } from '../domain/ids.js';
+import { nameKey } from '../domain/validate.js';
+import type { Db } from './mutate.js';
+import type { ServiceKeysTable } from './tables.js';
+
+export type KeyRow = ServiceKeysTable & { service_name: string; service_state: string };
+
+function keysWithService(db: Db) {
+  return db
+    .selectFrom('service_keys as k')
+    .innerJoin('services as s', 's.id', 'k.service_id')
+    .selectAll('k')
+    .select(['s.name as service_name', 's.state as service_state']);
+}
+
+/** A key by id, or by name (unique within its service; `service` narrows an ambiguous name). */
+export async function getKey(db: Db, ref: string, serviceId?: string): Promise<KeyRow> {
+  if (looksLikeId('key', ref)) {
+    const row = await keysWithService(db).where('k.id', '=', ref).executeTakeFirst();
+    if (row) return row;
+  } else {
+    let q = keysWithService(db).where('k.name_key', '=', nameKey(ref));
+    if (serviceId !== undefined) q = q.where('k.service_id', '=', serviceId);
+    const rows = await q.limit(2).execute();
+    if (rows.length === 2) throw new UsageError(`key name ${JSON.stringify(ref)} is used by several services`, 'pass the key id (key_…) or --service');
+    if (rows[0]) return rows[0];
+  }
+  assertIdShape('key', ref);
+  throw new NotFoundError(`key ${JSON.stringify(ref.slice(0, 80))} not found`, 'pass a key id (key_…) or name; see accessctl key list');
+}
+
+export async function findKeyByName(db: Db, serviceId: string, name: string): Promise<ServiceKeysTable | undefined> {
+  return db.selectFrom('service_keys').selectAll().where('service_id', '=', serviceId).where('name_key', '=', nameKey(name)).executeTakeFirst();
+}
+
+export function streamKeys(db: Db, serviceId?: string) {
+  let q = keysWithService(db);
+  if (serviceId !== undefined) q = q.where('k.service_id', '=', serviceId);
+  return q.orderBy('s.name_key').orderBy('k.created_at').orderBy('k.id').stream();
+}
+
+export async function keysOfService(db: Db, serviceId: string): Promise<ServiceKeysTable[]> {
+  return db.selectFrom('service_keys').selectAll().where('service_id', '=', serviceId).orderBy('created_at').execute();
+}
+
+export async function keyByTokenHash(db: Db, hash: string): Promise<KeyRow | undefined> {
+  return keysWithService(db).where('k.token_hash', '=', hash).executeTakeFirst();
+}
+
+export async function exchangeTokenByHash(db: Db, hash: string) {
+  return db.selectFrom('exchange_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+}
