@@ -45,6 +45,8 @@ export function createProgram(ctx: ContextControl): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .showSuggestionAfterError(true)
+    // Global options belong before the noun, so that a verb may have its own --actor (audit list).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
@@ -53,7 +55,7 @@ export function createProgram(ctx: ContextControl): Command {
       outputError: () => {},
     });
 
-  program.hook('preAction', () => ctx.setGlobals(globalsFrom(program.opts<GlobalFlags>(), ctx)));
+  program.hook('preAction', (_program, action) => ctx.setGlobals(globalsFrom(mergeOutputFlags(program, action), ctx)));
 
   registerUser(program, ctx);
   registerResource(program, ctx);
@@ -69,6 +71,7 @@ export function createProgram(ctx: ContextControl): Command {
   // Every nested command inherits the same error and output handling.
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+    if (cmd.commands.length === 0) addOutputFlags(cmd);
     cmd.commands.forEach(configure);
   };
   program.commands.forEach(configure);
@@ -100,4 +103,27 @@ function osUser(env: Record<string, string | undefined>): string {
   } catch {
     return env.USER ?? 'unknown';
   }
+}
+
+/** Output flags people habitually type after the verb (`group list -f json`, `delete -i x -y`). */
+const OUTPUT_FLAGS = ['format', 'quiet', 'columns', 'header', 'yes', 'color'] as const;
+
+function addOutputFlags(cmd: Command): void {
+  const hidden = (flags: string, description: string) => new Option(flags, description).hideHelp();
+  cmd
+    .addOption(hidden('-f, --format <format>', 'output format'))
+    .addOption(hidden('-q, --quiet', 'ids only'))
+    .addOption(hidden('--columns <a,b>', 'columns'))
+    .addOption(hidden('--no-header', 'no CSV header'))
+    .addOption(hidden('-y, --yes', 'no confirmation'))
+    .addOption(hidden('--no-color', 'no colours'));
+}
+
+/** Global flags, overridden by the same flags given after the verb. */
+function mergeOutputFlags(program: Command, action: Command): GlobalFlags {
+  const merged = { ...program.opts<GlobalFlags>() } as Record<string, unknown>;
+  for (const name of OUTPUT_FLAGS) {
+    if (action.getOptionValueSource(name) === 'cli') merged[name] = action.getOptionValue(name);
+  }
+  return merged as unknown as GlobalFlags;
 }

@@ -1,0 +1,132 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../helpers/spawn.js';
+
+let dir: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'accessctl-e2e-'));
+  env = { ACCESSCTL_HOME: join(dir, 'home'), ACCESSCTL_NOW: '2026-11-22T23:00:00Z' };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the built binary', () => {
+  it('prints data on stdout, nothing on stderr, exit 0', () => {
+    const r = cli(['-f', 'csv', 'user', 'create', '-e', 'ada@example.com', '--first', 'Ada'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^id,email,firstName,lastName,role,state,type,createdAt,updatedAt\nusr_[0-9A-Za-z]{16},ada@example.com,Ada,,MEMBER,ACTIVE,MANUAL,2026-11-22T23:00:00.000Z,2026-11-22T23:00:00.000Z\n$/);
+  });
+
+  it.each([
+    ['usage (2)', ['user', 'create', '-e', 'nope'], 2, 'accessctl: invalid email "nope" (for example ada@example.com)\n'],
+    ['unknown flag (2)', ['user', 'list', '--bogus'], 2, "accessctl: unknown option '--bogus' (see --help)\n"],
+    ['unknown verb (2)', ['user', 'lst'], 2, "accessctl: unknown command 'lst' (Did you mean list?) (see --help)\n"],
+    ['not found (3)', ['group', 'show', '-i', 'nothing'], 3, 'accessctl: group "nothing" not found (see accessctl group list)\n'],
+    ['bad env clock (2)', ['user', 'list'], 2, 'accessctl: invalid ACCESSCTL_NOW "yesterday" (use ISO-8601, e.g. 2026-11-22T23:00:00Z)\n'],
+  ])('%s: one line on stderr, no stack', (_name, argv, code, stderr) => {
+    const r = cli(argv as string[], { env: _name.startsWith('bad env') ? { ...env, ACCESSCTL_NOW: 'yesterday' } : env });
+    expect(r.code).toBe(code);
+    expect(r.stderr).toBe(stderr);
+  });
+
+  it('conflict (4) and denied (5)', () => {
+    cli(['user', 'create', '-e', 'ada@example.com'], { env });
+    cli(['resource', 'create', '-n', 'db', '-a', 'db.internal'], { env });
+    const dup = cli(['user', 'create', '-e', 'ada@example.com'], { env });
+    expect([dup.code, dup.stderr]).toEqual([4, 'accessctl: a user with email ada@example.com already exists (emails are unique, case-insensitively)\n']);
+    const denied = cli(['-f', 'csv', '--columns', 'allowed,reason', 'access', 'check', '--user', 'ada@example.com', '-r', 'db'], { env });
+    expect(denied).toEqual({
+      code: 5,
+      stdout: 'allowed,reason\nfalse,no grant: user ada@example.com has no path to resource db\n',
+      stderr: 'accessctl: access denied: no grant: user ada@example.com has no path to resource db\n',
+    });
+  });
+
+  it('JSON errors with -f json, and a stack only with ACCESSCTL_DEBUG=1', () => {
+    const r = cli(['-f', 'json', 'user', 'create', '-e', 'nope'], { env });
+    expect(JSON.parse(r.stderr)).toEqual({ error: { code: 'USAGE', exitCode: 2, message: 'invalid email "nope"', hint: 'for example ada@example.com' } });
+    const debug = cli(['user', 'create', '-e', 'nope'], { env: { ...env, ACCESSCTL_DEBUG: '1' } });
+    expect(debug.stderr.split('\n').length).toBeGreaterThan(2);
+  });
+
+  it('creates the store 0700/0600 even under a permissive umask', () => {
+    const r = spawnSync('sh', ['-c', `umask 000 && "${process.execPath}" bin/accessctl user list`], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(statSync(join(dir, 'home')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'home', 'default.db')).mode & 0o777).toBe(0o600);
+    const s = cli(['-s', 'BlackSnake', '-q', 'db', 'path'], { env });
+    expect(s.stdout).toBe(`${join(dir, 'home', 'BlackSnake.db')}\n`);
+  });
+
+  it('--db picks a file; a missing directory is a store error', () => {
+    const r = cli(['--db', join(dir, 'nope', 'x.db'), 'user', 'list'], { env });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/^accessctl: directory .*nope does not exist/);
+    expect(cli(['--db', join(dir, 'x.db'), 'user', 'list'], { env }).code).toBe(0);
+    expect(cli([], { env: { ...env, ACCESSCTL_DB: join(dir, 'y.db') }, stdin: '' }).code).toBe(2);
+    expect(cli(['user', 'list'], { env: { ...env, ACCESSCTL_DB: join(dir, 'y.db') } }).code).toBe(0);
+    expect(existsSync(join(dir, 'y.db'))).toBe(true);
+  });
+
+  it('refuses a foreign file, a foreign SQLite database and a newer store, byte for byte untouched', () => {
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not a database at all, just some text that is long enough to look like a header........');
+    const foreign = join(dir, 'other.db');
+    const f = new Database(foreign);
+    f.exec('create table t (x); insert into t values (1)');
+    f.close();
+    const newer = join(dir, 'newer.db');
+    cli(['--db', newer, 'user', 'create', '-e', 'ada@example.com'], { env });
+    const n = new Database(newer);
+    n.pragma('user_version = 99');
+    n.pragma('journal_mode = DELETE');
+    n.close();
+    for (const [file, message] of [
+      [text, 'is not an accessctl store (not a SQLite database)'],
+      [foreign, 'is a SQLite database but not an accessctl store'],
+      [newer, 'was written by a newer accessctl (schema 99, this one knows 1)'],
+    ] as const) {
+      const before = readFileSync(file);
+      const r = cli(['--db', file, 'user', 'list'], { env });
+      expect(r.code).toBe(6);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
+  it('a read-only store refuses writes with exit 6 and a hint', () => {
+    const file = join(dir, 'ro.db');
+    cli(['--db', file, 'user', 'create', '-e', 'ada@example.com'], { env });
+    chmodSync(file, 0o400);
+    if (process.getuid?.() === 0) return; // root writes through file modes; the fault tests cover this with a read-only mount
+    const r = cli(['--db', file, 'user', 'create', '-e', 'bob@example.com'], { env });
+    expect(r.code).toBe(6);
+  });
+
+  it('every verb has --help ending with examples', () => {
+    const nouns = ['user', 'resource', 'group', 'service', 'key', 'access', 'audit', 'config', 'db'];
+    for (const noun of nouns) {
+      const help = cli([noun, '--help'], { env });
+      expect(help.code).toBe(0);
+      const verbs = [...help.stdout.matchAll(/^ {2}([a-z-]+)(?:\|[A-Za-z]+)? /gm)].map((m) => m[1]!).filter((v) => v !== 'help');
+      expect(verbs.length).toBeGreaterThan(0);
+      for (const verb of verbs) {
+        const r = cli([noun, verb, '--help'], { env });
+        expect(r.code, `${noun} ${verb}`).toBe(0);
+        expect(r.stdout, `${noun} ${verb}`).toMatch(/Examples:\n {2}\$ accessctl /);
+      }
+    }
+    expect(cli(['sweep', '--help'], { env }).stdout).toContain('Examples:');
+  });
+
+  it('-V prints the version', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(cli(['-V'], { env }).stdout).toBe(`${pkg.version}\n`);
+  });
+});

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { run } from '../../src/cli/main.js';
+import type { Prompter } from '../../src/cli/context.js';
+import { sequentialIds, type IdGenerator } from '../../src/domain/ids.js';
+import { fixedClock, parseTimestamp } from '../../src/domain/time.js';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Harness {
+  dir: string;
+  db: string;
+  /** The instant commands see; tests move it instead of sleeping. */
+  now: number;
+  setNow(iso: string): void;
+  advance(ms: number): void;
+  run(argv: string[], opts?: { stdin?: string; env?: Record<string, string>; prompter?: Prompter; tty?: boolean }): Promise<RunResult>;
+  /** Runs and expects exit 0; returns stdout. */
+  ok(argv: string[], opts?: { stdin?: string }): Promise<string>;
+  /** Runs with -q and returns the single id printed. */
+  id(argv: string[]): Promise<string>;
+  json<T = Record<string, unknown>>(argv: string[], opts?: { stdin?: string }): Promise<T[]>;
+  cleanup(): void;
+}
+
+export const T0 = '2026-11-22T23:00:00.000Z';
+
+/** A command-level fixture: a real store file in a temp dir, a fixed clock and predictable ids. */
+export function harness(): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'accessctl-test-'));
+  const db = join(dir, 'store.db');
+  const ids: IdGenerator = sequentialIds();
+  const h: Harness = {
+    dir,
+    db,
+    now: parseTimestamp(T0),
+    setNow(iso) {
+      h.now = parseTimestamp(iso);
+    },
+    advance(ms) {
+      h.now += ms;
+    },
+    async run(argv, opts = {}) {
+      let stdout = '';
+      let stderr = '';
+      const tty = opts.tty ?? false;
+      const code = await run(['--db', db, '--actor', 'tester', ...argv], {
+        io: {
+          stdout: { write: (s) => void (stdout += s) },
+          stderr: { write: (s) => void (stderr += s) },
+          stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+          stdinIsTTY: tty,
+          stdoutIsTTY: tty,
+          stderrIsTTY: tty,
+        },
+        env: { ...opts.env },
+        clock: fixedClock(h.now),
+        ids,
+        ...(opts.prompter ? { prompter: opts.prompter } : {}),
+      });
+      return { code, stdout, stderr };
+    },
+    async ok(argv, opts) {
+      const r = await h.run(argv, opts);
+      if (r.code !== 0) throw new Error(`expected exit 0 from ${argv.join(' ')}, got ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
+    async id(argv) {
+      return (await h.ok(['-q', ...argv])).trim();
+    },
+    async json(argv, opts) {
+      return JSON.parse(await h.ok(['-f', 'json', ...argv], opts));
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+export const DAY = 86_400_000;

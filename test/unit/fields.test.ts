@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { FIELDS } from '../../src/output/fields.js';
+import { parseFormat } from '../../src/output/format.js';
+import { VERSION } from '../../src/cli/version.js';
+import { readFileSync } from 'node:fs';
+
+describe('field lists (a rename must be deliberate)', () => {
+  it('pins the SPEC section 3 objects', () => {
+    expect(FIELDS.user).toEqual(['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'createdAt', 'updatedAt']);
+    expect(FIELDS.resource).toEqual(['id', 'name', 'address', 'alias', 'tcp', 'udp', 'icmp', 'isActive', 'createdAt', 'updatedAt']);
+    expect(FIELDS.group).toEqual(['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'createdAt', 'updatedAt']);
+    expect(FIELDS.service).toEqual(['id', 'name', 'description', 'state', 'resources', 'groups', 'keys', 'activeKeys', 'revokedKeys', 'expiredKeys', 'createdAt', 'updatedAt']);
+    expect(FIELDS.key).toEqual(['id', 'serviceId', 'serviceName', 'name', 'status', 'hint', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']);
+    expect(FIELDS.audit).toEqual(['seq', 'id', 'at', 'actor', 'action', 'targetType', 'targetId', 'details', 'hash']);
+  });
+  it('the token appears only in the creation records', () => {
+    const withToken = Object.entries(FIELDS)
+      .filter(([, f]) => (f as readonly string[]).includes('token'))
+      .map(([k]) => k);
+    expect(withToken.sort()).toEqual(['exchangedToken', 'newKey']);
+  });
+});
+
+describe('formats', () => {
+  it.each([
+    ['CSV', 'csv'],
+    ['json', 'json'],
+    ['NDJSON', 'ndjson'],
+    ['DF', 'table'],
+    ['Table', 'table'],
+  ])('%s → %s', (raw, f) => expect(parseFormat(raw)).toBe(f));
+  it('refuses unknown formats', () => expect(() => parseFormat('xml')).toThrow(/unknown format/));
+});
+
+it('version matches package.json', () => {
+  expect(VERSION).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+});
