@@ -41,7 +41,7 @@ describe('many processes on one store', () => {
   it('ephemeral groups created and deleted by 4 processes while another sweeps: all exit 0, state as expected', async () => {
     const db = join(dir, 'shared.db');
     const env = { ACCESSCTL_DB: db };
-    const users = [];
+    const users: string[] = [];
     for (let i = 0; i < 4; i++) users.push(cli(['-q', 'user', 'create', '-e', `w${i}@example.com`], { env }).stdout.trim());
     cli(['resource', 'create', '-n', 'db', '-a', 'db.internal'], { env });
     const past = { ...env, ACCESSCTL_NOW: '2020-01-01T00:00:00Z' };
@@ -66,7 +66,7 @@ describe('many processes on one store', () => {
     expect(all.every((r) => r.code === 0)).toBe(true);
     await cliAsync(['sweep'], { env });
     const left = JSON.parse(cli(['-f', 'json', 'group', 'list'], { env }).stdout).map((g: { name: string }) => g.name).sort();
-    const expected = [];
+    const expected: string[] = [];
     for (let w = 0; w < 4; w++) expected.push(`w${w}-g3`);
     expect(left).toEqual(expected.sort());
     expect(JSON.parse(cli(['-f', 'json', 'group', 'list', '--expired'], { env }).stdout)).toEqual([]);

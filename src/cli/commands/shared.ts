@@ -31,3 +31,20 @@ export async function showMany(
       : undefined;
   return { kind, records, after };
 }
+
+/** Column names → record field names, for audit details. */
+const FIELD_NAMES: Record<string, string> = { email: 'email', first_name: 'firstName', last_name: 'lastName', role: 'role', state: 'state' };
+
+/** The changed fields as { field: { from, to } }, for the audit log. */
+export function diff<T extends object>(before: T, patch: Partial<T>): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.endsWith('_key') || k === 'updated_at') continue;
+    const from = (before as Record<string, unknown>)[k];
+    if (from !== v) out[FIELD_NAMES[k] ?? camel(k)] = { from, to: v };
+  }
+  return out;
+}
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+

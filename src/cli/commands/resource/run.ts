@@ -7,8 +7,7 @@ import type { ResourcesTable } from '../../../store/tables.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { mapStream, resourceRecord } from '../../records.js';
-import { meta, showMany } from '../shared.js';
-import { diff } from '../user/run.js';
+import { diff, meta, showMany } from '../shared.js';
 
 export interface ResourceFields {
   name?: string | undefined;

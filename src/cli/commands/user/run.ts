@@ -6,7 +6,7 @@ import type { UsersTable } from '../../../store/tables.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { mapStream, userRecord } from '../../records.js';
-import { meta, showMany } from '../shared.js';
+import { diff, meta, showMany } from '../shared.js';
 
 export interface UserCreateOptions {
   email: string;
@@ -99,21 +99,6 @@ export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<
   });
   return { kind: 'user', records: [userRecord(updated)] };
 }
-
-const FIELD_NAMES: Record<string, string> = { email: 'email', first_name: 'firstName', last_name: 'lastName', role: 'role', state: 'state' };
-
-/** The changed fields as { field: { from, to } }, for the audit log. */
-export function diff<T extends object>(before: T, patch: Partial<T>): Record<string, { from: unknown; to: unknown }> {
-  const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (k.endsWith('_key') || k === 'updated_at') continue;
-    const from = (before as Record<string, unknown>)[k];
-    if (from !== v) out[FIELD_NAMES[k] ?? camel(k)] = { from, to: v };
-  }
-  return out;
-}
-
-const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export async function runUserSetState(refs: string[], state: 'ACTIVE' | 'DISABLED', ctx: Ctx): Promise<Output> {
   const rows = await mutate(ctx.store().db, meta(ctx), async (tx) => {
