@@ -15,6 +15,8 @@ export interface ImportRow<R> {
 export interface UpsertSpec<R extends { id: string }> {
   table: 'users' | 'resources';
   keyColumn: 'email_key' | 'name_key';
+  /** The column the key is derived from (email, name). */
+  nameColumn: 'email' | 'name';
   kind: 'user' | 'resource';
   /** A complete new row from a patch, or a message why the row cannot create one. */
   create(patch: Partial<R>, id: string, now: number): R | string;
@@ -48,17 +50,20 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
         }
         inserts.push(created);
         const { id: _id, ...fields } = diffNew(created);
-        changes.push({ line: row.line, action: 'create', id: created.id, name: row.name, changes: fields });
+        changes.push({ line: row.line, action: 'create', id: tx ? created.id : null, name: row.name, changes: fields });
         tx?.audit({ action: `${spec.kind}.import.create`, targetType: spec.kind, targetId: created.id, details: { line: row.line, ...fields } });
         continue;
       }
-      const fieldChanges = diff(before, row.patch);
+      // The key column matched case-insensitively; a change of case alone is not an update.
+      const patch = { ...row.patch };
+      delete (patch as Record<string, unknown>)[spec.nameColumn];
+      const fieldChanges = diff(before, patch);
       if (Object.keys(fieldChanges).length === 0) continue;
       changes.push({ line: row.line, action: 'update', id: before.id, name: row.name, changes: fieldChanges });
       if (tx) {
         await db
           .updateTable(spec.table)
-          .set({ ...row.patch, updated_at: now })
+          .set({ ...patch, updated_at: now })
           .where('id', '=', before.id)
           .execute();
         tx.audit({ action: `${spec.kind}.import.update`, targetType: spec.kind, targetId: before.id, details: { line: row.line, ...fieldChanges } });

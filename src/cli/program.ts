@@ -11,12 +11,21 @@ import { registerKey } from './commands/key/register.js';
 import { registerAccess } from './commands/access/register.js';
 import { registerSweep } from './commands/sweep/register.js';
 import { registerConfig } from './commands/config/register.js';
+import { registerCompletion } from './commands/completion/register.js';
 import { registerAudit } from './commands/audit/register.js';
 import { registerDb } from './commands/db/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { splitList } from './options.js';
 import { VERSION } from './version.js';
+
+/** `accessctl help` shows the nouns grouped, one line each. */
+const HELP_GROUPS: Array<[string, string[]]> = [
+  ['People and things:', ['user', 'resource', 'group']],
+  ['Machines:', ['service', 'key']],
+  ['Questions:', ['access', 'audit']],
+  ['Housekeeping:', ['sweep', 'config', 'db', 'completion']],
+];
 
 interface GlobalFlags {
   session?: string;
@@ -67,6 +76,11 @@ export function createProgram(ctx: ContextControl): Command {
   registerConfig(program, ctx);
   registerAudit(program, ctx);
   registerDb(program, ctx);
+  registerCompletion(program, ctx);
+
+  for (const [heading, names] of HELP_GROUPS) {
+    for (const name of names) program.commands.find((c) => c.name() === name)?.helpGroup(heading);
+  }
 
   // Every nested command inherits the same error and output handling.
   const configure = (cmd: Command) => {

@@ -17,7 +17,8 @@ export function cli(args: string[], opts: { env?: Record<string, string>; stdin?
     input: opts.stdin ?? '',
     encoding: 'utf8',
     cwd: opts.cwd ?? ROOT,
-    timeout: 60_000,
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -33,6 +33,7 @@ export async function runResourceImport(file: string, opts: { dryRun?: boolean |
     ctx,
     {
       table: 'resources',
+      nameColumn: 'name',
       keyColumn: 'name_key',
       kind: 'resource',
       create: (p, id, now) =>

@@ -12,6 +12,7 @@ import {
   runResourceShow,
   runResourceUpdate,
 } from './run.js';
+import { runResourceImport } from './import.js';
 
 interface ResourceFlags {
   id?: string[];
@@ -122,5 +123,17 @@ export function registerResource(program: Command, ctx: Ctx): void {
       await confirmDestructive(ctx, `Delete ${refs.length} resource(s): ${refs.join(', ')}?`);
       return runResourceDelete(refs, ctx);
     },
+  );
+
+  act<{ dryRun?: boolean }>(
+    ctx,
+    'importChange',
+    addVerb(noun, 'import', {
+      description: 'create or update resources from CSV (name,address,alias,tcp,udp,icmp,isActive); all rows or none',
+      examples: ['accessctl resource import examples/onboarding-resources.csv', 'accessctl resource import --dry-run examples/onboarding-resources.csv', 'generate-resources | accessctl -f csv resource import -'],
+    })
+      .argument('<file>', 'CSV file with a header row, or - for stdin')
+      .option('--dry-run', 'show what would change; change nothing'),
+    (o, args) => runResourceImport(args[0]!, o, ctx),
   );
 }

@@ -22,6 +22,7 @@ export async function runUserImport(file: string, opts: { dryRun?: boolean | und
     ctx,
     {
       table: 'users',
+      nameColumn: 'email',
       keyColumn: 'email_key',
       kind: 'user',
       create: (p, id, now) => ({

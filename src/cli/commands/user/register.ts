@@ -5,6 +5,7 @@ import { requireList, single } from '../../options.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import { promptMissing } from '../../prompt-missing.js';
 import { runUserCreate, runUserDelete, runUserList, runUserSetState, runUserShow, runUserUpdate } from './run.js';
+import { runUserImport } from './import.js';
 
 interface UserFlags {
   email?: string;
@@ -103,5 +104,16 @@ export function registerUser(program: Command, ctx: Ctx): void {
       return runUserDelete(refs, ctx);
     },
   );
-}
 
+  act<{ dryRun?: boolean }>(
+    ctx,
+    'importChange',
+    addVerb(noun, 'import', {
+      description: 'create or update users from CSV (email,firstName,lastName,role,state); all rows or none',
+      examples: ['accessctl user import examples/onboarding-users.csv', 'accessctl user import --dry-run examples/onboarding-users.csv', 'generate-users | accessctl -f csv user import -'],
+    })
+      .argument('<file>', 'CSV file with a header row, or - for stdin')
+      .option('--dry-run', 'show what would change; change nothing'),
+    (o, args) => runUserImport(args[0]!, o, ctx),
+  );
+}

@@ -1,0 +1,60 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN } from './spawn.js';
+
+/**
+ * Drives accessctl in a real pseudo-terminal through tmux: type keys, read the screen.
+ * Waiting is by polling for what should appear (bounded), never by fixed sleeps.
+ */
+export class Terminal {
+  readonly socket = `accessctl-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  private readonly rcFile: string;
+  constructor(
+    private readonly dir: string,
+    args: string[],
+    env: Record<string, string>,
+  ) {
+    this.rcFile = join(dir, `rc-${this.socket}`);
+    const exports = Object.entries(env)
+      .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}';`)
+      .join(' ');
+    const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const script = `${exports} '${process.execPath}' '${BIN}' ${quoted}; echo $? > '${this.rcFile}'; sleep 60`;
+    this.tmux('new-session', '-d', '-x', '160', '-y', '40', 'sh', '-c', script);
+  }
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-e');
+  }
+  /** Waits (up to 20 s) until the screen matches. */
+  async waitFor(pattern: RegExp): Promise<string> {
+    for (let i = 0; i < 400; i++) {
+      const s = this.screen();
+      if (pattern.test(s)) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`terminal never showed ${pattern}; screen:\n${this.screen()}`);
+  }
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', ...keys);
+  }
+  /** Waits for the command to finish and returns its exit code. */
+  async exitCode(): Promise<number> {
+    for (let i = 0; i < 400; i++) {
+      if (existsSync(this.rcFile)) {
+        const text = readFileSync(this.rcFile, 'utf8').trim();
+        if (text !== '') return Number(text);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`command did not finish; screen:\n${this.screen()}`);
+  }
+  close(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}
+
+export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
