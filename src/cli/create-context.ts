@@ -18,11 +18,15 @@ export interface ContextControl extends Ctx {
   knownFormat(): Format | null;
   storePath(): string | null;
   close(): void;
+  /** Help text commander wanted on stderr (a noun without a verb). */
+  holdHelp(text: string): void;
+  heldHelp(): string;
 }
 
 export function createContext(parts: ContextParts): ContextControl {
   let globals: GlobalOptions | null = null;
   let store: Store | null = null;
+  let held = '';
   const prompter = parts.prompter ?? inquirerPrompter(parts.io);
   return {
     io: parts.io,
@@ -45,6 +49,8 @@ export function createContext(parts: ContextParts): ContextControl {
     },
     interactive: () => parts.io.stdinIsTTY && parts.io.stdoutIsTTY,
     note: (message) => parts.io.stderr.write(`${message}\n`),
+    holdHelp: (text) => void (held += text),
+    heldHelp: () => held,
     close() {
       if (store) {
         store.sqlite.close();

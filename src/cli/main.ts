@@ -24,6 +24,11 @@ function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: reado
   const e = normalise(err, ctx.storePath());
   if (e instanceof CommanderError) {
     if (e.exitCode === 0) return 0; // --help, --version
+    if (e.code === 'commander.help') {
+      const usage = /Usage: (accessctl(?: [a-z-]+)*)/.exec(ctx.heldHelp())?.[1] ?? 'accessctl';
+      writeError(ctx, argv, 'USAGE', `missing command after "${usage}"`, `run "${usage} --help" to see the choices`, ExitCode.usage);
+      return ExitCode.usage;
+    }
     const message = e.message.replace(/^error: /, '');
     writeError(ctx, argv, 'USAGE', message, 'see --help', ExitCode.usage);
     return ExitCode.usage;
@@ -52,7 +57,8 @@ function normalise(err: unknown, storePath: string | null): unknown {
 
 function writeError(ctx: ReturnType<typeof createContext>, argv: readonly string[], code: string, message: string, hint: string | undefined, exitCode: number): void {
   if (code === 'EPIPE') return;
-  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+  // One line, and no echo of a huge argument: a long run of text is cut to its start.
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').replace(/\S{81,}/g, (w) => `${w.slice(0, 60)}…`).trim();
   if (wantsJsonErrors(ctx, argv)) {
     ctx.io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message: oneLine(message), hint: hint ?? null } })}\n`);
   } else {

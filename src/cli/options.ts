@@ -59,3 +59,10 @@ export function single(list: string[] | undefined, flag: string): string {
   if (items.length > 1) throw new UsageError(`expected one reference, got ${items.length}`, `pass a single ${flag}`);
   return items[0]!;
 }
+
+/** Key lifetimes in days: 0 (never) to 3650 (ten years), like key.defaultExpirationDays. */
+export function expirationDaysArg(value: string): number {
+  const days = nonNegativeIntArg(value);
+  if (days > 3650) throw new InvalidArgumentError('at most 3650 days; use 0 for a key that never expires');
+  return days;
+}

@@ -59,7 +59,8 @@ export function createProgram(ctx: ContextControl): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
+      // Help shown for a missing verb is replaced by a one-line error in main.ts.
+      writeErr: (s) => ctx.holdHelp(s),
       // Errors are reported once, by main, in the product's one-line form.
       outputError: () => {},
     });

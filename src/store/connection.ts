@@ -24,6 +24,9 @@ export interface StoreLocation {
 const SESSION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<string, string | undefined>): StoreLocation {
+  if (opts.db !== undefined && opts.session !== undefined) {
+    throw new UsageError('--db and --session name two different stores', 'pass one of them');
+  }
   const explicit = opts.db ?? (opts.session === undefined ? env.ACCESSCTL_DB : undefined);
   if (explicit !== undefined && explicit !== '') return { path: explicit, managedDir: false };
   const session = opts.session ?? 'default';

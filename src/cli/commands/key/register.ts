@@ -3,7 +3,7 @@ import { UsageError } from '../../../domain/errors.js';
 import { KEY_STATUSES } from '../../../domain/key-lifecycle.js';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
-import { durationArg, nonNegativeIntArg, requireList, single } from '../../options.js';
+import { durationArg, expirationDaysArg, requireList, single } from '../../options.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import type { TokenSource } from './authenticate.js';
 import { chooseExpiration, chooseService } from './prompts.js';
@@ -25,7 +25,7 @@ interface KeyFlags {
 export const tokenFileOption = () => new Option('--token-file <path>', 'read the token from this file instead of stdin');
 export const tokenStdinOption = () => new Option('--token-stdin', 'read the token from stdin (the default)');
 export const tokenSource = (o: { tokenFile?: string }): TokenSource => (o.tokenFile === undefined ? { stdin: true } : { file: o.tokenFile });
-const expirationOption = () => new Option('-e, --expiration <days>', 'days until the key expires; 0 = never (default: config key.defaultExpirationDays)').argParser(nonNegativeIntArg);
+const expirationOption = () => new Option('-e, --expiration <days>', 'days until the key expires; 0 = never (default: config key.defaultExpirationDays)').argParser(expirationDaysArg);
 
 export function registerKey(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'key', 'service keys: create, rotate, revoke; tokens printed once');
