@@ -58,7 +58,12 @@ function normalise(err: unknown, storePath: string | null): unknown {
 function writeError(ctx: ReturnType<typeof createContext>, argv: readonly string[], code: string, message: string, hint: string | undefined, exitCode: number): void {
   if (code === 'EPIPE') return;
   // One line, and no echo of a huge argument: a long run of text is cut to its start.
-  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').replace(/\S{81,}/g, (w) => `${w.slice(0, 60)}…`).trim();
+  const oneLine = (s: string) =>
+    s
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(TOKEN_LIKE, (_m, prefix: string) => `${prefix}_…(redacted)`)
+      .replace(/\S{81,}/g, (w) => `${w.slice(0, 60)}…`)
+      .trim();
   if (wantsJsonErrors(ctx, argv)) {
     ctx.io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message: oneLine(message), hint: hint ?? null } })}\n`);
   } else {
@@ -68,6 +73,9 @@ function writeError(ctx: ReturnType<typeof createContext>, argv: readonly string
     ctx.io.stderr.write(`${new Error('debug trace').stack}\n`);
   }
 }
+
+/** A secret typed where it does not belong is never echoed back (terminals and CI logs keep stderr). */
+const TOKEN_LIKE = /\b(ack|act)_[0-9A-Za-z]{8,}/g;
 
 /** JSON errors for `-f json|ndjson`, even when argv could not be parsed far enough to know it. */
 function wantsJsonErrors(ctx: ReturnType<typeof createContext>, argv: readonly string[]): boolean {
