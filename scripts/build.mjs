@@ -19,3 +19,18 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The benchmark is bundled on its own, outside the CLI's dist/.
+if (process.argv.includes('--bench')) {
+  await build({
+    entryPoints: ['bench/run.ts'],
+    outfile: 'bench/dist/run.mjs',
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
