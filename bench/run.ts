@@ -13,7 +13,8 @@ import { buildFixture, FULL, SMOKE } from './fixture.js';
 const smoke = process.argv.includes('--smoke');
 const sizes = smoke ? SMOKE : FULL;
 const RUNS = smoke ? 3 : 15;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Bundled to bench/dist/run.mjs: the project root is two levels up.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'accessctl');
 const NODE = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'accessctl-bench-'));
