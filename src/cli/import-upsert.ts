@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { insertMany } from '../store/insert-many.js';
 import { chunks, mutate, type Tx } from '../store/mutate.js';
 import type { OutputRecord } from '../output/fields.js';
 import type { Ctx } from './context.js';
@@ -51,7 +52,10 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
         inserts.push(created);
         const { id: _id, ...fields } = diffNew(created);
         changes.push({ line: row.line, action: 'create', id: tx ? created.id : null, name: row.name, changes: fields });
-        tx?.audit({ action: `${spec.kind}.import.create`, targetType: spec.kind, targetId: created.id, details: { line: row.line, ...fields } });
+        if (tx) {
+          tx.audit({ action: `${spec.kind}.import.create`, targetType: spec.kind, targetId: created.id, details: { line: row.line, ...fields } });
+          if (changes.length % 1000 === 0) await tx.flushAudit();
+        }
         continue;
       }
       // The key column matched case-insensitively; a change of case alone is not an update.
@@ -76,7 +80,7 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
         problems.length,
       );
     }
-    if (tx) for (const part of chunks(inserts, 300)) await db.insertInto(spec.table).values(part).execute();
+    if (tx) await insertMany(db, spec.table, inserts as unknown as Array<Record<string, unknown>>);
     return changes;
   };
   const changes = dryRun ? await plan(null) : await mutate(ctx.store().db, meta(ctx), plan);
@@ -89,9 +93,19 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
 /** A new row's fields for the audit log and output: camelCase, without keys and timestamps. */
 function diffNew<R extends { id: string }>(row: R): Record<string, unknown> & { id: string } {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (k.endsWith('_key') || k === 'created_at' || k === 'updated_at') continue;
-    out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  for (const k in row) {
+    const name = fieldName(k);
+    if (name !== null) out[name] = row[k];
   }
   return out as Record<string, unknown> & { id: string };
+}
+
+const FIELD_NAME = new Map<string, string | null>();
+function fieldName(column: string): string | null {
+  let name = FIELD_NAME.get(column);
+  if (name === undefined) {
+    name = column.endsWith('_key') || column === 'created_at' || column === 'updated_at' ? null : column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    FIELD_NAME.set(column, name);
+  }
+  return name;
 }

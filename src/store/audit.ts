@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { eventHash, type AuditEvent } from '../domain/audit-chain.js';
 import type { IdGenerator } from '../domain/ids.js';
+import { insertMany } from './insert-many.js';
 import type { AuditEventsTable, Database } from './tables.js';
 
 export interface AuditEntry {
@@ -10,16 +11,27 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Appends events to the chain. Call only inside the mutation's transaction. */
+/** The end of the chain, read once per transaction and carried along as events are appended. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export async function chainHead(trx: Kysely<Database>): Promise<ChainHead> {
+  const last = await trx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return { seq: last?.seq ?? 0, hash: last?.hash ?? '' };
+}
+
+/** Appends events to the chain after `head`, moving it. Call only inside the mutation's transaction. */
 export async function appendAudit(
   trx: Kysely<Database>,
   entries: readonly AuditEntry[],
   meta: { at: number; actor: string; ids: IdGenerator },
+  head: ChainHead,
 ): Promise<void> {
   if (entries.length === 0) return;
-  const last = await trx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  let seq = last?.seq ?? 0;
-  let prevHash = last?.hash ?? '';
+  let seq = head.seq;
+  let prevHash = head.hash;
   const rows: AuditEventsTable[] = [];
   for (const entry of entries) {
     seq += 1;
@@ -47,10 +59,9 @@ export async function appendAudit(
     });
     prevHash = hash;
   }
-  // SQLite caps bound parameters per statement; 9 columns × 100 rows stays well inside it.
-  for (let i = 0; i < rows.length; i += 100) {
-    await trx.insertInto('audit_events').values(rows.slice(i, i + 100)).execute();
-  }
+  await insertMany(trx, 'audit_events', rows as unknown as Array<Record<string, unknown>>);
+  head.seq = seq;
+  head.hash = prevHash;
 }
 
 export function auditRowToEvent(row: AuditEventsTable): AuditEvent & { hash: string } {

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { IdGenerator } from '../domain/ids.js';
-import { appendAudit, type AuditEntry } from './audit.js';
+import { appendAudit, chainHead, type AuditEntry, type ChainHead } from './audit.js';
 import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
@@ -11,6 +11,8 @@ export interface Tx {
   readonly now: number;
   readonly ids: IdGenerator;
   audit(entry: AuditEntry): void;
+  /** Writes the audit events recorded so far: long mutations call it to keep memory flat. */
+  flushAudit(): Promise<void>;
 }
 
 export interface MutationMeta {
@@ -25,9 +27,17 @@ export interface MutationMeta {
  */
 export async function mutate<T>(db: Db, meta: MutationMeta, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    const entries: AuditEntry[] = [];
-    const result = await work({ db: trx, now: meta.now, ids: meta.ids, audit: (e) => entries.push(e) });
-    await appendAudit(trx, entries, { at: meta.now, actor: meta.actor, ids: meta.ids });
+    let entries: AuditEntry[] = [];
+    let head: ChainHead | null = null;
+    const flushAudit = async () => {
+      if (entries.length === 0) return;
+      head ??= await chainHead(trx);
+      const batch = entries;
+      entries = [];
+      await appendAudit(trx, batch, { at: meta.now, actor: meta.actor, ids: meta.ids }, head);
+    };
+    const result = await work({ db: trx, now: meta.now, ids: meta.ids, audit: (e) => void entries.push(e), flushAudit });
+    await flushAudit();
     return result;
   });
 }
