@@ -124,3 +124,4 @@ function writeStdout(chunk: string): Promise<void> | void {
   if (process.stdout.write(chunk)) return;
   return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
 }
+export { randomIds } from '../domain/ids.js';
