@@ -132,7 +132,10 @@ async function main(): Promise<void> {
 const text = require('fs').readFileSync(process.argv[3], 'utf8').trim().split('\\n').slice(1);
 const insert = db.prepare("insert into users values (?, ?, ?, ?, ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
 const now = Date.now();
-db.transaction(() => { let i = 0; for (const line of text) { const [email, first, last] = line.split(','); insert.run('usr_' + String(i++).padStart(16, '0'), email, email.toLowerCase(), first, last, now, now); } })();
+// The same rows accessctl writes: random 16-character base62 ids, not sequential ones.
+const A = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const id = () => { let s = 'usr_'; for (const b of require('crypto').randomBytes(16)) s += A[b % 62]; return s; };
+db.transaction(() => { for (const line of text) { const [email, first, last] = line.split(','); insert.run(id(), email, email.toLowerCase(), first, last, now, now); } })();
 db.close();`,
   );
   const importOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', freshEmptyStore(empty), '-q', 'user', 'import', csv]));

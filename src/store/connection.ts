@@ -60,9 +60,10 @@ export function openStore(location: StoreLocation): Store {
     checkAndMigrate(sqlite, path);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
-    // Up to 64 MiB of page cache, allocated only as a bulk import or sweep needs it: random ids
-    // scatter index inserts, and the 2 MiB default turns them into repeated page reads.
-    sqlite.pragma('cache_size = -65536');
+    // 16 MiB of page cache (SQLite's default is 2): random ids scatter index inserts, and a small
+    // cache turns a bulk import into repeated page reads. Larger would only grow what a full
+    // scan (audit list over a million events) leaves resident.
+    sqlite.pragma('cache_size = -16384');
   } catch (err) {
     sqlite.close();
     throw translateSqliteError(err, path);
