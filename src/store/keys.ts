@@ -48,6 +48,10 @@ export async function keyByTokenHash(db: Db, hash: string): Promise<KeyRow | und
   return keysWithService(db).where('k.token_hash', '=', hash).executeTakeFirst();
 }
 
+export async function keyById(db: Db, id: string): Promise<KeyRow | undefined> {
+  return keysWithService(db).where('k.id', '=', id).executeTakeFirst();
+}
+
 export async function exchangeTokenByHash(db: Db, hash: string) {
   return db.selectFrom('exchange_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../../../domain/errors.js';
 import { keyStatus } from '../../../domain/key-lifecycle.js';
 import { checkTokenShape, hashToken } from '../../../domain/tokens.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { exchangeTokenByHash, keyByTokenHash, type KeyRow } from '../../../store/keys.js';
+import { exchangeTokenByHash, keyById, keyByTokenHash, type KeyRow } from '../../../store/keys.js';
 import type { Ctx } from '../../context.js';
 
 export type TokenSource = { stdin: true } | { file: string };
@@ -74,13 +74,7 @@ export async function authenticateToken(ctx: Ctx, token: string): Promise<Authen
     const t = await exchangeTokenByHash(db, hash);
     if (t) {
       tokenExpiresAt = t.expires_at;
-      key = await db
-        .selectFrom('service_keys as k')
-        .innerJoin('services as s', 's.id', 'k.service_id')
-        .selectAll('k')
-        .select(['s.name as service_name', 's.state as service_state'])
-        .where('k.id', '=', t.key_id)
-        .executeTakeFirst();
+      key = await keyById(db, t.key_id);
     }
   }
   if (!key) return { ...none, kind: shape.kind, reason: 'unknown token' };
