@@ -1,4 +1,6 @@
 import type { CandidatePath } from '../domain/access.js';
+import type { Kysely } from 'kysely';
+import { LINKS } from './links.js';
 import type { Db } from './mutate.js';
 
 /**
@@ -43,52 +45,42 @@ export interface PathQuery {
   resourceId?: string | undefined;
 }
 
-export async function userCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
-  let query = db
-    .selectFrom('group_users as gu')
-    .innerJoin('group_resources as gr', 'gr.group_id', 'gu.group_id')
-    .innerJoin('groups as g', 'g.id', 'gu.group_id')
+/**
+ * Paths through groups: a membership (user or service) joined to the group and its resources.
+ * One query serves users and services; only the membership table differs.
+ */
+async function groupCandidates(db: Db, membership: 'group_users' | 'group_services', q: PathQuery): Promise<CandidateRow[]> {
+  const subject = `m.${LINKS[membership].member}`;
+  // The two membership tables share one shape; a loosely typed handle lets one query serve both.
+  let query = (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
+    .selectFrom(`${membership} as m`)
+    .innerJoin('group_resources as gr', 'gr.group_id', 'm.group_id')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
     .select([
-      'gu.user_id as subject_id',
+      `${subject} as subject_id`,
       'gr.resource_id as resource_id',
       'g.id as group_id',
       'g.name as group_name',
       'g.is_active as group_active',
       'g.expires_at as group_expires_at',
-      'gu.expires_at as member_expires_at',
+      'm.expires_at as member_expires_at',
       'gr.expires_at as assignment_expires_at',
     ]);
-  if (q.subjectId !== undefined) query = query.where('gu.user_id', '=', q.subjectId);
+  if (q.subjectId !== undefined) query = query.where(subject, '=', q.subjectId);
   if (q.resourceId !== undefined) query = query.where('gr.resource_id', '=', q.resourceId);
-  return (await query.execute()).map(groupPath);
+  return ((await query.execute()) as unknown as GroupPathRow[]).map(groupPath);
+}
+
+export async function userCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
+  return groupCandidates(db, 'group_users', q);
 }
 
 export async function serviceCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
-  let viaGroups = db
-    .selectFrom('group_services as gs')
-    .innerJoin('group_resources as gr', 'gr.group_id', 'gs.group_id')
-    .innerJoin('groups as g', 'g.id', 'gs.group_id')
-    .select([
-      'gs.service_id as subject_id',
-      'gr.resource_id as resource_id',
-      'g.id as group_id',
-      'g.name as group_name',
-      'g.is_active as group_active',
-      'g.expires_at as group_expires_at',
-      'gs.expires_at as member_expires_at',
-      'gr.expires_at as assignment_expires_at',
-    ]);
   let direct = db.selectFrom('service_resources as sr').select(['sr.service_id as subject_id', 'sr.resource_id as resource_id', 'sr.expires_at as expires_at']);
-  if (q.subjectId !== undefined) {
-    viaGroups = viaGroups.where('gs.service_id', '=', q.subjectId);
-    direct = direct.where('sr.service_id', '=', q.subjectId);
-  }
-  if (q.resourceId !== undefined) {
-    viaGroups = viaGroups.where('gr.resource_id', '=', q.resourceId);
-    direct = direct.where('sr.resource_id', '=', q.resourceId);
-  }
+  if (q.subjectId !== undefined) direct = direct.where('sr.service_id', '=', q.subjectId);
+  if (q.resourceId !== undefined) direct = direct.where('sr.resource_id', '=', q.resourceId);
   const directRows = (await direct.execute()).map(
     (r): CandidateRow => ({ subjectId: r.subject_id, resourceId: r.resource_id, path: { via: 'direct', assignmentExpiresAt: r.expires_at } }),
   );
-  return [...directRows, ...(await viaGroups.execute()).map(groupPath)];
+  return [...directRows, ...(await groupCandidates(db, 'group_services', q))];
 }
