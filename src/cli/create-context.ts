@@ -1,6 +1,7 @@
 import type { IdGenerator } from '../domain/ids.js';
 import type { Clock } from '../domain/time.js';
 import type { Format } from '../output/format.js';
+import { clockOverrideRefused } from '../store/clock-guard.js';
 import { openStore, type Store } from '../store/connection.js';
 import type { Ctx, GlobalOptions, Io, Prompter } from './context.js';
 import { inquirerPrompter } from './prompter.js';
@@ -44,7 +45,12 @@ export function createContext(parts: ContextParts): ContextControl {
     knownFormat: () => globals?.format ?? null,
     storePath: () => store?.path ?? globals?.location.path ?? null,
     store() {
-      store ??= openStore(this.globals().location);
+      store ??= openStore(this.globals().location, {
+        // A new store refuses clock overrides, so creating one under an override could only fail later.
+        beforeCreate: () => {
+          if (parts.clock.overridden) throw clockOverrideRefused(parts.clock.now());
+        },
+      });
       return store;
     },
     interactive: () => parts.io.stdinIsTTY && parts.io.stdoutIsTTY,

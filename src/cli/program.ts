@@ -17,6 +17,7 @@ import { registerDb } from './commands/db/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { splitList } from './options.js';
+import { mayCreateStore } from './store-policy.js';
 import { VERSION } from './version.js';
 
 /** `accessctl help` shows the nouns grouped, one line each. */
@@ -65,7 +66,7 @@ export function createProgram(ctx: ContextControl): Command {
       outputError: () => {},
     });
 
-  program.hook('preAction', (_program, action) => ctx.setGlobals(globalsFrom(mergeOutputFlags(program, action), ctx)));
+  program.hook('preAction', (_program, action) => ctx.setGlobals(globalsFrom(mergeOutputFlags(program, action), ctx, action)));
 
   registerUser(program, ctx);
   registerResource(program, ctx);
@@ -93,7 +94,7 @@ export function createProgram(ctx: ContextControl): Command {
   return program;
 }
 
-function globalsFrom(flags: GlobalFlags, ctx: ContextControl): GlobalOptions {
+function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): GlobalOptions {
   const env = ctx.env;
   const format = parseFormat(flags.format ?? env.ACCESSCTL_FORMAT ?? 'table');
   const actor = flags.actor ?? env.ACCESSCTL_ACTOR ?? osUser(env);
@@ -108,7 +109,7 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl): GlobalOptions {
     color: flags.color && ctx.io.stdoutIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     actor,
     yes: Boolean(flags.yes),
-    location: resolveStoreLocation({ db: flags.db, session: flags.session }, env),
+    location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action) },
   };
 }
 

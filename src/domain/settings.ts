@@ -23,6 +23,11 @@ export const SETTINGS = {
     describe: 'longest life key exchange may give a token',
     parse: (v: string) => durationIn(v, 'token.maxTtl'),
   },
+  'clock.allowOverride': {
+    default: 'false',
+    describe: 'let ACCESSCTL_NOW move the clock of commands that write (test and sandbox stores only)',
+    parse: (v: string) => bool(v, 'clock.allowOverride'),
+  },
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
@@ -32,6 +37,12 @@ function intIn(v: string, min: number, max: number, what: string): string {
     throw new UsageError(`invalid ${what} ${JSON.stringify(v.slice(0, 40))}`, `a whole number from ${min} to ${max}`);
   }
   return String(Number(v));
+}
+
+function bool(v: string, what: string): string {
+  const t = v.trim().toLowerCase();
+  if (t !== 'true' && t !== 'false') throw new UsageError(`invalid ${what} ${JSON.stringify(v.slice(0, 40))}`, 'true or false');
+  return t;
 }
 
 const WEEK = 7 * 86_400_000;
@@ -53,6 +64,7 @@ export interface Settings {
   keyMaxActivePerService: number;
   tokenDefaultTtlMs: number;
   tokenMaxTtlMs: number;
+  clockAllowOverride: boolean;
 }
 
 export function effectiveSettings(stored: ReadonlyMap<string, { value: string }>): Settings {
@@ -62,5 +74,6 @@ export function effectiveSettings(stored: ReadonlyMap<string, { value: string }>
     keyMaxActivePerService: Number(get('key.maxActivePerService')),
     tokenDefaultTtlMs: parseDuration(get('token.defaultTtl')),
     tokenMaxTtlMs: parseDuration(get('token.maxTtl')),
+    clockAllowOverride: get('clock.allowOverride') === 'true',
   };
 }

@@ -3,18 +3,24 @@ import { UsageError } from './errors.js';
 /** The one source of "now". Nothing else reads the wall clock. */
 export interface Clock {
   now(): number;
+  /**
+   * True when "now" is not the machine's time (ACCESSCTL_NOW, a test's fixed clock). Reads answer
+   * as of it; writes are refused unless the store opts in (clock.allowOverride), see mutate().
+   */
+  readonly overridden: boolean;
 }
 
-export function fixedClock(ms: number): Clock {
-  return { now: () => ms };
+/** A pinned instant: an override of the machine's time. */
+export function fixedClock(ms: number, overridden = true): Clock {
+  return { now: () => ms, overridden };
 }
 
-/** `ACCESSCTL_NOW` pins the whole process to one instant (tests, what-if checks). */
+/** `ACCESSCTL_NOW` pins the whole process to one instant: a what-if, not the store's time. */
 export function clockFromEnv(env: Record<string, string | undefined>, wall: () => number): Clock {
   const pinned = env.ACCESSCTL_NOW;
-  if (pinned === undefined || pinned === '') return { now: wall };
+  if (pinned === undefined || pinned === '') return { now: wall, overridden: false };
   const ms = parseTimestamp(pinned, 'ACCESSCTL_NOW');
-  return fixedClock(ms);
+  return fixedClock(ms, true);
 }
 
 const UNIT_MS: Record<string, number> = {

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
+import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
 import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
 import type { Database } from './tables.js';
 
@@ -19,6 +20,16 @@ export interface StoreLocation {
   path: string;
   /** The store lives in accessctl's own data directory, which we may create (0700). */
   managedDir: boolean;
+  /**
+   * The command creates an object or a setting, so it may create a missing store. Anything else
+   * (reads, sweep) finds a missing store an error: a typo in a cron line must fail loudly.
+   */
+  create?: boolean;
+}
+
+export interface OpenOptions {
+  /** Runs before a missing store is created; throws to refuse (a clock override, say). */
+  beforeCreate?: () => void;
 }
 
 const SESSION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -46,18 +57,20 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Opens (creating on first use) the store at `location`, refusing anything that is not ours. */
-export function openStore(location: StoreLocation): Store {
+/** Opens (creating it if the command may) the store at `location`, refusing anything not safely ours. */
+export function openStore(location: StoreLocation, opts: OpenOptions = {}): Store {
   const { path } = location;
-  prepareFile(location);
+  // A symlinked --db is judged, created and opened at its target, -wal and -shm beside it.
+  const target = prepareFile(location, opts);
   let sqlite: BetterSqlite3.Database;
   try {
-    sqlite = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
+    sqlite = new BetterSqlite3(target, { timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw translateSqliteError(err, path);
   }
   try {
     checkAndMigrate(sqlite, path);
+    for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) tighten(f);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     // 16 MiB of page cache (SQLite's default is 2): random ids scatter index inserts, and a small
@@ -79,12 +92,15 @@ export function openStore(location: StoreLocation): Store {
   };
 }
 
-function prepareFile({ path, managedDir }: StoreLocation): void {
-  const dir = dirname(path);
+function prepareFile({ path, managedDir, create }: StoreLocation, opts: OpenOptions): string {
+  const target = realTarget(path);
+  const dir = dirname(target);
   if (!existsSync(dir)) {
     if (!managedDir) {
       throw new StoreError(`directory ${dir} does not exist`, 'create it first, or choose another --db path');
     }
+    if (!create) throw missingStore(path);
+    opts.beforeCreate?.();
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
@@ -92,19 +108,36 @@ function prepareFile({ path, managedDir }: StoreLocation): void {
       throw new StoreError(`cannot create store directory ${dir}: ${(err as NodeJS.ErrnoException).code}`, 'check its permissions or set ACCESSCTL_HOME');
     }
   }
-  if (existsSync(path)) {
-    if (statSync(path).isDirectory()) throw new StoreError(`${path} is a directory, not a store file`, 'pass a file path to --db');
-    return;
+  checkStoreDir(dir);
+  if (existsSync(target)) {
+    if (statSync(target).isDirectory()) throw new StoreError(`${path} is a directory, not a store file`, 'pass a file path to --db');
+    checkStoreFiles(target);
+    return target;
   }
+  if (!create) throw missingStore(path);
+  opts.beforeCreate?.();
+  // Leftovers of an earlier store under this name must be ours before SQLite reuses them.
+  checkStoreFiles(target);
   try {
     // Created 0600 before SQLite sees it: the store is never world-readable, whatever the umask.
-    closeSync(openSync(path, 'wx', 0o600));
-    chmodSync(path, 0o600);
+    closeSync(openSync(target, 'wx', 0o600));
+    chmodSync(target, 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return; // another process created it first
+    if (code === 'EEXIST') {
+      checkStoreFiles(target); // another process created it first
+      return target;
+    }
     throw new StoreError(`cannot create store ${path}: ${code}`, 'check the directory permissions');
   }
+  return target;
+}
+
+function missingStore(path: string): StoreError {
+  return new StoreError(
+    `no store at ${path}`,
+    'check --db, -s and ACCESSCTL_HOME; only commands that create something, or "accessctl db init", create a store',
+  );
 }
 
 function checkAndMigrate(sqlite: BetterSqlite3.Database, path: string): void {

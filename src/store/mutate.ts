@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { IdGenerator } from '../domain/ids.js';
+import { refuseOverrideUnlessAllowed } from './clock-guard.js';
 import { appendAudit, chainHead, type AuditEntry, type ChainHead } from './audit.js';
 import type { Database } from './tables.js';
 
@@ -19,6 +20,8 @@ export interface MutationMeta {
   now: number;
   actor: string;
   ids: IdGenerator;
+  /** `now` is not the machine's time (ACCESSCTL_NOW): allowed only on a store that opted in. */
+  clockOverridden?: boolean;
 }
 
 /**
@@ -27,6 +30,8 @@ export interface MutationMeta {
  */
 export async function mutate<T>(db: Db, meta: MutationMeta, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
+    // Every write passes here, so the clock rule is decided once, for every command.
+    if (meta.clockOverridden) await refuseOverrideUnlessAllowed(trx, meta.now);
     let entries: AuditEntry[] = [];
     let head: ChainHead | null = null;
     const flushAudit = async () => {

@@ -208,13 +208,23 @@ describe('keys', () => {
     const typo = k.token.slice(0, 10) + (k.token[10] === 'x' ? 'y' : 'x') + k.token.slice(11);
     expect(JSON.parse((await verify(typo)).stdout)[0].reason).toBe('token checksum does not match (a typo?)');
     expect((await h.run(['key', 'verify'], { stdin: '' })).code).toBe(2);
-    await verify(k.token);
+    // lastUsedAt is written only by the machine's own clock: the harness clock is an override.
+    const wallVerify = (token: string) => h.run(['-f', 'json', 'key', 'verify'], { stdin: `${token}\n`, wallClock: true });
+    await wallVerify(k.token);
     h.advance(30_000);
-    await verify(k.token);
+    await wallVerify(k.token);
     expect((await h.json(['key', 'show', '-i', k.id]))[0]!.lastUsedAt).toBe('2026-11-22T23:00:00.000Z');
     h.advance(30_000);
-    await verify(k.token);
+    await wallVerify(k.token);
     expect((await h.json(['key', 'show', '-i', k.id]))[0]!.lastUsedAt).toBe('2026-11-22T23:01:00.000Z');
+  });
+
+  it('under a clock override a good token is still good, and its use is not recorded (a what-if)', async () => {
+    const k = await newKey();
+    h.advance(5 * 60_000);
+    expect(JSON.parse((await verify(k.token)).stdout)[0]).toMatchObject({ valid: true });
+    expect((await tokenCheck(k.token)).code).toBe(0);
+    expect((await h.json(['key', 'show', '-i', k.id]))[0]!.lastUsedAt).toBe(null);
   });
 
   it('tokens are never read from argv', async () => {
@@ -256,6 +266,6 @@ describe('config', () => {
     expect((await h.run(['config', 'set', 'token.defaultTtl', '13h'])).code).toBe(2);
     await h.ok(['config', 'set', 'token.defaultTtl', '120m']);
     expect((await h.json(['config', 'get', 'token.defaultTtl']))[0]!.value).toBe('2h');
-    expect((await h.json(['audit', 'list', '--action', 'config.set']))[0]!.details).toEqual({ value: { from: '1h', to: '2h' } });
+    expect((await h.json(['audit', 'list', '--action', 'config.set', '--actor', 'tester']))[0]!.details).toEqual({ value: { from: '1h', to: '2h' } });
   });
 });

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { run } from '../../src/cli/main.js';
 import type { Prompter } from '../../src/cli/context.js';
 import { sequentialIds, type IdGenerator } from '../../src/domain/ids.js';
-import { fixedClock, parseTimestamp } from '../../src/domain/time.js';
+import { fixedClock, parseTimestamp, type Clock } from '../../src/domain/time.js';
 
 export interface RunResult {
   code: number;
@@ -20,7 +20,11 @@ export interface Harness {
   now: number;
   setNow(iso: string): void;
   advance(ms: number): void;
-  run(argv: string[], opts?: { stdin?: string; env?: Record<string, string>; prompter?: Prompter; tty?: boolean }): Promise<RunResult>;
+  /**
+   * Runs one command line. The fixed clock is an override, as ACCESSCTL_NOW is; `wallClock`
+   * makes it the machine's own time instead (for what only a real clock does: lastUsedAt).
+   */
+  run(argv: string[], opts?: { stdin?: string; env?: Record<string, string>; prompter?: Prompter; tty?: boolean; wallClock?: boolean }): Promise<RunResult>;
   /** Runs and expects exit 0; returns stdout. */
   ok(argv: string[], opts?: { stdin?: string }): Promise<string>;
   /** Runs with -q and returns the single id printed. */
@@ -31,11 +35,44 @@ export interface Harness {
 
 export const T0 = '2026-11-22T23:00:00.000Z';
 
-/** A command-level fixture: a real store file in a temp dir, a fixed clock and predictable ids. */
-export function harness(): Harness {
+/**
+ * A command-level fixture: a real store file in a temp dir, a fixed clock and predictable ids.
+ * The fixed clock is a clock override, so the store opts in first, as a sandbox would: `db init
+ * --allow-clock-override` with the machine's clock (one audited config.set, actor "fixture").
+ * `{ allowClockOverride: false }` leaves the store to be created by the test, refusing overrides.
+ */
+export function harness(options: { allowClockOverride?: boolean } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'accessctl-test-'));
   const db = join(dir, 'store.db');
   const ids: IdGenerator = sequentialIds();
+  let ready: Promise<void> | null = options.allowClockOverride === false ? Promise.resolve() : null;
+  const setup = async () => {
+    // Its own ids ("evt_fixture…"), so the ids a test predicts are the same as without it.
+    const own = sequentialIds();
+    const fixtureIds: IdGenerator = { id: (kind) => own.id(kind).replace(/_0{7}/, '_fixture'), secret: own.secret };
+    const { code, stderr } = await runCli(['--db', db, '--actor', 'fixture', 'db', 'init', '--allow-clock-override'], {}, fixedClock(parseTimestamp(T0), false), fixtureIds);
+    if (code !== 0) throw new Error(`fixture store setup failed (${code}): ${stderr}`);
+  };
+  const runCli = async (argv: string[], opts: Parameters<Harness['run']>[1] & object, clock: Clock, runIds = ids): Promise<RunResult> => {
+    let stdout = '';
+    let stderr = '';
+    const tty = opts.tty ?? false;
+    const code = await run(argv, {
+      io: {
+        stdout: { write: (s) => void (stdout += s) },
+        stderr: { write: (s) => void (stderr += s) },
+        stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+        stdinIsTTY: tty,
+        stdoutIsTTY: tty,
+        stderrIsTTY: tty,
+      },
+      env: { ...opts.env },
+      clock,
+      ids: runIds,
+      ...(opts.prompter ? { prompter: opts.prompter } : {}),
+    });
+    return { code, stdout, stderr };
+  };
   const h: Harness = {
     dir,
     db,
@@ -47,24 +84,8 @@ export function harness(): Harness {
       h.now += ms;
     },
     async run(argv, opts = {}) {
-      let stdout = '';
-      let stderr = '';
-      const tty = opts.tty ?? false;
-      const code = await run(['--db', db, '--actor', 'tester', ...argv], {
-        io: {
-          stdout: { write: (s) => void (stdout += s) },
-          stderr: { write: (s) => void (stderr += s) },
-          stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-          stdinIsTTY: tty,
-          stdoutIsTTY: tty,
-          stderrIsTTY: tty,
-        },
-        env: { ...opts.env },
-        clock: fixedClock(h.now),
-        ids,
-        ...(opts.prompter ? { prompter: opts.prompter } : {}),
-      });
-      return { code, stdout, stderr };
+      await (ready ??= setup());
+      return runCli(['--db', db, '--actor', 'tester', ...argv], opts, fixedClock(h.now, !opts.wallClock));
     },
     async ok(argv, opts) {
       const r = await h.run(argv, opts);

@@ -5,7 +5,7 @@ import type { Ctx } from '../context.js';
 import type { Output } from '../emit.js';
 
 export function meta(ctx: Ctx): MutationMeta {
-  return { now: ctx.clock.now(), actor: ctx.globals().actor, ids: ctx.ids };
+  return { now: ctx.clock.now(), actor: ctx.globals().actor, ids: ctx.ids, clockOverridden: ctx.clock.overridden };
 }
 
 /**

@@ -18,7 +18,12 @@ export function registerConfig(program: Command, ctx: Ctx): void {
     'setting',
     addVerb(noun, 'set', {
       description: 'change a setting (validated, audited)',
-      examples: ['accessctl config set key.defaultExpirationDays 90', 'accessctl config set key.maxActivePerService 3', 'accessctl config set token.defaultTtl 30m'],
+      examples: [
+        'accessctl config set key.defaultExpirationDays 90',
+        'accessctl config set key.maxActivePerService 3',
+        'accessctl config set token.defaultTtl 30m',
+        'accessctl -s sandbox config set clock.allowOverride true   # a test store lets ACCESSCTL_NOW move its clock',
+      ],
     })
       .argument('<key>', SETTING_NAMES.join(' | '))
       .argument('<value>', 'the new value'),

@@ -28,6 +28,10 @@ export async function runConfigGet(name: string, ctx: Ctx): Promise<Output> {
 export async function runConfigSet(name: string, raw: string, ctx: Ctx): Promise<Output> {
   const key = parseSettingName(name);
   const value = SETTINGS[key].parse(raw);
+  if (key === 'clock.allowOverride' && ctx.clock.overridden) {
+    // Whether a store lets the clock move is decided with the real clock, never by the override itself.
+    throw new UsageError('clock.allowOverride cannot be changed while the clock is overridden (ACCESSCTL_NOW)', 'unset ACCESSCTL_NOW and run it again');
+  }
   await mutate(ctx.store().db, meta(ctx), async (tx) => {
     const stored = await readSettings(tx.db);
     const before = stored.get(key)?.value ?? SETTINGS[key].default;

@@ -2,11 +2,24 @@ import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { act, addNoun, addVerb } from '../../verb.js';
 import { runDbBackup, runDbCheck, runDbPath } from './run.js';
+import { runDbInit } from './init.js';
 
 export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
-  act(ctx, 'dbPath', addVerb(noun, 'path', { description: 'print the store file path', examples: ['accessctl db path', 'accessctl -s BlackSnake -q db path'] }), () =>
+  act(ctx, 'dbPath', addVerb(noun, 'path', { description: 'print the store file path (never creates it)', examples: ['accessctl db path', 'accessctl -s BlackSnake -q db path'] }), () =>
     runDbPath(ctx),
+  );
+  act(
+    ctx,
+    'dbPath',
+    addVerb(noun, 'init', {
+      description: 'create the store if it does not exist (idempotent); prints its path',
+      examples: [
+        'ACCESSCTL_HOME=/var/lib/accessctl accessctl -q db init',
+        'accessctl -s sandbox db init --allow-clock-override   # a test store: ACCESSCTL_NOW may move its clock',
+      ],
+    }).option('--allow-clock-override', 'also set clock.allowOverride true (test and sandbox stores only; audited)'),
+    (o: { allowClockOverride?: boolean }) => runDbInit(ctx, Boolean(o.allowClockOverride)),
   );
   act(
     ctx,

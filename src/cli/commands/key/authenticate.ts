@@ -4,6 +4,7 @@ import { keyStatus } from '../../../domain/key-lifecycle.js';
 import { checkTokenShape, hashToken } from '../../../domain/tokens.js';
 import { formatTimestamp } from '../../../domain/time.js';
 import { exchangeTokenByHash, keyById, keyByTokenHash, type KeyRow } from '../../../store/keys.js';
+import { LAST_USED_RESOLUTION_MS, recordKeyUse } from '../../../store/telemetry.js';
 import type { Ctx } from '../../context.js';
 
 export type TokenSource = { stdin: true } | { file: string };
@@ -53,8 +54,6 @@ export interface Authentication {
   kind: 'key' | 'exchange' | null;
 }
 
-const LAST_USED_RESOLUTION_MS = 60_000;
-
 /**
  * Checks a key token (ack_) or an exchanged token (act_). The shape and checksum are checked
  * before any lookup; the lookup is by SHA-256 only, so unknown and revoked tokens take one path.
@@ -84,9 +83,10 @@ export async function authenticateToken(ctx: Ctx, token: string): Promise<Authen
   if (status === 'EXPIRED') return { ...found, reason: `key ${key.id} EXPIRED at ${formatTimestamp(key.expires_at)}` };
   if (key.service_state !== 'ACTIVE') return { ...found, reason: `service ${key.service_name} is ${key.service_state}` };
   if (tokenExpiresAt !== null && tokenExpiresAt <= now) return { ...found, reason: `token expired at ${formatTimestamp(tokenExpiresAt)}` };
-  if (key.last_used_at === null || now - key.last_used_at >= LAST_USED_RESOLUTION_MS) {
-    // Usage telemetry, not a change an operator made: written at most once a minute, not audited.
-    await db.updateTable('service_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
+  // Usage telemetry, not a change an operator made: at most once a minute, not audited, never
+  // waited for. Under a clock override the check is a what-if, and a what-if records nothing.
+  if (!ctx.clock.overridden && (key.last_used_at === null || now - key.last_used_at >= LAST_USED_RESOLUTION_MS)) {
+    await recordKeyUse(ctx.store(), key.id, now);
   }
   return { ...found, valid: true, expiresAt: tokenExpiresAt ?? key.expires_at };
 }

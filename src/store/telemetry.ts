@@ -1,0 +1,37 @@
+import { BUSY_TIMEOUT_MS, type Store } from './connection.js';
+
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Records that a key was used, best-effort (SPEC section 2, "Telemetry never blocks"): its own
+ * IMMEDIATE transaction with a busy timeout of 0, so a gate's check never waits behind a long
+ * import. If the write lock is taken, or the store cannot be written (a read-only gate account),
+ * the write is skipped: a good token stays good. At most once a minute per key, also when several
+ * gates race. Returns whether it was written.
+ */
+export async function recordKeyUse(store: Store, keyId: string, now: number): Promise<boolean> {
+  store.sqlite.pragma('busy_timeout = 0');
+  try {
+    await store.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('service_keys')
+        .set({ last_used_at: now })
+        .where('id', '=', keyId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - LAST_USED_RESOLUTION_MS)]))
+        .execute();
+    });
+    return true;
+  } catch (err) {
+    if (skippable(err)) return false;
+    throw err;
+  } finally {
+    store.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/** Lock, permission and space problems skip telemetry; a corrupt or foreign file is still an error. */
+function skippable(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  if (!code.startsWith('SQLITE_')) return false;
+  return !/^SQLITE_(CORRUPT|NOTADB)/.test(code);
+}
