@@ -17,6 +17,8 @@ export interface Prompter {
   confirm(message: string): Promise<boolean>;
   select<T extends string>(message: string, choices: ReadonlyArray<{ name: string; value: T; description?: string }>): Promise<T>;
   input(message: string, validate?: (value: string) => string | true): Promise<string>;
+  /** Like `input`, but nothing typed or pasted is echoed: for secrets. */
+  password(message: string): Promise<string>;
 }
 
 export interface GlobalOptions {

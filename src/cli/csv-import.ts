@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { UsageError } from '../domain/errors.js';
+import { unescapeCsvCell } from '../output/render.js';
 import type { Ctx } from './context.js';
 
 export interface RowError {
@@ -8,6 +9,12 @@ export interface RowError {
 }
 
 export const MAX_REPORTED_ERRORS = 50;
+
+/**
+ * The longest record an import accepts. A valid user or resource row is a few KiB at most; the
+ * cap makes a runaway field (or an unclosed quote) fail at once instead of filling memory.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024;
 
 /**
  * Streams a CSV file (or stdin for "-") through csv-parse, calling `onRow` with each record and
@@ -34,11 +41,20 @@ export async function readCsv(
     input = createReadStream(file);
   }
   const canonical = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  // Where the last whole record ended: a record that grows past the cap is reported at the line
+  // it starts on (a stray quote there usually swallowed the rest of the file).
+  let lastEnd = { lines: 1, emptyLines: 0, commentLines: 0 };
   const parser = parse({
     bom: true,
     trim: true,
     skip_empty_lines: true,
     info: true,
+    max_record_size: MAX_RECORD_CHARS,
+    on_record: (rec: { record: Record<string, string>; info: { lines: number; empty_lines: number; comment_lines: number } }) => {
+      lastEnd = { lines: rec.info.lines, emptyLines: rec.info.empty_lines, commentLines: rec.info.comment_lines };
+      for (const k in rec.record) rec.record[k] = unescapeCsvCell(rec.record[k]!);
+      return rec;
+    },
     relax_column_count: false,
     columns: (header: string[]) =>
       header.map((h) => {
@@ -65,7 +81,11 @@ export async function readCsv(
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const e = err as { code?: string; lines?: number; message: string };
+    const e = err as { code?: string; lines?: number; empty_lines?: number; comment_lines?: number; message: string };
+    if (e.code === 'CSV_MAX_RECORD_SIZE') {
+      const start = lastEnd.lines + (e.empty_lines ?? lastEnd.emptyLines) - lastEnd.emptyLines + (e.comment_lines ?? lastEnd.commentLines) - lastEnd.commentLines + 1;
+      throw new UsageError(`line ${start}: record is longer than ${MAX_RECORD_CHARS / 1024} KiB, nothing imported`, 'no valid row is that long; look for an unclosed quote on that line');
+    }
     if (e.code?.startsWith('CSV_')) throw new UsageError(`malformed CSV${e.lines ? ` at line ${e.lines}` : ''}: ${e.message.replace(/^Invalid [A-Za-z ]+: /, '')}`);
     throw err;
   } finally {

@@ -1,4 +1,4 @@
-import type { UserError } from '../domain/errors.js';
+import { ExitCode, type UserError } from '../domain/errors.js';
 import type { OutputRecord, RecordKind } from '../output/fields.js';
 import { render } from '../output/render.js';
 import type { Ctx } from './context.js';
@@ -13,6 +13,9 @@ export interface Output {
 
 export async function emit(ctx: Ctx, output: Output): Promise<void> {
   const g = ctx.globals();
+  // `-q` prints nothing when the answer is "denied" (SPEC section 7): a script that reads ids
+  // from stdout must never act on the id of a resource it was refused.
+  if (g.quiet && output.after?.exitCode === ExitCode.denied) throw output.after;
   await render(ctx.io.stdout, output.kind, output.records, {
     format: g.format,
     quiet: g.quiet,

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { UsageError } from '../domain/errors.js';
+import { assertCleanText } from '../domain/text-hygiene.js';
 import { parseFormat } from '../output/format.js';
 import { resolveStoreLocation } from '../store/connection.js';
 import { registerUser } from './commands/user/register.js';
@@ -98,9 +99,8 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
   const env = ctx.env;
   const format = parseFormat(flags.format ?? env.ACCESSCTL_FORMAT ?? 'table');
   const actor = flags.actor ?? env.ACCESSCTL_ACTOR ?? osUser(env);
-  if (actor.trim() === '' || actor.length > 255 || /[\u0000-\u001f\u007f]/.test(actor)) {
-    throw new UsageError('invalid --actor', 'use a short name without control characters');
-  }
+  if (actor.trim() === '' || actor.length > 255) throw new UsageError('invalid --actor', 'use a short name, 1-255 characters');
+  assertCleanText(flags.actor === undefined && env.ACCESSCTL_ACTOR !== undefined ? 'ACCESSCTL_ACTOR' : '--actor', actor);
   return {
     format,
     quiet: Boolean(flags.quiet),

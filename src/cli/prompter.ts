@@ -30,5 +30,11 @@ export function inquirerPrompter(io: Io): Prompter {
         const { input } = await import('@inquirer/prompts');
         return input({ message, ...(validate ? { validate } : {}) }, streams());
       }),
+    password: (message) =>
+      cancellable(async () => {
+        const { password } = await import('@inquirer/prompts');
+        // No mask: not even the length of the secret shows on the screen.
+        return password({ message }, streams());
+      }),
   };
 }

@@ -1,30 +1,35 @@
 import { isIP } from 'node:net';
 import { UsageError } from './errors.js';
+import { assertCleanText } from './text-hygiene.js';
 import { clip } from './time.js';
 
-// Control characters (C0, DEL, C1) and the bidi/zero-width format characters that let a name
-// look like another one in a terminal.
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
-
-/** The key a name is unique under: Unicode-normalised and case-folded. */
+/**
+ * The key a name is unique under: NFKC, then case-folded. `toLowerCase` alone is not folding
+ * ('STRASSE' and 'straße' would stay apart), so the text goes through upper case first, which
+ * folds ß to ss and final sigma to sigma; it also merges dotless ı with i, stricter than Unicode
+ * folding and harmless for names that must not look alike. NFKC again after folding recomposes.
+ */
 export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase();
+  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 export function validateName(kind: string, raw: string): string {
   const name = raw.normalize('NFC');
   if (name.trim() === '') throw new UsageError(`${kind} name must not be empty`);
+  assertCleanText(`${kind} name`, name);
   if (name !== name.trim()) throw new UsageError(`${kind} name must not start or end with spaces`);
   if ([...name].length > 255) throw new UsageError(`${kind} name is longer than 255 characters`);
-  if (CONTROL_RE.test(name)) throw new UsageError(`${kind} name contains a control character`);
   return name;
 }
 
+const SERVICE_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
+
 export function validateServiceName(raw: string): string {
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(raw)) {
+  assertCleanText('service name', raw);
+  if (!SERVICE_NAME_RE.test(raw)) {
     throw new UsageError(
       `invalid service name ${JSON.stringify(clip(raw))}`,
-      'use 1-64 letters, digits and hyphens',
+      'use 1-64 letters, digits and hyphens, not starting or ending with a hyphen',
     );
   }
   return raw;
@@ -33,7 +38,7 @@ export function validateServiceName(raw: string): string {
 export function validateOptionalText(what: string, raw: string | undefined, max = 1024): string | undefined {
   if (raw === undefined) return undefined;
   if ([...raw].length > max) throw new UsageError(`${what} is longer than ${max} characters`);
-  if (CONTROL_RE.test(raw)) throw new UsageError(`${what} contains a control character`);
+  assertCleanText(what, raw);
   return raw.normalize('NFC');
 }
 
@@ -41,6 +46,7 @@ const EMAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0
 
 export function validateEmail(raw: string): string {
   const email = raw.trim();
+  assertCleanText('email', email);
   if (email.length > 254 || !EMAIL_RE.test(email) || email.split('@')[0]!.length > 64) {
     throw new UsageError(`invalid email ${JSON.stringify(clip(raw))}`, 'for example ada@example.com');
   }

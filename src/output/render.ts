@@ -20,7 +20,9 @@ export interface RenderOptions {
 /** Checks `--columns` against the object's fields before anything runs. */
 export function selectColumns(kind: RecordKind, columns: readonly string[] | undefined): readonly string[] {
   const fields: readonly string[] = FIELDS[kind];
-  if (!columns || columns.length === 0) return fields;
+  if (!columns) return fields;
+  // `--columns ''` is a mistake (an unset shell variable, say), not a request for every column.
+  if (columns.length === 0) throw new UsageError('--columns names no column', `valid columns: ${fields.join(',')}`);
   const unknown = columns.filter((c) => !fields.includes(c));
   if (unknown.length > 0) {
     throw new UsageError(`unknown column ${unknown.map((c) => JSON.stringify(c)).join(', ')}`, `valid columns: ${fields.join(',')}`);
@@ -54,6 +56,27 @@ function cellText(value: unknown): string {
   if (Array.isArray(value)) return value.map(cellText).join(';');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+// A spreadsheet runs a cell that begins with one of these as a formula (OWASP "CSV injection").
+const FORMULA_START_RE = /^'*[=+\-@\t\r]/;
+const PLAIN_NUMBER_RE = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A CSV cell, escaped against formula injection: a leading `'` makes a spreadsheet show the text
+ * as typed. Cells already starting with quotes before such a character get one more, so the
+ * escape is reversible (`unescapeCsvCell`) and an export imports back unchanged. A plain
+ * number such as -3 is a value, not a formula, and stays as it is.
+ */
+export function csvCell(value: unknown): string {
+  const text = cellText(value);
+  if (typeof value === 'number' || PLAIN_NUMBER_RE.test(text) || !FORMULA_START_RE.test(text)) return text;
+  return `'${text}`;
+}
+
+/** The inverse of `csvCell`'s escape, for CSV read back in. */
+export function unescapeCsvCell(text: string): string {
+  return text.startsWith("'") && FORMULA_START_RE.test(text) && !PLAIN_NUMBER_RE.test(text.slice(1)) ? text.slice(1) : text;
 }
 
 /**
@@ -102,7 +125,7 @@ export async function render(
       if (opts.header) await out.push(line([...columns]));
       for await (const r of records) {
         count++;
-        await out.push(line(columns.map((c) => cellText(r[c]))));
+        await out.push(line(columns.map((c) => csvCell(r[c]))));
       }
       break;
     }

@@ -30,7 +30,7 @@ describe('service noun', () => {
     expect((await h.run(['service', 'create', '-n', 'CI-DEPLOYER'])).code).toBe(4);
   });
 
-  it('disable invalidates every key and token at once; enable restores ACTIVE keys', async () => {
+  it('disable invalidates every key and token at once; enable restores ACTIVE keys, never the short-lived tokens', async () => {
     const k = await newKey();
     const short = (await h.json(['key', 'exchange'], { stdin: k.token }))[0]!.token as string;
     await h.ok(['service', 'disable', '-i', 'ci-pipeline']);
@@ -39,7 +39,16 @@ describe('service noun', () => {
     expect((await tokenCheck(k.token)).code).toBe(5);
     await h.ok(['service', 'enable', '-i', 'ci-pipeline']);
     expect((await verify(k.token)).code).toBe(0);
-    expect((await verify(short)).code).toBe(0);
+    // SPEC section 5: the act_ tokens issued before the disable died with it.
+    const after = await verify(short);
+    expect(after.code).toBe(5);
+    expect(JSON.parse(after.stdout)[0].reason).toBe('unknown token');
+    expect((await tokenCheck(short)).code).toBe(5);
+    const events = await h.json(['audit', 'list', '--action', 'service.disable*']);
+    expect(events.map((e) => e.action)).toEqual(['service.disable.token', 'service.disable']);
+    // A token exchanged after the enable works.
+    const fresh = (await h.json(['key', 'exchange'], { stdin: k.token }))[0]!.token as string;
+    expect((await verify(fresh)).code).toBe(0);
   });
 
   it('delete cascades to keys, tokens and links, and audits each key', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePortRule, portAllowed } from '../../src/domain/ports.js';
-import { nameKey, validateAddress, validateEmail, validateName, validateServiceName } from '../../src/domain/validate.js';
+import { nameKey, validateAddress, validateEmail, validateName, validateOptionalText, validateServiceName } from '../../src/domain/validate.js';
+import { assertCleanText, textProblem } from '../../src/domain/text-hygiene.js';
+import { UsageError } from '../../src/domain/errors.js';
 
 describe('addresses', () => {
   it.each([
@@ -53,5 +55,64 @@ describe('names and emails', () => {
   it('emails', () => {
     expect(validateEmail('ada@example.com')).toBe('ada@example.com');
     for (const bad of ['ada', 'ada@', '@example.com', 'ada@example', 'a b@example.com', `${'a'.repeat(65)}@example.com`]) expect(() => validateEmail(bad)).toThrow(/invalid email/);
+  });
+});
+
+describe('text hygiene (SPEC section 3), one gate for every stored text', () => {
+  it.each([
+    ['ops\u00ad', 'invisible'],
+    ['ops\u2060', 'invisible'],
+    ['ops\ufe0f', 'invisible'],
+    ['o\u200bps', 'invisible'],
+    ['\u3164', 'invisible'],
+    ['ops\u{e0020}', 'invisible'],
+    ['admin\u202etoor', 'invisible'],
+    ['x\u2066y', 'invisible'],
+    ['tab\there', 'invisible'],
+    ['-svc', 'dash'],
+    ['－svc', 'dash'],
+    ['key_0000000000000001', 'id'],
+    ['KEY_abcdefghijklmnop', 'id'],
+    ['ｅｖｔ＿AbCdEfGhIjKlMnOp', 'id'],
+    ['ack_0123456789abcdefghijklmnopqrstuvwxyzAB', 'token'],
+    ['see act_0123456789abcdefghij', 'token'],
+    ['token=ack_0123456789abcdefghijKL', 'token'],
+    ['ａｃｋ＿0123456789abcdefghijKL', 'token'],
+  ])('%j is refused (%s)', (text, problem) => {
+    expect(textProblem(text)?.problem).toBe(problem);
+    expect(() => assertCleanText('name', text)).toThrow(UsageError);
+  });
+
+  it.each(['ops', 'act_now', 'ack_required', 'feedback_0123456789abcdefghijklmn', 'usr_guide', 'key_0000000000000001x', 'grp_short', 'Zoë', 'Ωmega', '運用', 'on-call 🙂', 'a-b', 'x - y', "O'Brien", '+44 team', '@ops', ''])('%j is accepted', (text) => {
+    expect(textProblem(text)).toBeNull();
+  });
+
+  it('the error names the field and the rule, never the value', () => {
+    const token = 'ack_0123456789abcdefghijklmnopqrstuvwxyzAB';
+    try {
+      validateName('group', `ops ${token}`);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as UsageError).message).toBe('group name contains text shaped like a secret token (ack_…/act_…); it is not stored');
+      expect(`${(err as UsageError).message} ${(err as UsageError).hint}`).not.toContain('0123456789');
+    }
+  });
+
+  it('every validator applies it: names, service names, emails, free text', () => {
+    expect(() => validateName('key', 'key_0000000000000001')).toThrow(/shape of an object id/);
+    expect(() => validateServiceName('-svc')).toThrow(/must not begin with "-"/);
+    expect(() => validateServiceName('svc-')).toThrow(/invalid service name/);
+    expect(() => validateEmail('ada\u200b@example.com')).toThrow(/invisible/);
+    expect(() => validateEmail('ack_0123456789abcdefghijklmnopqrstuvwxyzAB@example.com')).toThrow(/secret token/);
+    expect(() => validateOptionalText('--description', 'deploys\u00ad')).toThrow(/--description contains an invisible/);
+    expect(validateOptionalText('--description', '')).toBe('');
+  });
+
+  it('name keys fold case fully: ß = ss, final sigma = sigma, NFKC look-alikes', () => {
+    expect(nameKey('Straße')).toBe(nameKey('STRASSE'));
+    expect(nameKey('ΟΔΟΣ')).toBe(nameKey('οδος'));
+    expect(nameKey('ﬁle')).toBe(nameKey('FILE'));
+    expect(nameKey('İstanbul')).toBe(nameKey('i̇stanbul'));
+    expect(nameKey('ops')).not.toBe(nameKey('opz'));
   });
 });

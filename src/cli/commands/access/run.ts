@@ -12,7 +12,7 @@ import { getUser } from '../../../store/users.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
-import { authenticateToken, readToken, type TokenSource } from '../key/authenticate.js';
+import { authenticateToken, readToken, type Authentication, type TokenSource } from '../key/authenticate.js';
 
 export const userSubject = (u: UsersTable): Subject => ({ kind: 'user', id: u.id, name: u.email, state: u.state as Subject['state'] });
 export const serviceSubject = (s: ServicesTable): Subject => ({ kind: 'service', id: s.id, name: s.name, state: s.state as Subject['state'] });
@@ -77,6 +77,10 @@ export async function runAccessCheck(opts: AccessCheckOptions, ctx: Ctx): Promis
   const now = ctx.clock.now();
   // A token is read before the store is opened: a malformed one is rejected before any lookup.
   const token = opts.token ? await readToken(ctx, opts.token) : undefined;
+  // ... and judged before the resource is looked up: an invalid token learns nothing about it,
+  // not even whether it exists.
+  const auth = token === undefined ? undefined : await authenticateToken(ctx, token);
+  if (auth !== undefined && !auth.valid) return invalidTokenDenial(auth);
   const db = ctx.store().db;
   const resource = resourceFacts(await getResource(db, opts.resource));
   let subject: Subject;
@@ -85,18 +89,7 @@ export async function runAccessCheck(opts: AccessCheckOptions, ctx: Ctx): Promis
     subject = userSubject(await getUser(db, opts.user));
     candidates = await userCandidates(db, { subjectId: subject.id, resourceId: resource.id });
   } else {
-    let service: ServicesTable;
-    if (token !== undefined) {
-      const auth = await authenticateToken(ctx, token);
-      if (!auth.valid) {
-        const denied = { allowed: false, paths: [], reason: auth.reason } as Decision;
-        const anonymous: Subject = { kind: 'service', id: auth.serviceId ?? '', name: auth.serviceName ?? '(token)', state: 'DISABLED' };
-        return { kind: 'access', records: accessRecords(anonymous, resource, denied), after: new DeniedError(`access denied: ${auth.reason}`) };
-      }
-      service = await getService(db, auth.serviceId!);
-    } else {
-      service = await getService(db, opts.service!);
-    }
+    const service = await getService(db, auth !== undefined ? auth.serviceId! : opts.service!);
     subject = serviceSubject(service);
     candidates = await serviceCandidates(db, { subjectId: subject.id, resourceId: resource.id });
   }
@@ -112,6 +105,26 @@ export async function runAccessCheck(opts: AccessCheckOptions, ctx: Ctx): Promis
     records: accessRecords(subject, resource, decision),
     after: decision.allowed ? undefined : new DeniedError(`access denied: ${decision.reason}`),
   };
+}
+
+/** The denial for a token that is not valid: what the token showed, and nothing of the resource asked for. */
+function invalidTokenDenial(auth: Authentication): Output {
+  const record: OutputRecord = {
+    subjectType: 'service',
+    subjectId: auth.serviceId,
+    subjectName: auth.serviceName,
+    resourceId: null,
+    resourceName: null,
+    address: null,
+    allowed: false,
+    via: null,
+    groupId: null,
+    groupName: null,
+    expiresAt: null,
+    limitedBy: null,
+    reason: auth.reason,
+  };
+  return { kind: 'access', records: [record], after: new DeniedError(`access denied: invalid token: ${auth.reason}`) };
 }
 
 export interface AccessListOptions {

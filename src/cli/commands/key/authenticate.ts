@@ -23,8 +23,10 @@ export async function readToken(ctx: Ctx, source: TokenSource): Promise<string> 
       throw new UsageError(`cannot read token file ${source.file}: ${(err as NodeJS.ErrnoException).code}`);
     }
   } else {
-    if (ctx.io.stdinIsTTY) ctx.note('Paste the token, then press Enter and Ctrl+D:');
-    text = await readBounded(ctx.io.stdin, MAX_TOKEN_INPUT);
+    // At a terminal the token is read like a password: a pasted secret never shows on screen
+    // (or in a screen recording, a shared tmux pane, a terminal's scrollback).
+    text = ctx.io.stdinIsTTY ? await ctx.prompter.password('Paste the token (it is not shown), then press Enter:') : await readBounded(ctx.io.stdin, MAX_TOKEN_INPUT);
+    if (text.length > MAX_TOKEN_INPUT) throw new UsageError('input is too large to be a token');
   }
   const token = text.trim();
   if (token === '') throw new UsageError('no token on stdin', 'pipe it in: accessctl key verify < token.txt');

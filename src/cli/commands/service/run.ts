@@ -4,7 +4,7 @@ import { nameKey, validateOptionalText, validateServiceName } from '../../../dom
 import { getGroup } from '../../../store/groups.js';
 import { keysOfService } from '../../../store/keys.js';
 import { liveLinksOf } from '../../../store/links.js';
-import { chunks, mutate, type Db } from '../../../store/mutate.js';
+import { chunks, mutate, type Db, type Tx } from '../../../store/mutate.js';
 import { findService, getService } from '../../../store/services.js';
 import type { GroupsTable, ServicesTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
@@ -135,7 +135,27 @@ export async function runServiceUpdate(opts: { ref: string; name?: string | unde
   return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
 }
 
-/** Disabling makes every key and token of the service invalid at once; enabling restores the ACTIVE ones. */
+/**
+ * Short-lived tokens die with the disable (SPEC section 5): they are deleted in the disable's own
+ * transaction, each one audited, so `service enable` has nothing to bring back. Deleting is exact
+ * where a "disabled at" time compared with each token's createdAt would not be: a token and a
+ * disable in the same millisecond, or a clock that stepped back, would leave the answer in doubt.
+ */
+async function dropExchangeTokens(tx: Tx, serviceId: string): Promise<void> {
+  const tokens = await tx.db
+    .selectFrom('exchange_tokens as t')
+    .innerJoin('service_keys as k', 'k.id', 't.key_id')
+    .select(['t.id', 't.key_id', 't.expires_at'])
+    .where('k.service_id', '=', serviceId)
+    .orderBy('t.id')
+    .execute();
+  for (const t of tokens) {
+    await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
+    tx.audit({ action: 'service.disable.token', targetType: 'token', targetId: t.id, details: { serviceId, keyId: t.key_id, expiresAt: formatTimestamp(t.expires_at) } });
+  }
+}
+
+/** Disabling makes every key and token of the service invalid at once; enabling restores the ACTIVE keys, never the short-lived tokens. */
 export async function runServiceSetState(refs: string[], state: 'ACTIVE' | 'DISABLED', ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
   const rows = await mutate(ctx.store().db, m, async (tx) => {
@@ -144,6 +164,7 @@ export async function runServiceSetState(refs: string[], state: 'ACTIVE' | 'DISA
       const s = await getService(tx.db, ref);
       if (out.has(s.id)) continue;
       if (s.state !== state) {
+        if (state === 'DISABLED') await dropExchangeTokens(tx, s.id);
         await tx.db.updateTable('services').set({ state, updated_at: tx.now }).where('id', '=', s.id).execute();
         tx.audit({ action: state === 'ACTIVE' ? 'service.enable' : 'service.disable', targetType: 'service', targetId: s.id, details: { state: { from: s.state, to: state } } });
         out.set(s.id, { ...s, state, updated_at: tx.now });
