@@ -54,6 +54,20 @@ export const PRIMARY_KEY: Record<ReplayTable, readonly string[]> = {
   settings: ['key'],
 };
 
+/** Every column of each table, as schema.sql has them: rows passed in with joined extras are trimmed to these. */
+export const COLUMNS: Record<ReplayTable, readonly string[]> = {
+  users: ['id', 'email', 'email_key', 'first_name', 'last_name', 'role', 'state', 'type', 'created_at', 'updated_at'],
+  resources: ['id', 'name', 'name_key', 'address', 'alias', 'tcp', 'udp', 'icmp', 'is_active', 'created_at', 'updated_at'],
+  groups: ['id', 'name', 'name_key', 'type', 'is_active', 'expires_at', 'created_at', 'updated_at'],
+  services: ['id', 'name', 'name_key', 'description', 'state', 'created_at', 'updated_at'],
+  group_users: ['group_id', 'user_id', 'expires_at', 'created_at'],
+  group_resources: ['group_id', 'resource_id', 'expires_at', 'created_at'],
+  group_services: ['group_id', 'service_id', 'expires_at', 'created_at'],
+  service_resources: ['service_id', 'resource_id', 'expires_at', 'created_at'],
+  service_keys: ['id', 'service_id', 'name', 'name_key', 'token_hash', 'hint', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'],
+  settings: ['key', 'value', 'updated_at'],
+};
+
 export type ObjectType = 'user' | 'resource' | 'group' | 'service' | 'key' | 'config';
 export const OBJECT_TABLE: Record<ObjectType, ReplayTable> = {
   user: 'users',
@@ -84,7 +98,9 @@ export function tokenFingerprint(tokenHash: string): string {
 /** How a row is written into an event: keys carry the fingerprint, never lastUsedAt (telemetry). */
 export function auditRow(table: ReplayTable, row: object): Row {
   const out: Row = {};
-  for (const [k, v] of Object.entries(row)) {
+  const r = row as Record<string, unknown>;
+  for (const k of COLUMNS[table]) {
+    const v = r[k];
     if (v === undefined) continue;
     if (table === 'service_keys' && k === 'last_used_at') continue;
     if (table === 'service_keys' && k === 'token_hash') {
