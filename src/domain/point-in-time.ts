@@ -67,61 +67,31 @@ const sortKey = (s: UsersTable | ServicesTable): string => ('email_key' in s ? s
 /** One grant's identity: who, what, through which path. */
 export const grantKey = (g: Grant): string => `${g.subject.kind}:${g.subject.id}>${g.resource.id}>${g.path.via}:${g.path.groupId ?? ''}`;
 
-/** The rows whose change could grant or end a path, as replay's `touchedBy` names them. */
-export function rowsBehind(g: Grant): string[] {
-  const subjectTable = g.subject.kind === 'user' ? 'users' : 'services';
-  const rows = [`${subjectTable}:${g.subject.id}`, `resources:${g.resource.id}`];
-  if (g.path.via === 'group') {
-    const gid = g.path.groupId!;
-    rows.push(`groups:${gid}`, `${g.subject.kind === 'user' ? 'group_users' : 'group_services'}:${linkKey(gid, g.subject.id)}`, `group_resources:${linkKey(gid, g.resource.id)}`);
-  } else {
-    rows.push(`service_resources:${linkKey(g.subject.id, g.resource.id)}`);
-  }
-  return rows;
-}
-
 export interface AccessChange {
   change: 'gained' | 'lost';
   grant: Grant;
   /** The event that caused it, or null when the grant simply expired. */
   event: ReplayedEvent | null;
   /** When it happened: the event's time, or the expiry. */
-  at: number | null;
-  cause: 'event' | 'expired' | 'unknown';
+  at: number;
 }
 
-/**
- * Access gained and lost between two populations, each with its cause: the last event in the
- * window that touched a row on the path, or the path's own expiry when that came first.
- */
-export function diffPopulations(
-  before: readonly Grant[],
-  after: readonly Grant[],
-  window: { fromSeq: number; to: number },
-  touchedBy: ReadonlyMap<string, ReplayedEvent>,
-): AccessChange[] {
-  const a = new Map(before.map((g) => [grantKey(g), g]));
-  const b = new Map(after.map((g) => [grantKey(g), g]));
-  const causeOf = (g: Grant): ReplayedEvent | null => {
-    let best: ReplayedEvent | null = null;
-    for (const row of rowsBehind(g)) {
-      const e = touchedBy.get(row);
-      if (e && e.seq > window.fromSeq && (best === null || e.seq > best.seq)) best = e;
-    }
-    return best;
-  };
-  const out: AccessChange[] = [];
-  for (const [key, g] of a) {
-    if (b.has(key)) continue;
-    const event = causeOf(g);
-    const expiry = g.path.expiresAt;
-    if (expiry !== null && expiry <= window.to && (event === null || expiry <= event.at)) out.push({ change: 'lost', grant: g, event: null, at: expiry, cause: 'expired' });
-    else out.push({ change: 'lost', grant: g, event, at: event?.at ?? null, cause: event ? 'event' : 'unknown' });
+/** What one step in time changed: grants present after and not before, and the reverse. */
+export function accessStep(before: readonly Grant[], after: readonly Grant[], event: ReplayedEvent | null, at: number): AccessChange[] {
+  const a = new Set(before.map(grantKey));
+  const b = new Set(after.map(grantKey));
+  return [
+    ...before.filter((g) => !b.has(grantKey(g))).map((grant): AccessChange => ({ change: 'lost', grant, event, at })),
+    ...after.filter((g) => !a.has(grantKey(g))).map((grant): AccessChange => ({ change: 'gained', grant, event, at })),
+  ];
+}
+
+/** The first moment in (after, upTo] at which one of these grants expires, or null. */
+export function nextExpiry(grants: readonly Grant[], after: number, upTo: number): number | null {
+  let next: number | null = null;
+  for (const g of grants) {
+    const x = g.path.expiresAt;
+    if (x !== null && x > after && x <= upTo && (next === null || x < next)) next = x;
   }
-  for (const [key, g] of b) {
-    if (a.has(key)) continue;
-    const event = causeOf(g);
-    out.push({ change: 'gained', grant: g, event, at: event?.at ?? null, cause: event ? 'event' : 'unknown' });
-  }
-  return out.sort((x, y) => (x.at ?? 0) - (y.at ?? 0) || (x.event?.seq ?? 0) - (y.event?.seq ?? 0) || (x.change < y.change ? -1 : x.change > y.change ? 1 : 0));
+  return next;
 }

@@ -31,12 +31,10 @@ export interface Replay {
   skipped: number;
   /** The last event folded. */
   last: ReplayedEvent | null;
-  /** For each row, the last event that changed it: what `access diff` names as the cause. */
-  touchedBy: Map<string, ReplayedEvent> | null;
 }
 
-export function newReplay(opts: { trackCauses?: boolean } = {}): Replay {
-  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, touchedBy: opts.trackCauses ? new Map() : null };
+export function newReplay(): Replay {
+  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null };
 }
 
 type Tables = Record<Exclude<ReplayTable, 'settings'>, Map<string, Record<string, unknown>>>;
@@ -87,7 +85,6 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
   }
   const key = rowKey(table, c.op === 'update' ? c.key : c.row);
   const anomaly = (problem: string) => r.anomalies.push({ seq: e.seq, table, id: rowLabel(key), problem });
-  r.touchedBy?.set(`${table}:${key}`, e);
   if (table === 'settings') {
     const s = r.state.settings;
     if (c.op === 'insert' || c.op === 'update') {

@@ -1,12 +1,11 @@
 import { evaluateAccess, type Subject } from '../../../domain/access.js';
 import { DeniedError, NotFoundError, UsageError } from '../../../domain/errors.js';
-import { diffPopulations, factsOf, population, subjectOfService, subjectOfUser, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
-import type { Replay } from '../../../domain/replay.js';
+import { accessStep, factsOf, nextExpiry, population, subjectOfService, subjectOfUser, type AccessChange, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
 import { stateCandidates, type State } from '../../../domain/state.js';
 import { formatTimestamp, parseSince } from '../../../domain/time.js';
 import { nameKey } from '../../../domain/validate.js';
 import { loadState } from '../../../store/load-state.js';
-import { replayLog } from '../../../store/replay-log.js';
+import { foldLog, replayUntil } from '../../../store/replay-log.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -18,9 +17,7 @@ import { accessRecords, parseRequest } from './run.js';
  * now and as a what-if; only the State it reads differs.
  */
 async function stateAsOf(ctx: Ctx, at: number): Promise<State> {
-  let state: State | null = null;
-  await replayLog(ctx.store().db, [at], (_i, r) => void (state = r.state));
-  return state!;
+  return (await replayUntil(ctx.store().db, at)).state;
 }
 
 const when = (at: number) => formatTimestamp(at)!;
@@ -110,21 +107,37 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
   const from = parseMoment(opts.from, '--from', now);
   const to = opts.to === undefined ? now : parseMoment(opts.to, '--to', now);
   if (to < from) throw new UsageError('--to is before --from', 'swap them');
-  let before: Grant[] = [];
-  let after: Grant[] = [];
-  let fromSeq = 0;
-  const replay: Replay = await replayLog(
-    ctx.store().db,
-    [from, to],
-    (i, r) => {
-      if (i === 0) {
-        before = population(r.state, from);
-        fromSeq = r.last?.seq ?? 0;
-      } else after = population(r.state, to);
-    },
-    { trackCauses: true },
-  );
-  const changes = diffPopulations(before, after, { fromSeq, to }, replay.touchedBy!);
+  // Walk the window step by step, each event and each expiry in turn, so access that came and
+  // went inside it is listed too, each change with its own cause.
+  const changes: AccessChange[] = [];
+  let current: Grant[] | null = null;
+  let t = from;
+  const expireUpTo = (limit: number, state: State) => {
+    for (let x = nextExpiry(current!, t, limit); x !== null; x = nextExpiry(current!, t, limit)) {
+      const next = population(state, x);
+      changes.push(...accessStep(current!, next, null, x));
+      current = next;
+      t = x;
+    }
+  };
+  const replay = await foldLog(ctx.store().db, (e, r, apply) => {
+    if (e.at <= from) {
+      apply();
+      return true;
+    }
+    current ??= population(r.state, from);
+    if (e.at > to) return false;
+    expireUpTo(e.at, r.state);
+    apply();
+    const at = Math.max(t, e.at);
+    const next = population(r.state, at);
+    changes.push(...accessStep(current, next, { seq: e.seq, at: e.at, actor: e.actor, action: e.action }, at));
+    current = next;
+    t = at;
+    return true;
+  });
+  current ??= population(replay.state, from);
+  expireUpTo(to, replay.state);
   return {
     kind: 'accessChange',
     records: changes.map((c) => ({
@@ -141,7 +154,7 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
       seq: c.event?.seq ?? null,
       actor: c.event?.actor ?? null,
       action: c.event?.action ?? null,
-      cause: c.cause === 'expired' ? `expired at ${formatTimestamp(c.at)}` : c.cause === 'event' ? `seq ${c.event!.seq} ${c.event!.action} by ${c.event!.actor}` : 'no event in the window',
+      cause: c.event === null ? `expired at ${formatTimestamp(c.at)}` : `seq ${c.event.seq} ${c.event.action} by ${c.event.actor}`,
     })),
   };
 }
