@@ -180,6 +180,12 @@ process.stdout.write(out.join('\\n') + '\\n');`,
   const groupsRaw = repeat(heavyRuns, () => measure([NODE, rawGroups, store]));
   record(`group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, groupsOurs, groupsRaw, 2, 150);
 
+  // 5. db check replays the whole log and compares it with the tables: against audit verify,
+  // which walks the same chain without replaying it.
+  const verifyOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-q', 'audit', 'verify']));
+  const checkOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-q', 'db', 'check']));
+  record(`db check replay vs audit verify (${sizes.auditEvents.toLocaleString('en-US')} events)`, checkOurs, verifyOurs, 3);
+
   const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
   const cols: Array<keyof Row> = ['figure', 'accessctl', 'baseline', 'ratio', 'target', 'met'];
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width(cols[i]!))).join(' | ')} |`;
