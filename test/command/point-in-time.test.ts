@@ -71,3 +71,20 @@ describe('access as of a past moment', () => {
     expect((await h.run(['access', 'diff', '--from', '2026-11-23T03:00:00Z', '--to', '2026-11-22T00:00:00Z'])).code).toBe(2);
   });
 });
+
+describe('an expired name is free', () => {
+  it('creating a group under an expired group\'s name sweeps the old one in the same transaction, and the log still replays', async () => {
+    await h.ok(['user', 'create', '-e', 'ada@example.com']);
+    await h.ok(['group', 'create', '-g', 'incident', '-u', 'ada@example.com', '--ttl', '1h']);
+    expect((await h.run(['group', 'create', '-g', 'incident'])).code).toBe(4);
+    h.advance(HOUR);
+    await h.ok(['group', 'create', '-g', 'Incident']);
+    const events = await h.json(['audit', 'list', '--after-seq', '2']);
+    expect(events.map((e) => [e.action, (e.details as { cause?: string }).cause])).toEqual([
+      ['sweep.group.delete', 'sweep'],
+      ['group.create', undefined],
+    ]);
+    expect((await h.run(['db', 'check'])).code).toBe(0);
+    expect((await h.json(['access', 'list', '-g', 'incident', '--as-of', '2026-11-22T23:30:00Z'])).map((r) => r.subjectName)).toEqual([]);
+  });
+});

@@ -84,7 +84,16 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
   const m = meta(ctx);
   const expiresAt = expiryFrom(opts, m.now);
   const row = await mutate(ctx.store().db, m, async (tx) => {
-    if (await findGroup(tx.db, name)) throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively');
+    const taken = await findGroup(tx.db, name);
+    if (taken && (taken.expires_at === null || taken.expires_at > tx.now)) {
+      throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively');
+    }
+    if (taken) {
+      // An expired name is free: the expired group goes first, audited as a sweep, in this transaction.
+      const cascade = await groupCascade(tx.db, taken.id);
+      await tx.db.deleteFrom('groups').where('id', '=', taken.id).execute();
+      tx.audit(objectDeleted('group', taken, cascade, { action: 'sweep.group.delete', cause: 'sweep', extra: { reusedName: name } }));
+    }
     const members = {
       users: await resolveMembers(tx.db, 'users', opts.users ?? []),
       resources: await resolveMembers(tx.db, 'resources', opts.resources ?? []),
