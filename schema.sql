@@ -1,4 +1,4 @@
--- accessctl store schema, version 1.
+-- accessctl store schema, version 2 (2: audit details in format 2, docs/audit-events.md).
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
 -- case-folded form they are unique under. expires_at NULL means "never".
 
@@ -126,7 +126,8 @@ CREATE TABLE settings (
   updated_at  INTEGER NOT NULL
 );
 
--- Append-only, hash-chained: hash = SHA-256(previous hash + canonical JSON of the event).
+-- Append-only, hash-chained: hash = SHA-256(previous hash + canonical JSON of the event), over
+-- the stored details text itself (format 2), which is canonical JSON.
 -- seq is the key; the random event id is not indexed (nothing looks events up by it, and a
 -- random-key index would double the cost of every bulk write).
 CREATE TABLE audit_events (

@@ -1,5 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { eventHash, type AuditEvent } from '../src/domain/audit-chain.js';
+import { storedEventHash } from '../src/domain/audit-chain.js';
+import { event, insertChange, type Change, type ReplayTable } from '../src/domain/audit-events.js';
+import { canonicalJson } from '../src/domain/canonical-json.js';
 import { randomIds } from '../src/domain/ids.js';
 import { hashToken, newToken, tokenHint } from '../src/domain/tokens.js';
 
@@ -49,18 +51,24 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
   const resourceIds: string[] = [];
   const groupIds: string[] = [];
   let token = '';
+  // The log is one format 2 event per created object (a group with its links, a service with its
+  // direct assignment), then user updates up to the event count: replaying it rebuilds the tables.
+  const created: Array<{ type: string; id: string; changes: Change[] }> = [];
+  const ins = (table: ReplayTable, row: Record<string, unknown>) => insertChange(table, row);
   db.transaction(() => {
     const user = db.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 0; i < sizes.users; i++) {
       const id = ids.id('user');
       userIds.push(id);
       user.run(id, `user${i}@example.com`, `user${i}@example.com`, 'First', `Last${i}`, 'MEMBER', 'ACTIVE', 'MANUAL', now, now);
+      created.push({ type: 'user', id, changes: [ins('users', { id, email: `user${i}@example.com`, email_key: `user${i}@example.com`, first_name: 'First', last_name: `Last${i}`, role: 'MEMBER', state: 'ACTIVE', type: 'MANUAL', created_at: now, updated_at: now })] });
     }
     const resource = db.prepare("insert into resources values (?, ?, ?, ?, null, 'ALLOW_ALL', 'ALLOW_ALL', 1, 1, ?, ?)");
     for (let i = 0; i < sizes.resources; i++) {
       const id = ids.id('resource');
       resourceIds.push(id);
       resource.run(id, `res-${i}`, `res-${i}`, `host${i}.internal`, now, now);
+      created.push({ type: 'resource', id, changes: [ins('resources', { id, name: `res-${i}`, name_key: `res-${i}`, address: `host${i}.internal`, alias: null, tcp: 'ALLOW_ALL', udp: 'ALLOW_ALL', icmp: 1, is_active: 1, created_at: now, updated_at: now })] });
     }
     const group = db.prepare("insert into groups values (?, ?, ?, 'MANUAL', 1, ?, ?, ?)");
     for (let i = 0; i < sizes.groups; i++) {
@@ -68,18 +76,23 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       groupIds.push(id);
       // The first expiredGroups groups expired an hour ago; the rest are permanent.
       group.run(id, `group-${i}`, `group-${i}`, i < sizes.expiredGroups ? now - 3_600_000 : null, now, now);
+      created.push({ type: 'group', id, changes: [ins('groups', { id, name: `group-${i}`, name_key: `group-${i}`, type: 'MANUAL', is_active: 1, expires_at: i < sizes.expiredGroups ? now - 3_600_000 : null, created_at: now, updated_at: now })] });
     }
-    const member = db.prepare('insert into group_users values (?, ?, null, ?)');
+    const member = db.prepare('insert or ignore into group_users values (?, ?, null, ?)');
     const perGroup = Math.ceil(sizes.memberships / sizes.groups);
     let made = 0;
     for (let g = 0; g < sizes.groups && made < sizes.memberships; g++) {
       for (let k = 0; k < perGroup && made < sizes.memberships; k++) {
-        member.run(groupIds[g], userIds[(g * 7919 + k * 104_729) % userIds.length], now);
+        const u = userIds[(g * 7919 + k * 104_729) % userIds.length]!;
+        if (member.run(groupIds[g], u, now).changes > 0) created[sizes.users + sizes.resources + g]!.changes.push(ins('group_users', { group_id: groupIds[g], user_id: u, expires_at: null, created_at: now }));
         made++;
       }
     }
     const assign = db.prepare('insert into group_resources values (?, ?, null, ?)');
-    for (let g = 0; g < sizes.groups; g++) assign.run(groupIds[g], resourceIds[g % resourceIds.length], now);
+    for (let g = 0; g < sizes.groups; g++) {
+      assign.run(groupIds[g], resourceIds[g % resourceIds.length], now);
+      created[sizes.users + sizes.resources + g]!.changes.push(ins('group_resources', { group_id: groupIds[g], resource_id: resourceIds[g % resourceIds.length], expires_at: null, created_at: now }));
+    }
     const service = db.prepare("insert into services values (?, ?, ?, '', 'ACTIVE', ?, ?)");
     const direct = db.prepare('insert into service_resources values (?, ?, null, ?)');
     const key = db.prepare('insert into service_keys values (?, ?, ?, ?, ?, ?, ?, ?, null, null)');
@@ -89,28 +102,41 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       const id = ids.id('service');
       service.run(id, `svc-${s}`, `svc-${s}`, now, now);
       direct.run(id, resourceIds[s % resourceIds.length], now);
+      created.push({
+        type: 'service',
+        id,
+        changes: [
+          ins('services', { id, name: `svc-${s}`, name_key: `svc-${s}`, description: '', state: 'ACTIVE', created_at: now, updated_at: now }),
+          ins('service_resources', { service_id: id, resource_id: resourceIds[s % resourceIds.length], expires_at: null, created_at: now }),
+        ],
+      });
       for (let k = 0; k < keysPer && keys < sizes.keys; k++, keys++) {
         const t = newToken('key', ids);
         if (!token) token = t;
-        key.run(ids.id('key'), id, `key-${k}`, `key-${k}`, hashToken(t), tokenHint(t), now, now + 365 * 86_400_000);
+        const keyId = ids.id('key');
+        key.run(keyId, id, `key-${k}`, `key-${k}`, hashToken(t), tokenHint(t), now, now + 365 * 86_400_000);
+        created.push({ type: 'key', id: keyId, changes: [ins('service_keys', { id: keyId, service_id: id, name: `key-${k}`, name_key: `key-${k}`, token_hash: hashToken(t), hint: tokenHint(t), created_at: now, expires_at: now + 365 * 86_400_000, revoked_at: null })] });
       }
     }
     const audit = db.prepare('insert into audit_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const lastName = new Map<string, string>();
     let prev = '';
     for (let seq = 1; seq <= sizes.auditEvents; seq++) {
-      const event: AuditEvent = {
-        seq,
-        id: ids.id('event'),
-        at: now - (sizes.auditEvents - seq) * 1000,
-        actor: 'bench',
-        action: 'user.update',
-        targetType: 'user',
-        targetId: userIds[seq % userIds.length]!,
-        details: { lastName: { from: 'Old', to: `Last${seq}` } },
-      };
-      prev = eventHash(prev, event);
-      audit.run(seq, event.id, event.at, event.actor, event.action, event.targetType, event.targetId, JSON.stringify(event.details), prev);
+      const made = created[seq - 1];
+      let entry;
+      if (made) entry = event(`${made.type}.create`, made.type, made.id, made.changes);
+      else {
+        const u = userIds[seq % userIds.length]!;
+        const from = lastName.get(u) ?? `Last${seq % userIds.length}`;
+        lastName.set(u, `Last${seq}`);
+        entry = event('user.update', 'user', u, [{ op: 'update', table: 'users', key: { id: u }, from: { last_name: from }, to: { last_name: `Last${seq}` } }]);
+      }
+      const stored = { seq, id: ids.id('event'), at: now - (sizes.auditEvents - seq) * 1000, actor: 'bench', action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details: canonicalJson(entry.details) };
+      prev = storedEventHash(prev, stored);
+      audit.run(seq, stored.id, stored.at, stored.actor, stored.action, stored.targetType, stored.targetId, stored.details, prev);
     }
+    const rename = db.prepare('update users set last_name = ? where id = ?');
+    for (const [u, name] of lastName) rename.run(name, u);
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('analyze');

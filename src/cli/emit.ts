@@ -1,5 +1,6 @@
 import { ExitCode, type UserError } from '../domain/errors.js';
 import type { OutputRecord, RecordKind } from '../output/fields.js';
+import type { Format } from '../output/format.js';
 import { render } from '../output/render.js';
 import type { Ctx } from './context.js';
 
@@ -7,6 +8,8 @@ import type { Ctx } from './context.js';
 export interface Output {
   kind: RecordKind;
   records: Iterable<OutputRecord> | AsyncIterable<OutputRecord>;
+  /** A format this output always uses, whatever -f says (a checkpoint is one JSON line). */
+  format?: Format | undefined;
   /** Raised after printing: `show` of a missing id prints an empty list, then exits 3. */
   after?: UserError | undefined;
 }
@@ -17,7 +20,7 @@ export async function emit(ctx: Ctx, output: Output): Promise<void> {
   // from stdout must never act on the id of a resource it was refused.
   if (g.quiet && output.after?.exitCode === ExitCode.denied) throw output.after;
   await render(ctx.io.stdout, output.kind, output.records, {
-    format: g.format,
+    format: output.format ?? g.format,
     quiet: g.quiet,
     columns: g.columns,
     header: g.header,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { objectCreated, objectUpdated } from '../domain/audit-events.js';
 import { insertMany } from '../store/insert-many.js';
 import { chunks, mutate, type Tx } from '../store/mutate.js';
 import type { OutputRecord } from '../output/fields.js';
@@ -53,7 +54,7 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
         const { id: _id, ...fields } = diffNew(created);
         changes.push({ line: row.line, action: 'create', id: tx ? created.id : null, name: row.name, changes: fields });
         if (tx) {
-          tx.audit({ action: `${spec.kind}.import.create`, targetType: spec.kind, targetId: created.id, details: { line: row.line, ...fields } });
+          tx.audit(objectCreated(spec.kind, created, [], { action: `${spec.kind}.import.create`, cause: 'import', extra: { line: row.line } }));
           if (changes.length % 1000 === 0) await tx.flushAudit();
         }
         continue;
@@ -70,7 +71,7 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
           .set({ ...patch, updated_at: now })
           .where('id', '=', before.id)
           .execute();
-        tx.audit({ action: `${spec.kind}.import.update`, targetType: spec.kind, targetId: before.id, details: { line: row.line, ...fieldChanges } });
+        tx.audit(objectUpdated(spec.kind, before, { ...before, ...patch, updated_at: now }, { action: `${spec.kind}.import.update`, cause: 'import', extra: { line: row.line } }));
       }
     }
     if (problems.length > 0) {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { eventHash, type AuditEvent } from '../domain/audit-chain.js';
+import { storedEventHash, type AuditEvent, type StoredEvent } from '../domain/audit-chain.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { insertMany } from './insert-many.js';
 import type { AuditEventsTable, Database } from './tables.js';
@@ -35,7 +36,8 @@ export async function appendAudit(
   const rows: AuditEventsTable[] = [];
   for (const entry of entries) {
     seq += 1;
-    const event: AuditEvent = {
+    // The details are stored as the canonical text the hash covers, byte for byte.
+    const event = {
       seq,
       id: meta.ids.id('event'),
       at: meta.at,
@@ -43,9 +45,9 @@ export async function appendAudit(
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId,
-      details: entry.details ?? {},
+      details: canonicalJson(entry.details ?? {}),
     };
-    const hash = eventHash(prevHash, event);
+    const hash = storedEventHash(prevHash, event);
     rows.push({
       seq,
       id: event.id,
@@ -54,7 +56,7 @@ export async function appendAudit(
       action: event.action,
       target_type: event.targetType,
       target_id: event.targetId,
-      details: JSON.stringify(event.details),
+      details: event.details,
       hash,
     });
     prevHash = hash;
@@ -78,6 +80,25 @@ export function auditRowToEvent(row: AuditEventsTable): AuditEvent & { hash: str
   };
 }
 
+export function auditRowToStored(row: AuditEventsTable): StoredEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    details: row.details,
+    hash: row.hash,
+  };
+}
+
+/** Every event in seq order, as stored, optionally only those after a seq. */
+export async function* streamStored(db: Kysely<Database>, afterSeq = 0): AsyncIterable<StoredEvent> {
+  for await (const row of db.selectFrom('audit_events').selectAll().where('seq', '>', afterSeq).orderBy('seq', 'asc').stream()) yield auditRowToStored(row);
+}
+
 export interface AuditFilter {
   since?: number | undefined;
   until?: number | undefined;
@@ -85,6 +106,9 @@ export interface AuditFilter {
   /** A glob over action names: `key.*`, `*.delete`. */
   action?: string | undefined;
   target?: string | undefined;
+  /** A cursor: only events after this seq (seq order does not depend on timestamps). */
+  afterSeq?: number | undefined;
+  limit?: number | undefined;
 }
 
 /** Action names hold only letters, digits, dots and hyphens, so the glob needs no escaping. */
@@ -101,5 +125,8 @@ export function streamAudit(db: Kysely<Database>, filter: AuditFilter = {}): Asy
   if (filter.action !== undefined) {
     q = q.where('action', 'like', globToLike(filter.action));
   }
-  return q.orderBy('seq', 'asc').stream();
+  if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+  q = q.orderBy('seq', 'asc');
+  if (filter.limit !== undefined) q = q.limit(filter.limit);
+  return q.stream();
 }

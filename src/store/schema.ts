@@ -1,14 +1,18 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { appendMigrationSnapshot } from './migrate-snapshot.js';
 
 /** "ACTL": marks a SQLite file as an accessctl store. */
 export const APPLICATION_ID = 0x4143544c;
-export const LATEST_VERSION = 1;
+export const LATEST_VERSION = 2;
 
 /**
  * Forward migrations, frozen in time: MIGRATIONS[n] takes a store from version n-1 to n.
- * Version 1 is schema.sql itself. A later version appends an entry here and updates schema.sql.
+ * schema.sql is always the latest version. A later version appends an entry here and updates schema.sql.
  */
-const MIGRATIONS: Record<number, string> = {};
+const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database) => void)> = {
+  // 2: audit details in format 2 (docs/audit-events.md); the snapshot lets replay start here.
+  2: (sqlite) => appendMigrationSnapshot(sqlite, 1, 2),
+};
 
 /** Brings a fresh or older store to LATEST_VERSION in one transaction. */
 export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => string): void {
@@ -22,7 +26,8 @@ export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => str
       for (let v = version + 1; v <= LATEST_VERSION; v++) {
         const step = MIGRATIONS[v];
         if (step === undefined) throw new Error(`no migration to schema version ${v}`);
-        sqlite.exec(step);
+        if (typeof step === 'string') sqlite.exec(step);
+        else step(sqlite);
       }
     }
     if (version < LATEST_VERSION) {

@@ -101,7 +101,10 @@ describe('the three ephemeral approaches', () => {
     await h.ok(['group', 'add-users', '-g', 'prod-access', '-u', ada, '--ttl', '1h']);
     expect((await check(ada)).code).toBe(0);
     const events = await h.json(['audit', 'list', '--action', 'group.add-user']);
-    expect(events.at(-1)!.details).toMatchObject({ userId: ada, expiresAt: '2026-11-23T00:01:30.000Z', previousExpiresAt: '2026-11-22T23:01:30.000Z' });
+    // Format 2 details (docs/audit-events.md): the link re-timed, old and new expiry.
+    expect(events.at(-1)!.details).toMatchObject({
+      changes: [{ op: 'update', table: 'group_users', key: { user_id: ada }, from: { expires_at: Date.parse('2026-11-22T23:01:30.000Z') }, to: { expires_at: Date.parse('2026-11-23T00:01:30.000Z') } }],
+    });
   });
 });
 

@@ -59,11 +59,12 @@ describe('service noun', () => {
     expect((await verify(k1.token)).code).toBe(5);
     expect(await h.json(['key', 'list'])).toEqual([]);
     expect((await h.json(['group', 'show', '-i', 'g']))[0]!.services).toEqual([]);
-    const events = await h.json(['audit', 'list', '--action', 'service.delete*']);
-    expect(events.map((e) => [e.action, e.targetId])).toEqual([
-      ['service.delete.key', k1.id],
-      ['service.delete.key', k2.id],
-      ['service.delete', expect.stringMatching(/^svc_/)],
+    // SPEC section 10: every event about a key is key.*, with the cause in details.
+    const events = await h.json(['audit', 'list', '--action', '*.delete']);
+    expect(events.map((e) => [e.action, e.targetId, (e.details as { cause?: string }).cause])).toEqual([
+      ['key.delete', k1.id, 'service.delete'],
+      ['key.delete', k2.id, 'service.delete'],
+      ['service.delete', expect.stringMatching(/^svc_/), undefined],
     ]);
   });
 
@@ -263,7 +264,9 @@ describe('keys', () => {
     await h.ok(['key', 'revoke', '-i', k.id]);
     h.advance(DAY);
     expect(await h.json(['sweep', '--keys', '--grace', '2d'])).toEqual([]);
-    expect((await h.json(['sweep', '--keys', '--grace', '1d'])).map((r) => r.action)).toEqual(['sweep.key.delete']);
+    // SPEC section 10: a swept key is key.delete with cause sweep.
+    expect((await h.json(['sweep', '--keys', '--grace', '1d'])).map((r) => r.action)).toEqual(['key.delete']);
+    expect((await h.json(['audit', 'list', '--action', 'key.delete'])).at(-1)!.details).toMatchObject({ cause: 'sweep' });
   });
 });
 
@@ -275,6 +278,9 @@ describe('config', () => {
     expect((await h.run(['config', 'set', 'token.defaultTtl', '13h'])).code).toBe(2);
     await h.ok(['config', 'set', 'token.defaultTtl', '120m']);
     expect((await h.json(['config', 'get', 'token.defaultTtl']))[0]!.value).toBe('2h');
-    expect((await h.json(['audit', 'list', '--action', 'config.set', '--actor', 'tester']))[0]!.details).toEqual({ value: { from: '1h', to: '2h' } });
+    expect((await h.json(['audit', 'list', '--action', 'config.set', '--actor', 'tester']))[0]!.details).toEqual({
+      v: 2,
+      changes: [{ op: 'insert', table: 'settings', row: { key: 'token.defaultTtl', value: '2h', updated_at: Date.parse('2026-11-22T23:00:00.000Z') } }],
+    });
   });
 });

@@ -17,6 +17,7 @@ describe('npm run bench', () => {
       'sweep',
       'audit list -f ndjson',
       'group list -f csv',
+      'db check replay vs audit verify',
     ]);
     for (const row of rows) expect(row).toMatch(/\| \d+(\.\d+)? +\|/);
   }, 300_000);

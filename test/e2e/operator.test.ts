@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -194,11 +194,18 @@ describe('help that teaches', () => {
       const r = spawnSync('bash', [join(ROOT, 'examples', script)], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
       expect(r.status, r.stderr).toBe(0);
     }
-    // the crontab lines are real commands
-    const crontab = spawnSync('sh', ['-c', `grep -v '^#' examples/crontab | sed -E 's/^([^ ]+ +){5}//' | sed "s#/var/lib/accessctl#${dir}/cron#g; s#/var/log/#${dir}/#g; s# accessctl # '${process.execPath}' '${BIN}' #" | sh -e`], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    // the crontab lines are real commands (the shipping script finds accessctl on PATH, as in production)
+    const shim = join(dir, 'bin');
+    mkdirSync(shim, { recursive: true });
+    writeFileSync(join(shim, 'accessctl'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+    const crontab = spawnSync(
+      'sh',
+      ['-c', `grep -v '^#' examples/crontab | sed -E 's/^([^ ]+ +){5}//' | sed "s#/var/lib/accessctl#${dir}/cron#g; s#/var/log/#${dir}/#g; s#/usr/local/share/doc/accessctl/##g; s# accessctl # '${process.execPath}' '${BIN}' #" | sh -e`],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: `${shim}:${process.env.PATH ?? ''}` } },
+    );
     expect(crontab.status, crontab.stderr).toBe(0);
+    // shipped once, checkpointed once, verified against it
+    expect(readFileSync(join(dir, 'cron', 'shipped-seq'), 'utf8').trim()).toMatch(/^\d+$/);
+    expect(readFileSync(join(dir, 'accessctl-checkpoints.ndjson'), 'utf8')).toMatch(/^\{"seq":\d+,"hash":"[0-9a-f]*","at":/);
   });
 });

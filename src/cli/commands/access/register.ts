@@ -3,6 +3,7 @@ import { UsageError } from '../../../domain/errors.js';
 import type { Ctx } from '../../context.js';
 import { act, addNoun, addVerb } from '../../verb.js';
 import { tokenFileOption, tokenSource, tokenStdinOption } from '../key/register.js';
+import { runAccessCheckAsOf, runAccessDiff, runAccessPopulation } from './as-of.js';
 import { runAccessCheck, runAccessList } from './run.js';
 
 interface AccessFlags {
@@ -13,6 +14,9 @@ interface AccessFlags {
   resource?: string;
   protocol?: string;
   port?: string;
+  asOf?: string;
+  group?: string;
+  all?: boolean;
 }
 
 export function registerAccess(program: Command, ctx: Ctx): void {
@@ -28,6 +32,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
         'accessctl access check --service ci-pipeline -r prod-db --protocol tcp --port 5432',
         'accessctl access check --token-stdin -r prod-db < key.token',
         'ACCESSCTL_NOW=2026-12-01T00:00:00Z accessctl access check --user ada@example.com -r prod-db   # what-if',
+        'accessctl access check --user ada@example.com -r prod-db --as-of 2026-10-01T00:00:00Z   # what was, from the audit log',
       ],
     })
       .option('--user <ref>', 'user id or email')
@@ -36,8 +41,13 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       .addOption(tokenFileOption())
       .option('-r, --resource <ref>', 'resource id or name')
       .addOption(new Option('--protocol <protocol>', 'tcp, udp or icmp'))
-      .option('--port <port>', 'port number (1-65535)'),
+      .option('--port <port>', 'port number (1-65535)')
+      .option('--as-of <time>', 'answer as of this moment (ISO time, or a duration back: 30d), from the state replayed from the audit log'),
     (o) => {
+      if (o.asOf !== undefined) {
+        if (o.tokenStdin || o.tokenFile !== undefined) throw new UsageError('--as-of cannot judge a token', 'ask about its service: --service NAME --as-of T');
+        return runAccessCheckAsOf({ user: o.user, service: o.service, resource: requireResource(o.resource), protocol: o.protocol, port: o.port, asOf: o.asOf }, ctx);
+      }
       const token = o.tokenStdin || o.tokenFile !== undefined ? tokenSource(o) : undefined;
       return runAccessCheck({ user: o.user, service: o.service, token, resource: requireResource(o.resource), protocol: o.protocol, port: o.port }, ctx);
     },
@@ -47,13 +57,40 @@ export function registerAccess(program: Command, ctx: Ctx): void {
     ctx,
     'access',
     addVerb(noun, 'list', {
-      description: 'effective access now, with the granting path and when it ends',
-      examples: ['accessctl access list --user ada@example.com', 'accessctl -f csv access list -r prod-db', 'accessctl access list --service ci-pipeline'],
+      description: 'effective access now (or --as-of a past moment), with the granting path and when it ends',
+      examples: [
+        'accessctl access list --user ada@example.com',
+        'accessctl -f csv access list -r prod-db',
+        'accessctl access list --service ci-pipeline',
+        'accessctl access list -g oncall',
+        'accessctl -f csv access list --all --as-of 2026-10-01T00:00:00Z > population-2026-10-01.csv   # the auditor\'s population',
+      ],
     })
       .option('--user <ref>', 'everything this user reaches')
       .option('--service <ref>', 'everything this service reaches')
-      .option('-r, --resource <ref>', 'everyone who reaches this resource'),
-    (o) => runAccessList({ user: o.user, service: o.service, resource: o.resource }, ctx),
+      .option('-r, --resource <ref>', 'everyone who reaches this resource')
+      .option('-g, --group <ref>', 'every grant through this group')
+      .option('--all', 'every subject, resource and granting path: one row each')
+      .option('--as-of <time>', 'as of this moment (ISO time, or a duration back: 30d), from the state replayed from the audit log'),
+    (o) =>
+      o.all || o.group !== undefined || o.asOf !== undefined
+        ? runAccessPopulation({ user: o.user, service: o.service, resource: o.resource, group: o.group, all: o.all, asOf: o.asOf }, ctx)
+        : runAccessList({ user: o.user, service: o.service, resource: o.resource }, ctx),
+  );
+
+  act<{ from: string; to?: string }>(
+    ctx,
+    'accessChange',
+    addVerb(noun, 'diff', {
+      description: 'access gained and lost between two moments, each with the event (seq, actor, action) that caused it, or its expiry',
+      examples: [
+        'accessctl access diff --from 2026-10-01T00:00:00Z --to 2026-10-31T23:59:59Z',
+        'accessctl -f csv access diff --from 7d > access-changes-this-week.csv',
+      ],
+    })
+      .requiredOption('--from <time>', 'the earlier moment (ISO time, or a duration back: 7d)')
+      .option('--to <time>', 'the later moment (default: now)'),
+    (o) => runAccessDiff({ from: o.from, to: o.to }, ctx),
   );
 }
 

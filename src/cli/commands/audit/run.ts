@@ -1,13 +1,14 @@
 import { ExitCode, UsageError, UserError } from '../../../domain/errors.js';
-import { verifyChain } from '../../../domain/audit-chain.js';
+import { verifyChain, type ChainCheck } from '../../../domain/audit-chain.js';
 import { formatTimestamp, parseSince, parseTimestamp } from '../../../domain/time.js';
-import { auditRowToEvent, streamAudit } from '../../../store/audit.js';
+import { auditRowToEvent, streamAudit, streamStored } from '../../../store/audit.js';
 import type { Db } from '../../../store/mutate.js';
 import type { AuditEventsTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { mapStream } from '../../records.js';
+import { firstMissing, readCheckpointFile } from './checkpoint.js';
 
 export interface AuditListOptions {
   since?: string | undefined;
@@ -15,11 +16,19 @@ export interface AuditListOptions {
   actor?: string | undefined;
   action?: string | undefined;
   target?: string | undefined;
+  afterSeq?: string | undefined;
+  limit?: string | undefined;
 }
 
 export function auditRecord(row: AuditEventsTable): OutputRecord {
   const e = auditRowToEvent(row);
   return { ...e, at: formatTimestamp(e.at) };
+}
+
+function parseCount(flag: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(raw.trim()) || Number(raw) < min) throw new UsageError(`${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(raw.slice(0, 40))}`, `e.g. ${flag} ${min > 0 ? 1000 : 42}`);
+  return Number(raw);
 }
 
 export async function runAuditList(opts: AuditListOptions, ctx: Ctx): Promise<Output> {
@@ -33,25 +42,43 @@ export async function runAuditList(opts: AuditListOptions, ctx: Ctx): Promise<Ou
     actor: opts.actor,
     action: opts.action,
     target: opts.target,
+    afterSeq: parseCount('--after-seq', opts.afterSeq, 0),
+    limit: parseCount('--limit', opts.limit, 1),
   };
   return { kind: 'audit', records: mapStream(streamAudit(ctx.store().db, filter), auditRecord) };
 }
 
-export async function checkAuditChain(db: Db) {
-  return verifyChain(mapEvents(streamAudit(db)));
+/** One pass over the chain; `onEvent` sees each verified event (replay, checkpoints ride along). */
+export async function checkAuditChain(db: Db, onEvent?: Parameters<typeof verifyChain>[1]): Promise<ChainCheck> {
+  return verifyChain(streamStored(db), onEvent);
 }
 
-async function* mapEvents(rows: AsyncIterable<AuditEventsTable>) {
-  for await (const row of rows) yield auditRowToEvent(row);
+const broken = (message: string) => new UserError('AUDIT_BROKEN', ExitCode.internal, message, 'the audit log was altered outside accessctl');
+
+export async function runAuditVerify(opts: { checkpoint?: string | undefined }, ctx: Ctx): Promise<Output> {
+  const checkpoints = opts.checkpoint === undefined ? [] : readCheckpointFile(opts.checkpoint);
+  const wanted = new Set(checkpoints.map((c) => c.seq));
+  const hashAt = new Map<number, string>();
+  const result = await checkAuditChain(ctx.store().db, wanted.size === 0 ? undefined : (e) => void (wanted.has(e.seq) && hashAt.set(e.seq, e.hash)));
+  const record = { ok: result.ok, events: result.events, brokenSeq: result.brokenSeq, reason: result.reason, checkpoints: checkpoints.length };
+  if (!result.ok) return { kind: 'auditCheck', records: [record], after: broken(`audit chain broken at seq ${result.brokenSeq}: ${result.reason}`) };
+  const missing = firstMissing(checkpoints, hashAt, result.headSeq);
+  if (missing) {
+    const { checkpoint: c, reason } = missing;
+    const where = `${opts.checkpoint} line ${c.line}`;
+    return {
+      kind: 'auditCheck',
+      records: [{ ...record, ok: false, brokenSeq: c.seq, reason: `checkpoint at ${where}: ${reason}` }],
+      after: broken(`the log no longer contains the checkpoint at ${where} (seq ${c.seq}): ${reason}`),
+    };
+  }
+  return { kind: 'auditCheck', records: [record] };
 }
 
-export async function runAuditVerify(ctx: Ctx): Promise<Output> {
-  const result = await checkAuditChain(ctx.store().db);
-  return {
-    kind: 'auditCheck',
-    records: [{ ...result }],
-    after: result.ok
-      ? undefined
-      : new UserError('AUDIT_BROKEN', ExitCode.internal, `audit chain broken at seq ${result.brokenSeq}: ${result.reason}`, 'the audit log was altered outside accessctl'),
-  };
+/** The head of a verified chain, for the operator to keep elsewhere. Always one JSON line. */
+export async function runAuditCheckpoint(ctx: Ctx): Promise<Output> {
+  let at: number | null = null;
+  const result = await checkAuditChain(ctx.store().db, (e) => void (at = e.at));
+  if (!result.ok) throw broken(`audit chain broken at seq ${result.brokenSeq}: ${result.reason}; no checkpoint taken`);
+  return { kind: 'checkpoint', format: 'ndjson', records: [{ seq: result.headSeq, hash: result.headHash, at: formatTimestamp(at) }] };
 }

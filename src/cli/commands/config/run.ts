@@ -1,3 +1,4 @@
+import { settingSet } from '../../../domain/audit-events.js';
 import { formatTimestamp } from '../../../domain/time.js';
 import { effectiveSettings, parseSettingName, SETTING_NAMES, SETTINGS } from '../../../domain/settings.js';
 import { UsageError } from '../../../domain/errors.js';
@@ -44,7 +45,8 @@ export async function runConfigSet(name: string, raw: string, ctx: Ctx): Promise
     }
     if (before === value) return;
     await writeSetting(tx.db, key, value, tx.now);
-    tx.audit({ action: 'config.set', targetType: 'config', targetId: key, details: { value: { from: before, to: value } } });
+    const was = stored.get(key);
+    tx.audit(settingSet(was === undefined ? null : { key, value: was.value, updated_at: was.updatedAt }, { key, value, updated_at: tx.now }));
   });
   return { kind: 'setting', records: await settingRecords(ctx, [key]) };
 }

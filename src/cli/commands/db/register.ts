@@ -24,7 +24,7 @@ export function registerDb(program: Command, ctx: Ctx): void {
   act(
     ctx,
     'dbCheck',
-    addVerb(noun, 'check', { description: 'check integrity, schema version and the audit chain', examples: ['accessctl db check', 'accessctl -f json db check'] }),
+    addVerb(noun, 'check', { description: 'check integrity, schema version, the audit chain, and that replaying the log rebuilds the tables exactly (exit 6 naming each difference)', examples: ['accessctl db check', 'accessctl -f json db check'] }),
     () => runDbCheck(ctx),
   );
   act(

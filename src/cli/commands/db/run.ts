@@ -3,6 +3,9 @@ import { ConflictError, StoreError } from '../../../domain/errors.js';
 import { LATEST_VERSION } from '../../../store/schema.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
+import { tokenFingerprint } from '../../../domain/audit-events.js';
+import { diffStates, newReplay, replayEvent } from '../../../domain/replay.js';
+import { loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
@@ -15,19 +18,45 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const integrity = (store.sqlite.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
   const fk = store.sqlite.pragma('foreign_key_check') as unknown[];
   const version = store.sqlite.pragma('user_version', { simple: true }) as number;
-  const chain = await checkAuditChain(store.db);
+  // One pass: the chain is verified and replayed together, then the result is compared with the tables.
+  const replay = newReplay();
+  const chain = await checkAuditChain(store.db, (e, details) => replayEvent(replay, e, details));
   const records = [
     { check: 'integrity', ok: integrity.length === 1 && integrity[0] === 'ok', detail: integrity.slice(0, 5).join('; ') },
     { check: 'foreignKeys', ok: fk.length === 0, detail: fk.length === 0 ? 'ok' : `${fk.length} dangling reference(s)` },
     { check: 'schema', ok: version === LATEST_VERSION, detail: `version ${version}` },
     { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
+    ...(chain.ok ? await replayChecks(replay, await loadState(store.db)) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
   ];
-  const failed = records.filter((r) => !r.ok).map((r) => r.check);
+  const failed = [...new Set(records.filter((r) => !r.ok).map((r) => r.check))];
   return {
     kind: 'dbCheck',
     records,
     after: failed.length > 0 ? new StoreError(`store check failed: ${failed.join(', ')}`, 'restore from a backup (accessctl db backup)') : undefined,
   };
+}
+
+/**
+ * The state replayed from the log against the live tables: one record per difference, naming
+ * table, id and field, so a planted membership or a swapped token hash is found by name.
+ */
+async function replayChecks(replay: ReturnType<typeof newReplay>, live: Awaited<ReturnType<typeof loadState>>) {
+  const start =
+    replay.startSeq === null ? 'an empty log' : replay.skipped > 0 ? `seq ${replay.startSeq} (the schema 2 snapshot; ${replay.skipped} format 1 events before it are checked by the chain only)` : `seq ${replay.startSeq}`;
+  const out: Array<{ check: string; ok: boolean; detail: string }> = [];
+  for (const a of replay.anomalies) out.push({ check: 'replay', ok: false, detail: `seq ${a.seq}: ${a.table} ${a.id}: ${a.problem}` });
+  for (const d of diffStates(replay.state, live, tokenFingerprint)) {
+    const what =
+      d.field === null
+        ? d.live === 'present'
+          ? 'in the store but not in the audit log'
+          : 'in the audit log but missing from the store'
+        : `${d.field} is ${JSON.stringify(d.live)} in the store, ${JSON.stringify(d.replayed)} by the audit log`;
+    out.push({ check: 'replay', ok: false, detail: `${d.table} ${d.id}${d.field === null ? '' : ` ${d.field}`}: ${what}` });
+  }
+  if (out.length === 0) out.push({ check: 'replay', ok: true, detail: `state matches the audit log (replayed from ${start})` });
+  else out.unshift({ check: 'replay', ok: false, detail: `${out.length} difference(s) between the store and its audit log (replayed from ${start})` });
+  return out;
 }
 
 /** A consistent online copy through SQLite's backup API, created 0600. */

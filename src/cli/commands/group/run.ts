@@ -2,7 +2,9 @@ import { ConflictError, UsageError } from '../../../domain/errors.js';
 import { formatTimestamp } from '../../../domain/time.js';
 import { nameKey, validateName } from '../../../domain/validate.js';
 import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../store/groups.js';
-import { getLinks, liveLinksOf, putLink, deleteLink, type LinkTableName } from '../../../store/links.js';
+import { getLinks, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
+import { linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
+import { groupCascade, takeLink } from '../../../store/cascade.js';
 import { mutate, type Db, type Tx } from '../../../store/mutate.js';
 import { getResource } from '../../../store/resources.js';
 import { getService } from '../../../store/services.js';
@@ -82,7 +84,16 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
   const m = meta(ctx);
   const expiresAt = expiryFrom(opts, m.now);
   const row = await mutate(ctx.store().db, m, async (tx) => {
-    if (await findGroup(tx.db, name)) throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively');
+    const taken = await findGroup(tx.db, name);
+    if (taken && (taken.expires_at === null || taken.expires_at > tx.now)) {
+      throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively');
+    }
+    if (taken) {
+      // An expired name is free: the expired group goes first, audited as a sweep, in this transaction.
+      const cascade = await groupCascade(tx.db, taken.id);
+      await tx.db.deleteFrom('groups').where('id', '=', taken.id).execute();
+      tx.audit(objectDeleted('group', taken, cascade, { action: 'sweep.group.delete', cause: 'sweep', extra: { reusedName: name } }));
+    }
     const members = {
       users: await resolveMembers(tx.db, 'users', opts.users ?? []),
       resources: await resolveMembers(tx.db, 'resources', opts.resources ?? []),
@@ -99,10 +110,14 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
       updated_at: tx.now,
     };
     await tx.db.insertInto('groups').values(group).execute();
+    const links: Array<{ table: LinkTableName; row: Record<string, string | number | null> }> = [];
     for (const kind of ['users', 'resources', 'services'] as const) {
-      for (const id of members[kind]) await putLink(tx.db, TABLE[kind], group.id, id, null, tx.now, false);
+      for (const id of members[kind]) {
+        await putLink(tx.db, TABLE[kind], group.id, id, null, tx.now, false);
+        links.push({ table: TABLE[kind], row: { group_id: group.id, [LINKS[TABLE[kind]].member]: id, expires_at: null, created_at: tx.now } });
+      }
     }
-    tx.audit({ action: 'group.create', targetType: 'group', targetId: group.id, details: { name, expiresAt: formatTimestamp(expiresAt), ...members } });
+    tx.audit(objectCreated('group', group, links));
     return group;
   });
   return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
@@ -163,7 +178,7 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
     if (patch.is_active !== undefined && patch.is_active !== group.is_active) changes.isActive = { from: group.is_active === 1, to: patch.is_active === 1 };
     if (Object.keys(changes).length === 0) return group;
     await tx.db.updateTable('groups').set({ ...patch, updated_at: tx.now }).where('id', '=', group.id).execute();
-    tx.audit({ action: 'group.update', targetType: 'group', targetId: group.id, details: changes });
+    tx.audit(objectUpdated('group', group, { ...group, ...patch, updated_at: tx.now }));
     return { ...group, ...patch, updated_at: tx.now };
   });
   return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
@@ -207,19 +222,17 @@ export async function addLinks(tx: Tx, table: LinkTableName, ownerType: string, 
     // An expired link is replaced as if new; an identical live one is left alone.
     if (had && previous === expiresAt) continue;
     await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, had);
-    tx.audit({
-      action: `${ownerType}.add-${memberType}`,
-      targetType: ownerType,
-      targetId: ownerId,
-      details: { [`${memberType}Id`]: id, expiresAt: formatTimestamp(expiresAt), ...(had ? { previousExpiresAt: formatTimestamp(previous) } : {}) },
-    });
+    const { owner: o, member: mc } = LINKS[table];
+    const key = { [o]: ownerId, [mc]: id };
+    tx.audit(linkPut(table, had ? { ...key, expires_at: expiresAt } : { ...key, expires_at: expiresAt, created_at: tx.now }, had ? { ...key, expires_at: previous } : null));
   }
 }
 
 export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], note: (m: string) => void): Promise<void> {
   for (const id of memberIds) {
-    if (await deleteLink(tx.db, table, ownerId, id)) {
-      tx.audit({ action: `${ownerType}.remove-${memberType}`, targetType: ownerType, targetId: ownerId, details: { [`${memberType}Id`]: id } });
+    const removed = await takeLink(tx.db, table, ownerId, id);
+    if (removed) {
+      tx.audit(linkRemoved(table, removed));
     } else {
       note(`${memberType} ${id} was not linked to ${ownerType} ${ownerId}; nothing to remove`);
     }
@@ -246,13 +259,9 @@ export async function runGroupDelete(refs: string[], ctx: Ctx): Promise<Output> 
       if (seen.has(g.id)) continue;
       seen.add(g.id);
       const [record] = await groupRecords(tx.db, [g], tx.now);
+      const cascade = await groupCascade(tx.db, g.id);
       await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();
-      tx.audit({
-        action: 'group.delete',
-        targetType: 'group',
-        targetId: g.id,
-        details: { name: g.name, expiresAt: formatTimestamp(g.expires_at), users: record!.users, resources: record!.resources, services: record!.services },
-      });
+      tx.audit(objectDeleted('group', g, cascade));
       out.push(record!);
     }
     return out;

@@ -5,6 +5,7 @@ import { formatDuration, formatTimestamp } from '../../../domain/time.js';
 import { hashToken, newToken, tokenHint } from '../../../domain/tokens.js';
 import { nameKey, parseEnum, validateName } from '../../../domain/validate.js';
 import { findKeyByName, getKey, keysOfService, streamKeys, type KeyRow } from '../../../store/keys.js';
+import { keyCreated, keyDeleted, keyUpdated, tokenExchanged } from '../../../domain/audit-events.js';
 import { mutate, type Tx } from '../../../store/mutate.js';
 import { getService } from '../../../store/services.js';
 import { readSettings } from '../../../store/settings.js';
@@ -35,7 +36,13 @@ export function keyRecord(k: ServiceKeysTable, serviceName: string, now: number)
 export const statusOf = (k: ServiceKeysTable, now: number): KeyStatus => keyStatus({ revokedAt: k.revoked_at, expiresAt: k.expires_at }, now);
 
 /** Issues a key inside a mutation: cap checked, only the hash stored, the token returned once. */
-export async function issueKey(tx: Tx, service: ServicesTable, name: string | undefined, expirationDays: number | undefined): Promise<{ row: ServiceKeysTable; token: string }> {
+export async function issueKey(
+  tx: Tx,
+  service: ServicesTable,
+  name: string | undefined,
+  expirationDays: number | undefined,
+  rotatedFrom?: string,
+): Promise<{ row: ServiceKeysTable; token: string }> {
   const settings = effectiveSettings(await readSettings(tx.db));
   const keys = await keysOfService(tx.db, service.id);
   const active = keys.filter((k) => statusOf(k, tx.now) === 'ACTIVE').length;
@@ -64,12 +71,7 @@ export async function issueKey(tx: Tx, service: ServicesTable, name: string | un
     last_used_at: null,
   };
   await tx.db.insertInto('service_keys').values(row).execute();
-  tx.audit({
-    action: 'key.create',
-    targetType: 'key',
-    targetId: row.id,
-    details: { serviceId: service.id, name: keyName, hint: row.hint, expiresAt: formatTimestamp(row.expires_at) },
-  });
+  tx.audit(rotatedFrom === undefined ? keyCreated(row, 'create') : keyCreated(row, 'rotate', { rotatedFrom }));
   return { row, token };
 }
 
@@ -142,16 +144,16 @@ export async function runKeyRename(ref: string, name: string, ctx: Ctx): Promise
     }
     if (newName === k.name) return k;
     await tx.db.updateTable('service_keys').set({ name: newName, name_key: nameKey(newName) }).where('id', '=', k.id).execute();
-    tx.audit({ action: 'key.rename', targetType: 'key', targetId: k.id, details: { name: { from: k.name, to: newName } } });
+    tx.audit(keyUpdated('key.rename', k, { ...k, name: newName, name_key: nameKey(newName) }, 'rename'));
     return { ...k, name: newName, name_key: nameKey(newName) };
   });
   return { kind: 'key', records: [keyRecord(row, row.service_name, m.now)] };
 }
 
-async function revokeKey(tx: Tx, k: KeyRow, action: string): Promise<KeyRow> {
+async function revokeKey(tx: Tx, k: KeyRow, cause: 'revoke' | 'rotate'): Promise<KeyRow> {
   // Its exchanged tokens stay until sweep so that a check can say why they fail; they die with the key.
   await tx.db.updateTable('service_keys').set({ revoked_at: tx.now }).where('id', '=', k.id).execute();
-  tx.audit({ action, targetType: 'key', targetId: k.id, details: { serviceId: k.service_id, name: k.name } });
+  tx.audit(keyUpdated('key.revoke', k, { ...k, revoked_at: tx.now }, cause));
   return { ...k, revoked_at: tx.now };
 }
 
@@ -163,7 +165,7 @@ export async function runKeyRevoke(refs: string[], ctx: Ctx): Promise<Output> {
       const k = await getKey(tx.db, ref);
       if (out.has(k.id)) continue;
       assertKeyAction(k.id, statusOf(k, tx.now), 'revoke');
-      out.set(k.id, await revokeKey(tx, k, 'key.revoke'));
+      out.set(k.id, await revokeKey(tx, k, 'revoke'));
     }
     return [...out.values()];
   });
@@ -180,7 +182,7 @@ export async function runKeyDelete(refs: string[], ctx: Ctx): Promise<Output> {
       const status = statusOf(k, tx.now);
       assertKeyAction(k.id, status, 'delete');
       await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
-      tx.audit({ action: 'key.delete', targetType: 'key', targetId: k.id, details: { serviceId: k.service_id, name: k.name, status } });
+      tx.audit(keyDeleted(k, 'delete', { status }));
       out.set(k.id, k);
     }
     return [...out.values()];
@@ -203,16 +205,11 @@ export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Ou
     assertKeyAction(old.id, statusOf(old, tx.now), 'rotate');
     const service = await getService(tx.db, old.service_id);
     if (opts.overlap === undefined) {
-      await revokeKey(tx, old, 'key.rotate');
+      await revokeKey(tx, old, 'rotate');
     } else {
       const until = old.expires_at === null ? tx.now + opts.overlap : Math.min(old.expires_at, tx.now + opts.overlap);
       await tx.db.updateTable('service_keys').set({ expires_at: until }).where('id', '=', old.id).execute();
-      tx.audit({
-        action: 'key.rotate',
-        targetType: 'key',
-        targetId: old.id,
-        details: { serviceId: old.service_id, name: old.name, expiresAt: { from: formatTimestamp(old.expires_at), to: formatTimestamp(until) } },
-      });
+      tx.audit(keyUpdated('key.rotate', old, { ...old, expires_at: until }, 'rotate'));
     }
     // The old key still counts against the cap during an overlap: rotation must not be blocked by it.
     const issued = await issueKeyForRotation(tx, service, opts, old.id);
@@ -223,7 +220,7 @@ export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Ou
 
 async function issueKeyForRotation(tx: Tx, service: ServicesTable, opts: KeyRotateOptions, oldId: string) {
   try {
-    return await issueKey(tx, service, opts.name, opts.expirationDays);
+    return await issueKey(tx, service, opts.name, opts.expirationDays, oldId);
   } catch (err) {
     if (err instanceof ConflictError && err.message.includes('ACTIVE keys')) {
       throw new ConflictError(`${err.message}; rotating ${oldId} would exceed it`, 'rotate without --overlap, or raise key.maxActivePerService');
@@ -257,7 +254,7 @@ export async function runKeyExchange(opts: KeyExchangeOptions, ctx: Ctx): Promis
     const expiresAt = k.expires_at === null ? tx.now + ttl : Math.min(k.expires_at, tx.now + ttl);
     const id = tx.ids.id('token');
     await tx.db.insertInto('exchange_tokens').values({ id, key_id: k.id, token_hash: hashToken(shortLived), created_at: tx.now, expires_at: expiresAt }).execute();
-    tx.audit({ action: 'key.exchange', targetType: 'key', targetId: k.id, details: { tokenId: id, hint: tokenHint(shortLived), expiresAt: formatTimestamp(expiresAt) } });
+    tx.audit(tokenExchanged(k.id, { id, hint: tokenHint(shortLived), expiresAt }));
     return { id, keyId: k.id, serviceId: k.service_id, serviceName: k.service_name, createdAt: formatTimestamp(tx.now), expiresAt: formatTimestamp(expiresAt), token: shortLived };
   });
   return { kind: 'exchangedToken', records: [record] };

@@ -1,6 +1,7 @@
 import { ConflictError, UsageError } from '../../../domain/errors.js';
 import { parsePortRule } from '../../../domain/ports.js';
 import { nameKey, validateAddress, validateName, validateOptionalText } from '../../../domain/validate.js';
+import { objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { mutate } from '../../../store/mutate.js';
 import { findResource, getResource, streamResources } from '../../../store/resources.js';
 import type { ResourcesTable } from '../../../store/tables.js';
@@ -53,8 +54,7 @@ export async function runResourceCreate(f: ResourceFields & { name: string; addr
       updated_at: tx.now,
     };
     await tx.db.insertInto('resources').values(row).execute();
-    const { name_key: _k, created_at: _c, updated_at: _u, id: _i, ...details } = row;
-    tx.audit({ action: 'resource.create', targetType: 'resource', targetId: row.id, details });
+    tx.audit(objectCreated('resource', row));
     return row;
   });
   return { kind: 'resource', records: [resourceRecord(created)] };
@@ -82,7 +82,7 @@ export async function runResourceUpdate(ref: string, f: ResourceFields, ctx: Ctx
     const changes = diff(row, patch);
     if (Object.keys(changes).length === 0) return row;
     await tx.db.updateTable('resources').set({ ...patch, updated_at: tx.now }).where('id', '=', row.id).execute();
-    tx.audit({ action: 'resource.update', targetType: 'resource', targetId: row.id, details: changes });
+    tx.audit(objectUpdated('resource', row, { ...row, ...patch, updated_at: tx.now }));
     return { ...row, ...patch, updated_at: tx.now };
   });
   return { kind: 'resource', records: [resourceRecord(updated)] };
@@ -97,12 +97,7 @@ export async function runResourceSetActive(refs: string[], active: boolean, ctx:
       const flag = active ? 1 : 0;
       if (row.is_active !== flag) {
         await tx.db.updateTable('resources').set({ is_active: flag, updated_at: tx.now }).where('id', '=', row.id).execute();
-        tx.audit({
-          action: active ? 'resource.enable' : 'resource.disable',
-          targetType: 'resource',
-          targetId: row.id,
-          details: { isActive: { from: row.is_active === 1, to: active } },
-        });
+        tx.audit(objectUpdated('resource', row, { ...row, is_active: flag, updated_at: tx.now }, { action: active ? 'resource.enable' : 'resource.disable' }));
         out.set(row.id, { ...row, is_active: flag, updated_at: tx.now });
       } else out.set(row.id, row);
     }
@@ -117,15 +112,11 @@ export async function runResourceDelete(refs: string[], ctx: Ctx): Promise<Outpu
     for (const ref of refs) {
       const row = await getResource(tx.db, ref);
       if (out.has(row.id)) continue;
-      const g = await tx.db.deleteFrom('group_resources').where('resource_id', '=', row.id).executeTakeFirst();
-      const s = await tx.db.deleteFrom('service_resources').where('resource_id', '=', row.id).executeTakeFirst();
+      const g = await tx.db.deleteFrom('group_resources').where('resource_id', '=', row.id).returningAll().execute();
+      const s = await tx.db.deleteFrom('service_resources').where('resource_id', '=', row.id).returningAll().execute();
       await tx.db.deleteFrom('resources').where('id', '=', row.id).execute();
-      tx.audit({
-        action: 'resource.delete',
-        targetType: 'resource',
-        targetId: row.id,
-        details: { name: row.name, groupAssignmentsRemoved: Number(g.numDeletedRows), serviceAssignmentsRemoved: Number(s.numDeletedRows) },
-      });
+      const cascade = [...g.map((r) => ({ table: 'group_resources' as const, row: r })), ...s.map((r) => ({ table: 'service_resources' as const, row: r }))];
+      tx.audit(objectDeleted('resource', row, cascade));
       out.set(row.id, row);
     }
     return [...out.values()];

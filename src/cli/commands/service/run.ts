@@ -4,6 +4,8 @@ import { nameKey, validateOptionalText, validateServiceName } from '../../../dom
 import { getGroup } from '../../../store/groups.js';
 import { keysOfService } from '../../../store/keys.js';
 import { liveLinksOf } from '../../../store/links.js';
+import { event, keyDeleted, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
+import { serviceCascade } from '../../../store/cascade.js';
 import { chunks, mutate, type Db, type Tx } from '../../../store/mutate.js';
 import { findService, getService } from '../../../store/services.js';
 import type { GroupsTable, ServicesTable } from '../../../store/tables.js';
@@ -77,9 +79,12 @@ export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Pr
     }
     const service: ServicesTable = { id: tx.ids.id('service'), name, name_key: nameKey(name), description, state: 'ACTIVE', created_at: tx.now, updated_at: tx.now };
     await tx.db.insertInto('services').values(service).execute();
-    for (const r of resources) await tx.db.insertInto('service_resources').values({ service_id: service.id, resource_id: r, expires_at: null, created_at: tx.now }).execute();
-    for (const g of groups) await tx.db.insertInto('group_services').values({ group_id: g.id, service_id: service.id, expires_at: null, created_at: tx.now }).execute();
-    tx.audit({ action: 'service.create', targetType: 'service', targetId: service.id, details: { name, description, resources, groups: groups.map((g) => g.id) } });
+    const links = [
+      ...resources.map((r) => ({ table: 'service_resources' as const, row: { service_id: service.id, resource_id: r, expires_at: null, created_at: tx.now } })),
+      ...groups.map((g) => ({ table: 'group_services' as const, row: { group_id: g.id, service_id: service.id, expires_at: null, created_at: tx.now } })),
+    ];
+    for (const l of links) await tx.db.insertInto(l.table).values(l.row as never).execute();
+    tx.audit(objectCreated('service', service, links));
     return service;
   });
   return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
@@ -129,7 +134,7 @@ export async function runServiceUpdate(opts: { ref: string; name?: string | unde
     if (patch.description !== undefined && patch.description !== s.description) changes.description = { from: s.description, to: patch.description };
     if (Object.keys(changes).length === 0) return s;
     await tx.db.updateTable('services').set({ ...patch, updated_at: tx.now }).where('id', '=', s.id).execute();
-    tx.audit({ action: 'service.update', targetType: 'service', targetId: s.id, details: changes });
+    tx.audit(objectUpdated('service', s, { ...s, ...patch, updated_at: tx.now }));
     return { ...s, ...patch, updated_at: tx.now };
   });
   return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
@@ -151,7 +156,8 @@ async function dropExchangeTokens(tx: Tx, serviceId: string): Promise<void> {
     .execute();
   for (const t of tokens) {
     await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
-    tx.audit({ action: 'service.disable.token', targetType: 'token', targetId: t.id, details: { serviceId, keyId: t.key_id, expiresAt: formatTimestamp(t.expires_at) } });
+    // Short-lived tokens are not replayed state: the event records the removal, with no row changes.
+    tx.audit(event('service.disable.token', 'token', t.id, [], { cause: 'service.disable', extra: { serviceId, keyId: t.key_id, expiresAt: t.expires_at } }));
   }
 }
 
@@ -166,7 +172,7 @@ export async function runServiceSetState(refs: string[], state: 'ACTIVE' | 'DISA
       if (s.state !== state) {
         if (state === 'DISABLED') await dropExchangeTokens(tx, s.id);
         await tx.db.updateTable('services').set({ state, updated_at: tx.now }).where('id', '=', s.id).execute();
-        tx.audit({ action: state === 'ACTIVE' ? 'service.enable' : 'service.disable', targetType: 'service', targetId: s.id, details: { state: { from: s.state, to: state } } });
+        tx.audit(objectUpdated('service', s, { ...s, state, updated_at: tx.now }, { action: state === 'ACTIVE' ? 'service.enable' : 'service.disable' }));
         out.set(s.id, { ...s, state, updated_at: tx.now });
       } else out.set(s.id, s);
     }
@@ -199,10 +205,11 @@ export async function runServiceDelete(refs: string[], ctx: Ctx): Promise<Output
       seen.add(s.id);
       const [record] = await serviceRecords(tx.db, [s], tx.now);
       for (const k of await keysOfService(tx.db, s.id)) {
-        tx.audit({ action: 'service.delete.key', targetType: 'key', targetId: k.id, details: { serviceId: s.id, name: k.name, status: statusOf(k, tx.now) } });
+        tx.audit(keyDeleted(k, 'service.delete', { status: statusOf(k, tx.now) }));
       }
+      const cascade = await serviceCascade(tx.db, s.id);
       await tx.db.deleteFrom('services').where('id', '=', s.id).execute();
-      tx.audit({ action: 'service.delete', targetType: 'service', targetId: s.id, details: { name: s.name, keys: record!.keys, resources: record!.resources, groups: record!.groups } });
+      tx.audit(objectDeleted('service', s, cascade));
       out.push(record!);
     }
     return out;

@@ -1,6 +1,9 @@
 import { keyStatus } from '../../../domain/key-lifecycle.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { expiredLinks, deleteLink, LINKS, type LinkTableName } from '../../../store/links.js';
+import { keyDeleted, linkRemoved, objectDeleted, tokenSwept } from '../../../domain/audit-events.js';
+import type { AuditEntry } from '../../../store/audit.js';
+import { groupCascade, takeLink } from '../../../store/cascade.js';
+import { expiredLinks, LINKS, type LinkTableName } from '../../../store/links.js';
 import { mutate, type Db, type Tx } from '../../../store/mutate.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
@@ -47,15 +50,15 @@ export async function runSweep(opts: SweepOptions, ctx: Ctx): Promise<Output> {
 }
 
 interface PlannedRemoval extends Removal {
-  remove: (tx: Tx) => Promise<void>;
-  details: Record<string, unknown>;
+  /** Removes the row(s) and returns the audit event that records exactly what was removed. */
+  remove: (tx: Tx) => Promise<AuditEntry | null>;
 }
 
 async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise<PlannedRemoval[]> {
   const out: PlannedRemoval[] = [];
   const groups = await db
     .selectFrom('groups')
-    .select(['id', 'name', 'expires_at'])
+    .selectAll()
     .where('expires_at', 'is not', null)
     .where('expires_at', '<=', cutoff)
     .orderBy('expires_at')
@@ -69,9 +72,10 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
       targetId: g.id,
       name: g.name,
       expiredAt: formatTimestamp(g.expires_at),
-      details: { name: g.name, expiresAt: formatTimestamp(g.expires_at) },
       remove: async (tx) => {
+        const cascade = await groupCascade(tx.db, g.id);
         await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();
+        return objectDeleted('group', g, cascade, { action: 'sweep.group.delete', cause: 'sweep' });
       },
     });
   }
@@ -86,9 +90,9 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
         targetId: link.owner,
         name: link.member,
         expiredAt: formatTimestamp(link.expires_at),
-        details: { [`${how.member}Id`]: link.member, expiresAt: formatTimestamp(link.expires_at) },
         remove: async (tx) => {
-          await deleteLink(tx.db, table, link.owner, link.member);
+          const row = await takeLink(tx.db, table, link.owner, link.member);
+          return row && linkRemoved(table, row, { action: how.action, cause: 'sweep' });
         },
       });
     }
@@ -101,17 +105,16 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
       targetId: t.id,
       name: t.key_id,
       expiredAt: formatTimestamp(t.expires_at),
-      details: { keyId: t.key_id, expiresAt: formatTimestamp(t.expires_at) },
       remove: async (tx) => {
         await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
+        return tokenSwept(t);
       },
     });
   }
   if (keys) {
     // Two range queries, one per partial index, rather than an OR that would scan every key.
-    const columns = ['id', 'name', 'service_id', 'expires_at', 'revoked_at'] as const;
-    const revoked = await db.selectFrom('service_keys').select(columns).where('revoked_at', 'is not', null).where('revoked_at', '<=', cutoff).execute();
-    const expired = await db.selectFrom('service_keys').select(columns).where('expires_at', 'is not', null).where('expires_at', '<=', cutoff).execute();
+    const revoked = await db.selectFrom('service_keys').selectAll().where('revoked_at', 'is not', null).where('revoked_at', '<=', cutoff).execute();
+    const expired = await db.selectFrom('service_keys').selectAll().where('expires_at', 'is not', null).where('expires_at', '<=', cutoff).execute();
     const byId = new Map([...revoked, ...expired].map((k) => [k.id, k]));
     const candidates = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const k of candidates) {
@@ -120,14 +123,14 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
       const diedAt = status === 'REVOKED' ? k.revoked_at! : k.expires_at!;
       if (status === 'ACTIVE' || diedAt > cutoff) continue;
       out.push({
-        action: 'sweep.key.delete',
+        action: 'key.delete',
         targetType: 'key',
         targetId: k.id,
         name: k.name,
         expiredAt: formatTimestamp(diedAt),
-        details: { serviceId: k.service_id, name: k.name, status },
         remove: async (tx) => {
           await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
+          return keyDeleted(k, 'sweep', { status });
         },
       });
     }
@@ -136,8 +139,8 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
 }
 
 async function apply(tx: Tx, item: PlannedRemoval): Promise<void> {
-  await item.remove(tx);
-  tx.audit({ action: item.action, targetType: item.targetType, targetId: item.targetId, details: item.details });
+  const entry = await item.remove(tx);
+  if (entry) tx.audit(entry);
 }
 
 function visible({ action, targetType, targetId, name, expiredAt }: PlannedRemoval): Removal {

@@ -1,5 +1,6 @@
 import { ConflictError, UsageError } from '../../../domain/errors.js';
 import { nameKey, parseEnum, ROLES, validateEmail, validateOptionalText } from '../../../domain/validate.js';
+import { objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { mutate } from '../../../store/mutate.js';
 import { findUser, getUser, streamUsers } from '../../../store/users.js';
 import type { UsersTable } from '../../../store/tables.js';
@@ -34,12 +35,7 @@ export async function runUserCreate(opts: UserCreateOptions, ctx: Ctx): Promise<
     if (await findUser(tx.db, email)) throw new ConflictError(`a user with email ${email} already exists`, 'emails are unique, case-insensitively');
     row.created_at = row.updated_at = tx.now;
     await tx.db.insertInto('users').values(row).execute();
-    tx.audit({
-      action: 'user.create',
-      targetType: 'user',
-      targetId: row.id,
-      details: { email, firstName: row.first_name, lastName: row.last_name, role: row.role },
-    });
+    tx.audit(objectCreated('user', row));
     return row;
   });
   return { kind: 'user', records: [userRecord(created)] };
@@ -94,7 +90,7 @@ export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<
     if (Object.keys(changes).length === 0) return user;
     const next = { ...user, ...patch, updated_at: tx.now };
     await tx.db.updateTable('users').set({ ...patch, updated_at: tx.now }).where('id', '=', user.id).execute();
-    tx.audit({ action: 'user.update', targetType: 'user', targetId: user.id, details: changes });
+    tx.audit(objectUpdated('user', user, next));
     return next;
   });
   return { kind: 'user', records: [userRecord(updated)] };
@@ -107,12 +103,7 @@ export async function runUserSetState(refs: string[], state: 'ACTIVE' | 'DISABLE
       const user = await getUser(tx.db, ref);
       if (user.state !== state && !out.some((u) => u.id === user.id)) {
         await tx.db.updateTable('users').set({ state, updated_at: tx.now }).where('id', '=', user.id).execute();
-        tx.audit({
-          action: state === 'ACTIVE' ? 'user.enable' : 'user.disable',
-          targetType: 'user',
-          targetId: user.id,
-          details: { state: { from: user.state, to: state } },
-        });
+        tx.audit(objectUpdated('user', user, { ...user, state, updated_at: tx.now }, { action: state === 'ACTIVE' ? 'user.enable' : 'user.disable' }));
         out.push({ ...user, state, updated_at: tx.now });
       } else if (!out.some((u) => u.id === user.id)) {
         out.push(user);
@@ -129,14 +120,9 @@ export async function runUserDelete(refs: string[], ctx: Ctx): Promise<Output> {
     for (const ref of refs) {
       const user = await getUser(tx.db, ref);
       if (out.some((u) => u.id === user.id)) continue;
-      const memberships = await tx.db.deleteFrom('group_users').where('user_id', '=', user.id).executeTakeFirst();
+      const memberships = await tx.db.deleteFrom('group_users').where('user_id', '=', user.id).returningAll().execute();
       await tx.db.deleteFrom('users').where('id', '=', user.id).execute();
-      tx.audit({
-        action: 'user.delete',
-        targetType: 'user',
-        targetId: user.id,
-        details: { email: user.email, membershipsRemoved: Number(memberships.numDeletedRows) },
-      });
+      tx.audit(objectDeleted('user', user, memberships.map((row) => ({ table: 'group_users' as const, row }))));
       out.push(user);
     }
     return out;

@@ -1,0 +1,160 @@
+import { evaluateAccess, type Subject } from '../../../domain/access.js';
+import { DeniedError, NotFoundError, UsageError } from '../../../domain/errors.js';
+import { accessStep, factsOf, nextExpiry, population, subjectOfService, subjectOfUser, type AccessChange, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
+import { stateCandidates, type State } from '../../../domain/state.js';
+import { formatTimestamp, parseSince } from '../../../domain/time.js';
+import { nameKey } from '../../../domain/validate.js';
+import { loadState } from '../../../store/load-state.js';
+import { foldLog, replayUntil } from '../../../store/replay-log.js';
+import type { OutputRecord } from '../../../output/fields.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { accessRecords, parseRequest } from './run.js';
+
+/**
+ * Access at a moment in the past, answered from the state replayed from the audit log up to it:
+ * objects since deleted or swept included. The same rule (stateCandidates + evaluateAccess) as
+ * now and as a what-if; only the State it reads differs.
+ */
+async function stateAsOf(ctx: Ctx, at: number): Promise<State> {
+  return (await replayUntil(ctx.store().db, at)).state;
+}
+
+const when = (at: number) => formatTimestamp(at)!;
+
+function findIn<T extends { id: string }>(rows: Map<string, T>, ref: string, key: (r: T) => string, kind: string, at: number | null): T {
+  const hit = rows.get(ref) ?? [...rows.values()].find((r) => key(r) === nameKey(ref));
+  if (!hit) throw new NotFoundError(`${kind} ${JSON.stringify(ref.slice(0, 80))} ${at === null ? 'not found' : `did not exist at ${when(at)}`}`, at === null ? `see accessctl ${kind} list` : 'check the time, or the name it had then');
+  return hit;
+}
+
+const userIn = (s: State, ref: string, at: number | null) => findIn(s.users, ref, (u) => u.email_key, 'user', at);
+const serviceIn = (s: State, ref: string, at: number | null) => findIn(s.services, ref, (x) => x.name_key, 'service', at);
+const resourceIn = (s: State, ref: string, at: number | null) => findIn(s.resources, ref, (r) => r.name_key, 'resource', at);
+const groupIn = (s: State, ref: string, at: number | null) => findIn(s.groups, ref, (g) => g.name_key, 'group', at);
+
+export function parseMoment(raw: string, flag: string, now: number): number {
+  return parseSince(raw, now, flag);
+}
+
+export interface AsOfCheckOptions {
+  user?: string | undefined;
+  service?: string | undefined;
+  resource: string;
+  protocol?: string | undefined;
+  port?: string | undefined;
+  asOf: string;
+}
+
+export async function runAccessCheckAsOf(opts: AsOfCheckOptions, ctx: Ctx): Promise<Output> {
+  if ([opts.user, opts.service].filter((x) => x !== undefined).length !== 1) {
+    throw new UsageError('--as-of asks about a user or a service: pass exactly one of --user or --service', 'a token is judged now; ask about its service instead');
+  }
+  const request = parseRequest(opts.protocol, opts.port);
+  const at = parseMoment(opts.asOf, '--as-of', ctx.clock.now());
+  const state = await stateAsOf(ctx, at);
+  const resource = factsOf(resourceIn(state, opts.resource, at));
+  const subject: Subject = opts.user !== undefined ? subjectOfUser(userIn(state, opts.user, at)) : subjectOfService(serviceIn(state, opts.service!, at));
+  const paths = stateCandidates(state, subject.kind, { subjectId: subject.id, resourceId: resource.id }).map((c) => c.path);
+  const decision = evaluateAccess(subject, resource, paths, at, request);
+  return {
+    kind: 'access',
+    records: accessRecords(subject, resource, decision),
+    after: decision.allowed ? undefined : new DeniedError(`access denied at ${when(at)}: ${decision.reason}`),
+  };
+}
+
+export interface PopulationOptions {
+  user?: string | undefined;
+  service?: string | undefined;
+  resource?: string | undefined;
+  group?: string | undefined;
+  all?: boolean | undefined;
+  asOf?: string | undefined;
+}
+
+function grantRecord(g: Grant): OutputRecord {
+  return accessRecords(g.subject, g.resource, { allowed: true, paths: [g.path], reason: null })[0]!;
+}
+
+/**
+ * `access list` over a State: --all (the auditor's population), -g GROUP, or one subject or
+ * resource, now (the live tables) or --as-of a moment (the replayed log).
+ */
+export async function runAccessPopulation(opts: PopulationOptions, ctx: Ctx): Promise<Output> {
+  const given = [opts.user, opts.service, opts.resource, opts.group, opts.all || undefined].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new UsageError('pass exactly one of --user, --service, -r RESOURCE, -g GROUP or --all');
+  const now = ctx.clock.now();
+  const at = opts.asOf === undefined ? now : parseMoment(opts.asOf, '--as-of', now);
+  const asOf = opts.asOf === undefined ? null : at;
+  const state = asOf === null ? await loadState(ctx.store().db) : await stateAsOf(ctx, at);
+  const filter: PopulationFilter = {};
+  if (opts.user !== undefined) Object.assign(filter, { subjectKind: 'user', subjectId: userIn(state, opts.user, asOf).id });
+  if (opts.service !== undefined) Object.assign(filter, { subjectKind: 'service', subjectId: serviceIn(state, opts.service, asOf).id });
+  if (opts.resource !== undefined) filter.resourceId = resourceIn(state, opts.resource, asOf).id;
+  if (opts.group !== undefined) filter.groupId = groupIn(state, opts.group, asOf).id;
+  return { kind: 'access', records: population(state, at, filter).map(grantRecord) };
+}
+
+export interface AccessDiffOptions {
+  from: string;
+  to?: string | undefined;
+}
+
+/** Access gained and lost between two moments, each with the event that caused it (or its expiry). */
+export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<Output> {
+  const now = ctx.clock.now();
+  const from = parseMoment(opts.from, '--from', now);
+  const to = opts.to === undefined ? now : parseMoment(opts.to, '--to', now);
+  if (to < from) throw new UsageError('--to is before --from', 'swap them');
+  // Walk the window step by step, each event and each expiry in turn, so access that came and
+  // went inside it is listed too, each change with its own cause.
+  const changes: AccessChange[] = [];
+  let current: Grant[] | null = null;
+  let t = from;
+  const expireUpTo = (limit: number, state: State) => {
+    for (let x = nextExpiry(current!, t, limit); x !== null; x = nextExpiry(current!, t, limit)) {
+      const next = population(state, x);
+      changes.push(...accessStep(current!, next, null, x));
+      current = next;
+      t = x;
+    }
+  };
+  const replay = await foldLog(ctx.store().db, (e, r, apply) => {
+    if (e.at <= from) {
+      apply();
+      return true;
+    }
+    current ??= population(r.state, from);
+    if (e.at > to) return false;
+    expireUpTo(e.at, r.state);
+    apply();
+    const at = Math.max(t, e.at);
+    const next = population(r.state, at);
+    changes.push(...accessStep(current, next, { seq: e.seq, at: e.at, actor: e.actor, action: e.action }, at));
+    current = next;
+    t = at;
+    return true;
+  });
+  current ??= population(replay.state, from);
+  expireUpTo(to, replay.state);
+  return {
+    kind: 'accessChange',
+    records: changes.map((c) => ({
+      change: c.change,
+      subjectType: c.grant.subject.kind,
+      subjectId: c.grant.subject.id,
+      subjectName: c.grant.subject.name,
+      resourceId: c.grant.resource.id,
+      resourceName: c.grant.resource.name,
+      via: c.grant.path.via,
+      groupId: c.grant.path.groupId,
+      groupName: c.grant.path.groupName,
+      at: formatTimestamp(c.at),
+      seq: c.event?.seq ?? null,
+      actor: c.event?.actor ?? null,
+      action: c.event?.action ?? null,
+      cause: c.event === null ? `expired at ${formatTimestamp(c.at)}` : `seq ${c.event.seq} ${c.event.action} by ${c.event.actor}`,
+    })),
+  };
+}

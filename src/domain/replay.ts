@@ -1,0 +1,170 @@
+import { PRIMARY_KEY, type Change, type ReplayTable, type Row } from './audit-events.js';
+import { emptyState, linkKey, type State } from './state.js';
+
+/**
+ * Replay: a pure fold from audit events to a State (domain/state.ts). It knows no action: it
+ * applies each format 2 event's row-level `changes` (docs/audit-events.md) in seq order.
+ * Format 1 events carry no complete rows and are skipped; a migrated store's log holds a
+ * `store.migrate` snapshot, the first format 2 event, from which replay starts.
+ */
+export interface ReplayedEvent {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+}
+
+/** Something the log says that does not fit the state rebuilt so far. */
+export interface ReplayAnomaly {
+  seq: number;
+  table: string;
+  id: string;
+  problem: string;
+}
+
+export interface Replay {
+  state: State;
+  anomalies: ReplayAnomaly[];
+  /** The first format 2 event folded (null until one is). */
+  startSeq: number | null;
+  /** Format 1 events passed over. */
+  skipped: number;
+  /** The last event folded. */
+  last: ReplayedEvent | null;
+}
+
+export function newReplay(): Replay {
+  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null };
+}
+
+type Tables = Record<Exclude<ReplayTable, 'settings'>, Map<string, Record<string, unknown>>>;
+const TABLE_MAP: Record<Exclude<ReplayTable, 'settings'>, keyof State> = {
+  users: 'users',
+  resources: 'resources',
+  groups: 'groups',
+  services: 'services',
+  group_users: 'groupUsers',
+  group_resources: 'groupResources',
+  group_services: 'groupServices',
+  service_resources: 'serviceResources',
+  service_keys: 'keys',
+};
+
+/** The State map key of a row, the same key loadState uses. */
+export function rowKey(table: ReplayTable, row: Row): string {
+  const cols = PRIMARY_KEY[table];
+  return cols.length === 1 ? String(row[cols[0]!]) : linkKey(String(row[cols[0]!]), String(row[cols[1]!]));
+}
+
+/** A row id for people: `grp_… usr_…` for a link. */
+export const rowLabel = (key: string): string => key.replace('\u0000', ' ');
+
+/** Replayed key rows hold the token fingerprint where the store holds the hash (see db check). */
+function toStateRow(table: ReplayTable, row: Row): Record<string, unknown> {
+  if (table !== 'service_keys') return { ...row };
+  const { token_fingerprint, ...rest } = row;
+  return { ...rest, token_hash: token_fingerprint ?? null, last_used_at: null };
+}
+
+export function replayEvent(r: Replay, e: ReplayedEvent, details: Record<string, unknown>): void {
+  if (details.v !== 2) {
+    r.skipped++;
+    return;
+  }
+  r.startSeq ??= e.seq;
+  r.last = e;
+  const changes = Array.isArray(details.changes) ? (details.changes as Change[]) : [];
+  for (const c of changes) applyChange(r, e, c);
+}
+
+function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
+  const table = c.table;
+  if (!(table in PRIMARY_KEY)) {
+    r.anomalies.push({ seq: e.seq, table: String(table), id: '', problem: 'unknown table' });
+    return;
+  }
+  const key = rowKey(table, c.op === 'update' ? c.key : c.row);
+  const anomaly = (problem: string) => r.anomalies.push({ seq: e.seq, table, id: rowLabel(key), problem });
+  if (table === 'settings') {
+    const s = r.state.settings;
+    if (c.op === 'insert' || c.op === 'update') {
+      const value = c.op === 'insert' ? c.row.value : c.to.value;
+      if (value !== undefined) s.set(key, String(value));
+    } else s.delete(key);
+    return;
+  }
+  const map = r.state[TABLE_MAP[table]] as unknown as Tables[typeof table];
+  const current = map.get(key);
+  switch (c.op) {
+    case 'insert':
+      if (current) anomaly('inserted twice');
+      map.set(key, toStateRow(table, c.row));
+      return;
+    case 'update': {
+      if (!current) {
+        anomaly('updated but never inserted');
+        return;
+      }
+      const from = toStateRow(table, c.from);
+      for (const col of Object.keys(c.from)) {
+        const name = col === 'token_fingerprint' ? 'token_hash' : col;
+        if (current[name] !== from[name]) anomaly(`${name} was ${JSON.stringify(current[name])}, the event says ${JSON.stringify(from[name])}`);
+      }
+      const to = toStateRow(table, c.to);
+      for (const col of Object.keys(c.to)) {
+        const name = col === 'token_fingerprint' ? 'token_hash' : col;
+        current[name] = to[name];
+      }
+      return;
+    }
+    case 'delete':
+      if (!current) anomaly('deleted but never inserted');
+      map.delete(key);
+      return;
+  }
+}
+
+/** One difference between two States: a row only in one, or a column that differs. */
+export interface StateDifference {
+  table: string;
+  id: string;
+  field: string | null;
+  replayed: unknown;
+  live: unknown;
+}
+
+/**
+ * Compares a replayed State with the live one (loadState). Key token hashes are compared by
+ * fingerprint (the log never holds a hash) via `fingerprint`; lastUsedAt is telemetry and skipped.
+ */
+export function diffStates(replayed: State, live: State, fingerprint: (tokenHash: string) => string): StateDifference[] {
+  const out: StateDifference[] = [];
+  for (const [table, field] of Object.entries(TABLE_MAP) as Array<[Exclude<ReplayTable, 'settings'>, keyof State]>) {
+    const a = replayed[field] as unknown as Map<string, Record<string, unknown>>;
+    const b = live[field] as unknown as Map<string, Record<string, unknown>>;
+    const norm = (row: Record<string, unknown>, isLive: boolean) => {
+      if (table !== 'service_keys') return row;
+      const { last_used_at: _ignored, ...rest } = row;
+      return isLive ? { ...rest, token_hash: fingerprint(String(row.token_hash)) } : rest;
+    };
+    for (const [key, row] of a) {
+      const other = b.get(key);
+      if (!other) {
+        out.push({ table, id: rowLabel(key), field: null, replayed: 'present', live: 'missing' });
+        continue;
+      }
+      const x = norm(row, false);
+      const y = norm(other, true);
+      for (const col of new Set([...Object.keys(x), ...Object.keys(y)])) {
+        if (x[col] !== y[col]) out.push({ table, id: rowLabel(key), field: col, replayed: x[col] ?? null, live: y[col] ?? null });
+      }
+    }
+    for (const key of b.keys()) if (!a.has(key)) out.push({ table, id: rowLabel(key), field: null, replayed: 'missing', live: 'present' });
+  }
+  for (const [key, value] of replayed.settings) {
+    if (!live.settings.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'present', live: 'missing' });
+    else if (live.settings.get(key) !== value) out.push({ table: 'settings', id: key, field: 'value', replayed: value, live: live.settings.get(key) });
+  }
+  for (const key of live.settings.keys()) if (!replayed.settings.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'missing', live: 'present' });
+  return out;
+}

@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, harness, HOUR, MINUTE, type Harness } from '../helpers/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+afterEach(() => h.cleanup());
+
+const raw = (fn: (db: Database.Database) => void) => {
+  const db = new Database(h.db);
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
+};
+
+async function dbCheck() {
+  const r = await h.run(['-f', 'json', 'db', 'check']);
+  return { code: r.code, stderr: r.stderr, checks: JSON.parse(r.stdout || '[]') as Array<{ check: string; ok: boolean; detail: string }> };
+}
+const replayDetails = (checks: Array<{ check: string; detail: string }>) => checks.filter((c) => c.check === 'replay').map((c) => c.detail);
+
+async function seed() {
+  const ada = await h.id(['user', 'create', '-e', 'ada@example.com']);
+  const bob = await h.id(['user', 'create', '-e', 'bob@example.com']);
+  const prod = await h.id(['resource', 'create', '-n', 'prod-db', '-a', 'db.prod.internal']);
+  const grp = await h.id(['group', 'create', '-g', 'dba', '-u', 'ada@example.com', '-r', 'prod-db']);
+  return { ada, bob, prod, grp };
+}
+
+describe('db check replays the log and compares it with the tables', () => {
+  it('every command leaves a log whose replay rebuilds the tables exactly', async () => {
+    await seed();
+    await h.ok(['user', 'update', '-i', 'ada@example.com', '--last', 'Lovelace']);
+    await h.ok(['user', 'disable', '-i', 'bob@example.com']);
+    await h.ok(['user', 'enable', '-i', 'bob@example.com']);
+    await h.ok(['resource', 'update', '-i', 'prod-db', '--tcp', '5432']);
+    await h.ok(['resource', 'create', '-n', 'cache', '-a', '10.0.0.5']);
+    await h.ok(['resource', 'disable', '-i', 'cache']);
+    await h.ok(['group', 'add-users', '-g', 'dba', '-u', 'bob@example.com', '--ttl', '2h']);
+    await h.ok(['group', 'add-users', '-g', 'dba', '-u', 'bob@example.com', '--ttl', '4h']);
+    await h.ok(['group', 'add-resources', '-g', 'dba', '-r', 'cache']);
+    await h.ok(['group', 'update', '-i', 'dba', '--name', 'dbas', '--ttl', '30d']);
+    await h.ok(['service', 'create', '-n', 'ci', '-r', 'prod-db', '-g', 'dbas']);
+    await h.ok(['service', 'add-resources', '-i', 'ci', '-r', 'cache', '--ttl', '1h']);
+    await h.ok(['service', 'update', '-i', 'ci', '--description', 'builds']);
+    await h.ok(['key', 'create', '-i', 'ci', '-n', 'one']);
+    await h.ok(['key', 'create', '-i', 'ci', '-n', 'two']);
+    await h.ok(['key', 'rename', '-i', 'two', '-n', 'deux']);
+    const token = (await h.ok(['-q', 'key', 'create', '-i', 'ci', '-n', 'three'])).trim();
+    await h.ok(['key', 'rotate', '-i', 'one', '--overlap', '1h']);
+    await h.ok(['key', 'revoke', '-i', 'deux']);
+    await h.ok(['key', 'exchange'], { stdin: token });
+    await h.ok(['config', 'set', 'key.defaultExpirationDays', '90']);
+    await h.ok(['config', 'set', 'key.defaultExpirationDays', '30']);
+    const csv = join(h.dir, 'users.csv');
+    writeFileSync(csv, 'email,firstName,lastName,role\ncy@example.com,Cy,One,MEMBER\nada@example.com,Ada,King,ADMIN\n');
+    await h.ok(['user', 'import', csv]);
+    await h.ok(['group', 'remove-resources', '-g', 'dbas', '-r', 'cache']);
+    await h.ok(['service', 'disable', '-i', 'ci']);
+    h.advance(5 * HOUR);
+    await h.ok(['sweep']);
+    h.advance(2 * DAY);
+    await h.ok(['sweep', '--keys', '--grace', '1d']);
+    await h.ok(['user', 'delete', '-i', 'cy@example.com']);
+    await h.ok(['resource', 'delete', '-i', 'cache']);
+    await h.ok(['service', 'delete', '-i', 'ci']);
+    await h.ok(['group', 'delete', '-i', 'dbas']);
+    const { code, checks } = await dbCheck();
+    expect(replayDetails(checks)).toEqual([expect.stringMatching(/^state matches the audit log \(replayed from seq 1\)$/)]);
+    expect(code).toBe(0);
+    // SPEC section 10: every event about a key is key.*, none carries a token or a token hash.
+    const events = await h.json(['audit', 'list']);
+    for (const e of events) if (e.targetType === 'key') expect(e.action).toMatch(/^key\./);
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(createHash('sha256').update(token).digest('hex'));
+    expect(text).not.toMatch(/token_hash|last_used_at/);
+  });
+
+  it('a membership inserted straight into the store is reported by table and id (exit 6)', async () => {
+    const { bob, grp } = await seed();
+    raw((db) => db.prepare('insert into group_users (group_id, user_id, expires_at, created_at) values (?, ?, null, ?)').run(grp, bob, h.now));
+    expect((await h.run(['access', 'check', '--user', 'bob@example.com', '-r', 'prod-db'])).code).toBe(0);
+    const { code, checks } = await dbCheck();
+    expect(code).toBe(6);
+    expect((await h.run(['db', 'check'])).stderr).toMatch(/^accessctl: store check failed: replay/);
+    expect(replayDetails(checks)).toEqual([
+      '1 difference(s) between the store and its audit log (replayed from seq 1)',
+      `group_users ${grp} ${bob}: in the store but not in the audit log`,
+    ]);
+  });
+
+  it('a swapped token hash and a hand-edited row are named with their field', async () => {
+    const { ada } = await seed();
+    await h.ok(['service', 'create', '-n', 'ci']);
+    const key = (await h.json(['key', 'create', '-i', 'ci']))[0]!.id as string;
+    raw((db) => {
+      db.prepare("update service_keys set token_hash = 'f00d' where id = ?").run(key);
+      db.prepare("update users set role = 'ADMIN' where id = ?").run(ada);
+      db.prepare('update service_keys set last_used_at = 5 where id = ?').run(key); // telemetry: not a difference
+    });
+    const { code, checks } = await dbCheck();
+    expect(code).toBe(6);
+    expect(replayDetails(checks)).toEqual([
+      '2 difference(s) between the store and its audit log (replayed from seq 1)',
+      `users ${ada} role: role is "ADMIN" in the store, "MEMBER" by the audit log`,
+      expect.stringMatching(new RegExp(`^service_keys ${key} token_hash: token_hash is "[0-9a-f]{32}" in the store, "[0-9a-f]{32}" by the audit log$`)),
+    ]);
+  });
+
+  it('deleting the last event (a user disable) while keeping its effect is caught by db check', async () => {
+    await seed();
+    await h.ok(['user', 'disable', '-i', 'ada@example.com']);
+    raw((db) => db.prepare('delete from audit_events where seq = (select max(seq) from audit_events)').run());
+    expect((await h.run(['audit', 'verify'])).code).toBe(0); // a chain cannot see its own tail cut off
+    const { code, checks } = await dbCheck();
+    expect(code).toBe(6);
+    expect(replayDetails(checks)).toContain(`users ${(await h.json(['user', 'show', '-i', 'ada@example.com']))[0]!.id} state: state is "DISABLED" in the store, "ACTIVE" by the audit log`);
+  });
+});
+
+describe('checkpoints catch truncation and rewriting', () => {
+  it('audit checkpoint prints the head as one JSON line, whatever the format', async () => {
+    await seed();
+    const line = await h.ok(['audit', 'checkpoint']);
+    expect(line).toMatch(/^\{"seq":4,"hash":"[0-9a-f]{64}","at":"2026-11-22T23:00:00.000Z"\}\n$/);
+    expect(await h.ok(['-f', 'csv', 'audit', 'checkpoint'])).toBe(line);
+    const events = await h.json(['audit', 'list']);
+    expect(JSON.parse(line).hash).toBe(events.at(-1)!.hash);
+  });
+
+  it('deleting the last events (a user disable and its event) fails verify against an earlier checkpoint', async () => {
+    const { ada } = await seed();
+    h.advance(HOUR);
+    await h.ok(['user', 'disable', '-i', 'ada@example.com']);
+    const file = join(h.dir, 'checkpoints.ndjson');
+    writeFileSync(file, await h.ok(['audit', 'checkpoint']));
+    expect(await h.json(['audit', 'verify', '--checkpoint', file])).toEqual([{ ok: true, events: 5, brokenSeq: null, reason: null, checkpoints: 1 }]);
+    // The attacker undoes the disable and removes its event: the chain alone still verifies.
+    raw((db) => {
+      const before = db.prepare("select details from audit_events where action = 'user.disable'").get() as { details: string };
+      const from = JSON.parse(before.details).changes[0].from;
+      db.prepare('update users set state = ?, updated_at = ? where id = ?').run(from.state, from.updated_at, ada);
+      db.prepare("delete from audit_events where action = 'user.disable'").run();
+    });
+    expect((await h.run(['audit', 'verify'])).code).toBe(0);
+    expect((await dbCheck()).code).toBe(0);
+    const r = await h.run(['audit', 'verify', '--checkpoint', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `accessctl: the log no longer contains the checkpoint at ${file} line 1 (seq 5): the log ends at seq 4: events up to seq 5 were there when this checkpoint was taken (the tail was cut off) (the audit log was altered outside accessctl)\n`,
+    );
+  });
+
+  it('a script that rewrites every hash passes verify alone, and fails against shipped NDJSON lines', async () => {
+    await seed();
+    await h.ok(['group', 'add-users', '-g', 'dba', '-u', 'bob@example.com']);
+    const shipped = join(h.dir, 'shipped.ndjson');
+    writeFileSync(shipped, await h.ok(['-f', 'ndjson', 'audit', 'list']));
+    expect((await h.run(['audit', 'verify', '--checkpoint', shipped])).code).toBe(0);
+    // Hide bob's membership: drop it and its event, then re-chain everything.
+    raw((db) => {
+      db.prepare("delete from group_users where user_id = (select id from users where email = 'bob@example.com')").run();
+      db.prepare("delete from audit_events where action = 'group.add-user'").run();
+      const rows = db.prepare('select * from audit_events order by seq').all() as Array<Record<string, string | number>>;
+      let prev = '';
+      rows.forEach((e, i) => {
+        const text = `{"action":${JSON.stringify(e.action)},"actor":${JSON.stringify(e.actor)},"at":${e.at},"details":${e.details},"id":${JSON.stringify(e.id)},"seq":${i + 1},"targetId":${JSON.stringify(e.target_id)},"targetType":${JSON.stringify(e.target_type)}}`;
+        prev = createHash('sha256').update(prev + text).digest('hex');
+        db.prepare('update audit_events set seq = ?, hash = ? where seq = ?').run(i + 1, prev, e.seq);
+      });
+    });
+    expect((await h.run(['audit', 'verify'])).code).toBe(0);
+    expect((await dbCheck()).code).toBe(0);
+    const r = await h.run(['-f', 'json', 'audit', 'verify', '--checkpoint', shipped]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ ok: false, brokenSeq: 5 });
+    expect(r.stderr).toContain('line 5 (seq 5): the log ends at seq 4');
+  });
+
+  it('a checkpoint line naming a different event at its seq reports a rewrite; bad files are usage errors', async () => {
+    await seed();
+    const file = join(h.dir, 'cp');
+    writeFileSync(file, `${JSON.stringify({ seq: 2, hash: 'ab'.repeat(32), at: 'x' })}\n`);
+    const r = await h.run(['audit', 'verify', '--checkpoint', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the log holds a different event at seq 2 (the chain was rewritten)');
+    writeFileSync(file, 'not json\n');
+    expect(await h.run(['audit', 'verify', '--checkpoint', file])).toMatchObject({ code: 2, stderr: `accessctl: ${file} line 1 is not JSON (a checkpoint file holds \`audit checkpoint\` lines or NDJSON audit lines)\n` });
+    expect((await h.run(['audit', 'verify', '--checkpoint', join(h.dir, 'missing')])).code).toBe(2);
+  });
+});
+
+describe('the audit hash covers exactly the stored bytes', () => {
+  it('details with a duplicated key fail verify even though re-parsing would agree with the hash', async () => {
+    await seed();
+    let extracted = '';
+    raw((db) => {
+      const e = db.prepare("select seq, details from audit_events where action = 'group.create'").get() as { seq: number; details: string };
+      // JSON.parse keeps the last "changes", SQLite's json_extract reads the first.
+      const forged = `{"changes":[],${e.details.slice(1)}`;
+      db.prepare('update audit_events set details = ? where seq = ?').run(forged, e.seq);
+      extracted = (db.prepare("select json_extract(details, '$.changes') as c from audit_events where seq = ?").get(e.seq) as { c: string }).c;
+    });
+    expect(extracted).toBe('[]');
+    const r = await h.run(['audit', 'verify']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('accessctl: audit chain broken at seq 4: details are not the canonical text that was hashed (the audit log was altered outside accessctl)\n');
+  });
+
+  it('details are stored as canonical JSON', async () => {
+    await seed();
+    raw((db) => {
+      for (const { details } of db.prepare('select details from audit_events').all() as Array<{ details: string }>) {
+        expect(details.startsWith('{"changes":[{"op":"insert","row":{')).toBe(true);
+      }
+    });
+  });
+});
+
+describe('audit list --after-seq: a cursor that never misses or repeats', () => {
+  it('pages through events written with out-of-order timestamps', async () => {
+    const emails: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      emails.push(`u${i}@example.com`);
+      await h.ok(['user', 'create', '-e', emails[i]!]);
+      h.advance(i % 2 === 0 ? -10 * MINUTE : 3 * MINUTE); // the clock moves backwards between writes
+    }
+    const seen: number[] = [];
+    let cursor = 0;
+    for (;;) {
+      const page = await h.json(['audit', 'list', '--after-seq', String(cursor), '--limit', '3']);
+      if (page.length === 0) break;
+      seen.push(...page.map((e) => e.seq as number));
+      cursor = page.at(-1)!.seq as number;
+    }
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // --since, by time, would have missed events stamped earlier than the last one shipped.
+    const bySince = await h.json(['audit', 'list', '--since', '2026-11-22T23:00:00Z']);
+    expect(bySince.length).toBeLessThan(7);
+    expect((await h.run(['audit', 'list', '--after-seq', '-1'])).code).toBe(2);
+    expect((await h.run(['audit', 'list', '--limit', '0'])).code).toBe(2);
+  });
+});
