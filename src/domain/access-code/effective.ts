@@ -140,7 +140,7 @@ export function runTests(state: State, tests: readonly DeclaredTest[], now: numb
           out.push({ ...base, ok: false, detail: 'unknown resource', unknown: { path, what: `unknown resource ${JSON.stringify(target.resource)} in a test` } });
           return;
         }
-        const allowed = subjectId !== undefined && resource !== undefined ? decide(state, t.subjectKind, subjectId, resource, target, at) : { allowed: false, detail: `${t.subjectKind} or resource not in the store yet` };
+        const allowed = subjectId !== undefined && resource !== undefined ? decide(state, t.subjectKind, subjectId, resource, target, at) : { allowed: false, detail: `${t.subjectKind} or resource not in the store` };
         const ok = expect === 'can' ? allowed.allowed : !allowed.allowed;
         out.push({ ...base, ok, detail: allowed.detail });
       });

@@ -42,7 +42,7 @@ export async function planReport(
     if (err instanceof FileProblem) throw await loaded.problem(err);
     throw err;
   }
-  const tests = await checkedTests(plan.planned, loaded, opts.now);
+  const tests = await checkedTests(plan.planned, loaded, opts.now, plan.current);
   return {
     plan,
     report: {
@@ -58,12 +58,13 @@ export async function planReport(
 }
 
 /** The file's tests against `state`; a name neither the file nor the store knows is a usage error. */
-export async function checkedTests(state: State, loaded: LoadedFile, now: number): Promise<TestResult[]> {
+export async function checkedTests(state: State, loaded: LoadedFile, now: number, before?: State): Promise<TestResult[]> {
   const f = loaded.file;
+  // Names the store knew before the plan count too: "cannot" of a user --prune removes is a fair test.
   const known = {
-    users: new Set(f.users.map((u) => nameKey(u.email))),
-    services: new Set(f.services.map((s) => nameKey(s.name))),
-    resources: new Set(f.resources.map((r) => nameKey(r.name))),
+    users: new Set([...f.users.map((u) => nameKey(u.email)), ...[...(before?.users.values() ?? [])].map((u) => u.email_key)]),
+    services: new Set([...f.services.map((s) => nameKey(s.name)), ...[...(before?.services.values() ?? [])].map((s) => s.name_key)]),
+    resources: new Set([...f.resources.map((r) => nameKey(r.name)), ...[...(before?.resources.values() ?? [])].map((r) => r.name_key)]),
   };
   const results = runTests(state, f.tests, now, known);
   const unknown = results.find((r) => r.unknown);
