@@ -9,8 +9,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFixture, FULL, SMOKE } from './fixture.js';
+import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 
 const smoke = process.argv.includes('--smoke');
+/** `--only access-code`: just that figure (it needs no fixture). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const sizes = smoke ? SMOKE : FULL;
 const RUNS = smoke ? 3 : 15;
 // Bundled to bench/dist/run.mjs: the project root is two levels up.
@@ -100,6 +103,30 @@ async function main(): Promise<void> {
   const empty = join(dir, 'empty.db');
   const init = spawnSync(NODE, [BIN, '--db', empty, 'db', 'check'], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(init.stderr);
+  if (only !== 'access-code') await fixtureFigures(empty);
+  accessCodeFigures(empty);
+  printTable();
+}
+
+/** 6. Access as code: apply of a whole file into an empty store, then plan of it (no changes). */
+function accessCodeFigures(empty: string): void {
+  const s = smoke ? ACCESS_SMOKE : ACCESS_FULL;
+  const file = writeAccessFile(dir, s);
+  const runs = smoke ? 1 : 3;
+  const raw = rawScript('access-raw', rawInsertScript(s));
+  const rawInsert = repeat(runs, () => measure([NODE, raw, freshEmptyStore(empty)]));
+  let applied = '';
+  const apply = repeat(runs, () => {
+    applied = freshEmptyStore(empty);
+    return measure([NODE, BIN, '--db', applied, '-q', 'apply', '-f', file], { env: { ACCESSCTL_ACTOR: 'bench' } });
+  });
+  const size = `${s.users.toLocaleString('en-US')} users, ${s.groups.toLocaleString('en-US')} groups, ${(s.groups * s.membersPerGroup).toLocaleString('en-US')} memberships`;
+  record(`apply of a file (${size})`, apply, rawInsert, 5);
+  const plan = repeat(runs, () => measure([NODE, BIN, '--db', applied, '-q', 'plan', '-f', file]));
+  record(`plan of the applied file (${size}, no changes)`, plan, rawInsert, 5);
+}
+
+async function fixtureFigures(empty: string): Promise<void> {
   const template = join(dir, 'template.db');
   copyFileSync(empty, template);
   const started = Date.now();
@@ -179,13 +206,15 @@ process.stdout.write(out.join('\\n') + '\\n');`,
   const groupsOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-f', 'csv', 'group', 'list']));
   const groupsRaw = repeat(heavyRuns, () => measure([NODE, rawGroups, store]));
   record(`group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, groupsOurs, groupsRaw, 2, 150);
+}
 
+function printTable(): void {
   const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
   const cols: Array<keyof Row> = ['figure', 'accessctl', 'baseline', 'ratio', 'target', 'met'];
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width(cols[i]!))).join(' | ')} |`;
   const table = [line(cols), `|${cols.map((c) => '-'.repeat(width(c) + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
   process.stdout.write(`${table}\n`);
-  log(`medians of ${RUNS} runs for single calls, ${heavyRuns} for bulk work; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}`);
+  log(`medians of ${RUNS} runs for single calls, ${smoke ? 1 : 3} for bulk work; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}`);
 }
 
 main()

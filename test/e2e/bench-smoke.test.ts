@@ -17,6 +17,8 @@ describe('npm run bench', () => {
       'sweep',
       'audit list -f ndjson',
       'group list -f csv',
+      'apply of a file',
+      'plan of the applied file',
     ]);
     for (const row of rows) expect(row).toMatch(/\| \d+(\.\d+)? +\|/);
   }, 300_000);

@@ -14,7 +14,8 @@ export async function printPlan(ctx: Ctx, report: PlanReport, applied?: { events
   const g = ctx.globals();
   const out = ctx.io.stdout;
   if (g.quiet) {
-    await out.write(`${report.planId}\n`);
+    // -q prints nothing when the answer is "no" (a test fails), as elsewhere.
+    if (report.tests.every((t) => t.ok)) await out.write(`${report.planId}\n`);
     return;
   }
   if (g.format === 'json') {
