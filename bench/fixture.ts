@@ -56,6 +56,9 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
   const created: Array<{ type: string; id: string; changes: Change[] }> = [];
   const ins = (table: ReplayTable, row: Record<string, unknown>) => insertChange(table, row);
   db.transaction(() => {
+    // A bench store lets ACCESSCTL_NOW move its clock (SPEC section 2), as a test store does.
+    db.prepare("insert into settings values ('clock.allowOverride', 'true', ?)").run(now);
+    created.push({ type: 'config', id: 'clock.allowOverride', changes: [ins('settings', { key: 'clock.allowOverride', value: 'true', updated_at: now })] });
     const user = db.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 0; i < sizes.users; i++) {
       const id = ids.id('user');
@@ -124,7 +127,7 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
     for (let seq = 1; seq <= sizes.auditEvents; seq++) {
       const made = created[seq - 1];
       let entry;
-      if (made) entry = event(`${made.type}.create`, made.type, made.id, made.changes);
+      if (made) entry = event(made.type === 'config' ? 'config.set' : `${made.type}.create`, made.type, made.id, made.changes);
       else {
         const u = userIds[seq % userIds.length]!;
         const from = lastName.get(u) ?? `Last${seq % userIds.length}`;

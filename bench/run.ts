@@ -9,9 +9,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFixture, FULL, SMOKE } from './fixture.js';
+import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 
 const smoke = process.argv.includes('--smoke');
-// `--only replay` measures just the replay figure (the full fixture is still built).
+/** `--only replay` (the full fixture is still built) or `--only access-code` (needs no fixture): just that figure. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const sizes = smoke ? SMOKE : FULL;
 const RUNS = smoke ? 3 : 15;
@@ -100,8 +101,37 @@ function freshEmptyStore(emptyTemplate: string): string {
 async function main(): Promise<void> {
   log(`accessctl bench (${smoke ? 'smoke' : 'full'}): ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const empty = join(dir, 'empty.db');
-  const init = spawnSync(NODE, [BIN, '--db', empty, 'db', 'check'], { encoding: 'utf8' });
+  // An empty store for the fixture (which opts it into ACCESSCTL_NOW itself) …
+  const init = spawnSync(NODE, [BIN, '--db', empty, 'db', 'init'], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(init.stderr);
+  // … and one that opted in, for the figures that write (import, apply) under ACCESSCTL_NOW.
+  const sandbox = join(dir, 'sandbox.db');
+  const sandboxInit = spawnSync(NODE, [BIN, '--db', sandbox, 'db', 'init', '--allow-clock-override'], { encoding: 'utf8' });
+  if (sandboxInit.status !== 0) throw new Error(sandboxInit.stderr);
+  if (only !== 'access-code') await fixtureFigures(empty, sandbox);
+  if (only === undefined || only === 'access-code') accessCodeFigures(sandbox);
+  printTable();
+}
+
+/** 6. Access as code: apply of a whole file into an empty store, then plan of it (no changes). */
+function accessCodeFigures(empty: string): void {
+  const s = smoke ? ACCESS_SMOKE : ACCESS_FULL;
+  const file = writeAccessFile(dir, s);
+  const runs = smoke ? 1 : 3;
+  const raw = rawScript('access-raw', rawInsertScript(s));
+  const rawInsert = repeat(runs, () => measure([NODE, raw, freshEmptyStore(empty)]));
+  let applied = '';
+  const apply = repeat(runs, () => {
+    applied = freshEmptyStore(empty);
+    return measure([NODE, BIN, '--db', applied, '-q', 'apply', '-f', file], { env: { ACCESSCTL_ACTOR: 'bench' } });
+  });
+  const size = `${s.users.toLocaleString('en-US')} users, ${s.groups.toLocaleString('en-US')} groups, ${(s.groups * s.membersPerGroup).toLocaleString('en-US')} memberships`;
+  record(`apply of a file (${size})`, apply, rawInsert, 5);
+  const plan = repeat(runs, () => measure([NODE, BIN, '--db', applied, '-q', 'plan', '-f', file]));
+  record(`plan of the applied file (${size}, no changes)`, plan, rawInsert, 5);
+}
+
+async function fixtureFigures(empty: string, sandbox: string): Promise<void> {
   const template = join(dir, 'template.db');
   copyFileSync(empty, template);
   const started = Date.now();
@@ -110,9 +140,8 @@ async function main(): Promise<void> {
   const store = join(dir, 'store.db');
   copyFileSync(template, store);
 
-  if (only === undefined) await figuresOneToFour(store, empty, template, fx);
+  if (only === undefined) await figuresOneToFour(store, sandbox, template, fx);
   if (only === undefined || only === 'replay') replayFigure(store);
-  printTable();
 }
 
 async function figuresOneToFour(store: string, empty: string, template: string, fx: ReturnType<typeof buildFixture>): Promise<void> {
@@ -187,7 +216,6 @@ process.stdout.write(out.join('\\n') + '\\n');`,
   const groupsOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-f', 'csv', 'group', 'list']));
   const groupsRaw = repeat(heavyRuns, () => measure([NODE, rawGroups, store]));
   record(`group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, groupsOurs, groupsRaw, 2, 150);
-
 }
 
 function replayFigure(store: string): void {
@@ -200,14 +228,12 @@ function replayFigure(store: string): void {
 }
 
 function printTable(): void {
-  const heavyRuns = smoke ? 1 : 3;
-
   const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
   const cols: Array<keyof Row> = ['figure', 'accessctl', 'baseline', 'ratio', 'target', 'met'];
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width(cols[i]!))).join(' | ')} |`;
   const table = [line(cols), `|${cols.map((c) => '-'.repeat(width(c) + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
   process.stdout.write(`${table}\n`);
-  log(`medians of ${RUNS} runs for single calls, ${heavyRuns} for bulk work; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}`);
+  log(`medians of ${RUNS} runs for single calls, ${smoke ? 1 : 3} for bulk work; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}`);
 }
 
 main()

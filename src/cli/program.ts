@@ -15,6 +15,10 @@ import { registerConfig } from './commands/config/register.js';
 import { registerCompletion } from './commands/completion/register.js';
 import { registerAudit } from './commands/audit/register.js';
 import { registerDb } from './commands/db/register.js';
+import { registerExport } from './commands/export/register.js';
+import { registerPlan } from './commands/plan/register.js';
+import { registerApply } from './commands/apply/register.js';
+import { registerTest } from './commands/test/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { splitList } from './options.js';
@@ -26,6 +30,7 @@ const HELP_GROUPS: Array<[string, string[]]> = [
   ['People and things:', ['user', 'resource', 'group']],
   ['Machines:', ['service', 'key']],
   ['Questions:', ['access', 'audit']],
+  ['Access as code:', ['export', 'plan', 'apply', 'test']],
   ['Housekeeping:', ['sweep', 'config', 'db', 'completion']],
 ];
 
@@ -80,6 +85,10 @@ export function createProgram(ctx: ContextControl): Command {
   registerAudit(program, ctx);
   registerDb(program, ctx);
   registerCompletion(program, ctx);
+  registerExport(program, ctx);
+  registerPlan(program, ctx);
+  registerApply(program, ctx);
+  registerTest(program, ctx);
 
   for (const [heading, names] of HELP_GROUPS) {
     for (const name of names) program.commands.find((c) => c.name() === name)?.helpGroup(heading);
@@ -126,13 +135,18 @@ const OUTPUT_FLAGS = ['format', 'quiet', 'columns', 'header', 'yes', 'color'] as
 
 function addOutputFlags(cmd: Command): void {
   const hidden = (flags: string, description: string) => new Option(flags, description).hideHelp();
-  cmd
-    .addOption(hidden('-f, --format <format>', 'output format'))
-    .addOption(hidden('-q, --quiet', 'ids only'))
-    .addOption(hidden('--columns <a,b>', 'columns'))
-    .addOption(hidden('--no-header', 'no CSV header'))
-    .addOption(hidden('-y, --yes', 'no confirmation'))
-    .addOption(hidden('--no-color', 'no colours'));
+  // A verb's own flag wins (plan -f FILE, export -f yaml): the global one is then given before the noun.
+  const own = (o: Option) => cmd.options.some((x) => (o.short !== undefined && x.short === o.short) || x.long === o.long);
+  for (const option of [
+    hidden('-f, --format <format>', 'output format'),
+    hidden('-q, --quiet', 'ids only'),
+    hidden('--columns <a,b>', 'columns'),
+    hidden('--no-header', 'no CSV header'),
+    hidden('-y, --yes', 'no confirmation'),
+    hidden('--no-color', 'no colours'),
+  ]) {
+    if (!own(option)) cmd.addOption(option);
+  }
 }
 
 /** Global flags, overridden by the same flags given after the verb. */

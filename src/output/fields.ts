@@ -50,6 +50,9 @@ export const FIELDS = {
   dbPath: ['path', 'exists'],
   dbCheck: ['check', 'ok', 'detail'],
   backup: ['path', 'bytes', 'pages'],
+  /** plan/apply as flat lines (csv, ndjson): objects, their fields, access changes, tests, the plan id. */
+  planLine: ['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail'],
+  testResult: ['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RecordKind = keyof typeof FIELDS;
@@ -76,4 +79,6 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   dbPath: 'path',
   dbCheck: 'check',
   backup: 'path',
+  planLine: 'name',
+  testResult: 'result',
 };

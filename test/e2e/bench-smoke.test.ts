@@ -18,6 +18,8 @@ describe('npm run bench', () => {
       'audit list -f ndjson',
       'group list -f csv',
       'db check replay vs audit verify',
+      'apply of a file',
+      'plan of the applied file',
     ]);
     for (const row of rows) expect(row).toMatch(/\| \d+(\.\d+)? +\|/);
   }, 300_000);

@@ -30,7 +30,7 @@ describe('the seed flow, verbatim', () => {
     expect(shown).toEqual({ code: 3, stdout: `${header}\n`, stderr: `accessctl: group "${grp}" not found (see accessctl group list)\n` });
   });
 
-  it.each(['ephemeral-access.sh', 'ci-service-key.sh'])('examples/%s runs clean', (script) => {
+  it.each(['ephemeral-access.sh', 'ci-service-key.sh', 'gitops.sh'])('examples/%s runs clean', (script) => {
     const r = spawnSync('bash', [join(ROOT, 'examples', script)], { env: { PATH: process.env.PATH ?? '', HOME: dir }, encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(r.status).toBe(0);

@@ -1,0 +1,46 @@
+import { ConflictError, DeniedError } from '../../../domain/errors.js';
+import { applyPlan } from '../../../store/apply-plan.js';
+import { loadState } from '../../../store/load-state.js';
+import { mutate } from '../../../store/mutate.js';
+import type { Ctx } from '../../context.js';
+import { loadAccessFile } from '../plan/access-file.js';
+import { planIdOf, planReport, type PlanReport } from '../plan/report.js';
+import { readAllStdin } from '../plan/store-required.js';
+import { meta } from '../shared.js';
+
+export interface ApplyOptions {
+  file: string;
+  prune?: boolean | undefined;
+  plan?: string | undefined;
+}
+
+/**
+ * Re-plans inside one write transaction, so what is applied is exactly what the store holds at
+ * that moment; refuses a stale --plan (exit 4) or a failing test (exit 5) with nothing written.
+ */
+export async function runApply(opts: ApplyOptions, ctx: Ctx): Promise<{ report: PlanReport; events: number }> {
+  const loaded = await loadAccessFile(opts.file, () => readAllStdin(ctx));
+  const prune = Boolean(opts.prune);
+  return mutate(ctx.store().db, meta(ctx), async (tx) => {
+    if (opts.plan !== undefined) {
+      const id = await planIdOf(tx.db, loaded.sha256, prune);
+      if (id !== opts.plan.trim()) {
+        throw new ConflictError(
+          `plan ${opts.plan.slice(0, 40)} is stale: the store or the file changed since it was made (now ${id})`,
+          `run accessctl plan -f ${opts.file}${prune ? ' --prune' : ''} again and review it`,
+        );
+      }
+    }
+    const raw = await loadState(tx.db);
+    const { plan, report } = await planReport(tx.db, raw, loaded, { prune, now: tx.now, newId: (k) => tx.ids.id(k) });
+    const failed = report.tests.filter((t) => !t.ok);
+    if (failed.length > 0) {
+      throw new DeniedError(
+        `${failed.length} of ${report.tests.length} access tests fail against the planned state; nothing was applied`,
+        `first failure: ${failed[0]!.subjectType} ${failed[0]!.subject} ${failed[0]!.expect} ${failed[0]!.target}`,
+      );
+    }
+    const events = await applyPlan(tx, plan, loaded.sha256);
+    return { report, events };
+  });
+}
