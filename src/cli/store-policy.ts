@@ -5,7 +5,7 @@ import type { Command } from 'commander';
  * Every other verb needs an existing store, so a mistyped --db, -s or ACCESSCTL_HOME fails with
  * exit 6 instead of quietly answering from (or sweeping) a new, empty store.
  */
-const CREATING_VERBS = new Set(['create', 'import', 'set', 'init']);
+const CREATING_VERBS = new Set(['create', 'import', 'set', 'init', 'apply']);
 
 export function mayCreateStore(action: Command): boolean {
   if (!CREATING_VERBS.has(action.name())) return false;

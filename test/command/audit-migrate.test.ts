@@ -49,7 +49,7 @@ describe('a schema 1 store moves to schema 2', () => {
       { check: 'integrity', ok: true, detail: 'ok' },
       { check: 'foreignKeys', ok: true, detail: 'ok' },
       { check: 'schema', ok: true, detail: 'version 2' },
-      { check: 'auditChain', ok: true, detail: '4 events verified' },
+      { check: 'auditChain', ok: true, detail: '5 events verified' },
       { check: 'replay', ok: true, detail: 'state matches the audit log (replayed from seq 4 (the schema 2 snapshot; 3 format 1 events before it are checked by the chain only))' },
     ]);
     const db = new Database(h.db, { readonly: true });
@@ -60,7 +60,7 @@ describe('a schema 1 store moves to schema 2', () => {
     expect(JSON.parse(String(snapshot.details)).changes.map((c: { table: string }) => c.table)).toEqual(['users', 'resources', 'groups', 'group_users', 'group_resources']);
     // Life goes on in format 2, and the whole chain still verifies.
     await h.ok(['group', 'add-users', '-g', 'dba', '-u', 'ada@example.com', '--ttl', '1h']);
-    expect((await h.json(['audit', 'verify']))[0]).toMatchObject({ ok: true, events: 5 });
+    expect((await h.json(['audit', 'verify']))[0]).toMatchObject({ ok: true, events: 6 });
     expect((await h.run(['db', 'check'])).code).toBe(0);
     // Old events are still checked byte for byte: a duplicated key in one is a break.
     const raw = new Database(h.db);
@@ -74,11 +74,12 @@ describe('a schema 1 store moves to schema 2', () => {
   it('a format 1 event after format 2 events is a break', async () => {
     await h.ok(['user', 'create', '-e', 'ada@example.com']);
     const raw = new Database(h.db);
-    const head = raw.prepare('select hash from audit_events where seq = 1').get() as { hash: string };
-    const forged = { seq: 2, id: 'evt_0000000000000099', at: T, actor: 'x', action: 'user.create', targetType: 'user', targetId: 'usr_1', details: { email: 'x' } };
-    raw.prepare('insert into audit_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(2, forged.id, T, 'x', 'user.create', 'user', 'usr_1', JSON.stringify(forged.details), eventHash(head.hash, forged));
+    // seq 1 is the fixture's config.set, seq 2 the user.create.
+    const head = raw.prepare('select hash from audit_events where seq = 2').get() as { hash: string };
+    const forged = { seq: 3, id: 'evt_0000000000000099', at: T, actor: 'x', action: 'user.create', targetType: 'user', targetId: 'usr_1', details: { email: 'x' } };
+    raw.prepare('insert into audit_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(3, forged.id, T, 'x', 'user.create', 'user', 'usr_1', JSON.stringify(forged.details), eventHash(head.hash, forged));
     raw.close();
     const r = await h.run(['audit', 'verify']);
-    expect(r.stderr).toContain('seq 2: a format 1 event after format 2 events');
+    expect(r.stderr).toContain('seq 3: a format 1 event after format 2 events');
   });
 });

@@ -130,7 +130,7 @@ describe('checkpoints catch truncation and rewriting', () => {
   it('audit checkpoint prints the head as one JSON line, whatever the format', async () => {
     await seed();
     const line = await h.ok(['audit', 'checkpoint']);
-    expect(line).toMatch(/^\{"seq":4,"hash":"[0-9a-f]{64}","at":"2026-11-22T23:00:00.000Z"\}\n$/);
+    expect(line).toMatch(/^\{"seq":5,"hash":"[0-9a-f]{64}","at":"2026-11-22T23:00:00.000Z"\}\n$/);
     expect(await h.ok(['-f', 'csv', 'audit', 'checkpoint'])).toBe(line);
     const events = await h.json(['audit', 'list']);
     expect(JSON.parse(line).hash).toBe(events.at(-1)!.hash);
@@ -142,7 +142,7 @@ describe('checkpoints catch truncation and rewriting', () => {
     await h.ok(['user', 'disable', '-i', 'ada@example.com']);
     const file = join(h.dir, 'checkpoints.ndjson');
     writeFileSync(file, await h.ok(['audit', 'checkpoint']));
-    expect(await h.json(['audit', 'verify', '--checkpoint', file])).toEqual([{ ok: true, events: 5, brokenSeq: null, reason: null, checkpoints: 1 }]);
+    expect(await h.json(['audit', 'verify', '--checkpoint', file])).toEqual([{ ok: true, events: 6, brokenSeq: null, reason: null, checkpoints: 1 }]);
     // The attacker undoes the disable and removes its event: the chain alone still verifies.
     raw((db) => {
       const before = db.prepare("select details from audit_events where action = 'user.disable'").get() as { details: string };
@@ -155,7 +155,7 @@ describe('checkpoints catch truncation and rewriting', () => {
     const r = await h.run(['audit', 'verify', '--checkpoint', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `accessctl: the log no longer contains the checkpoint at ${file} line 1 (seq 5): the log ends at seq 4: events up to seq 5 were there when this checkpoint was taken (the tail was cut off) (the audit log was altered outside accessctl)\n`,
+      `accessctl: the log no longer contains the checkpoint at ${file} line 1 (seq 6): the log ends at seq 5: events up to seq 6 were there when this checkpoint was taken (the tail was cut off) (the audit log was altered outside accessctl)\n`,
     );
   });
 
@@ -181,8 +181,8 @@ describe('checkpoints catch truncation and rewriting', () => {
     expect((await dbCheck()).code).toBe(0);
     const r = await h.run(['-f', 'json', 'audit', 'verify', '--checkpoint', shipped]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)[0]).toMatchObject({ ok: false, brokenSeq: 5 });
-    expect(r.stderr).toContain('line 5 (seq 5): the log ends at seq 4');
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ ok: false, brokenSeq: 6 });
+    expect(r.stderr).toContain('line 6 (seq 6): the log ends at seq 5');
   });
 
   it('a checkpoint line naming a different event at its seq reports a rewrite; bad files are usage errors', async () => {
@@ -212,7 +212,7 @@ describe('the audit hash covers exactly the stored bytes', () => {
     expect(extracted).toBe('[]');
     const r = await h.run(['audit', 'verify']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('accessctl: audit chain broken at seq 4: details are not the canonical text that was hashed (the audit log was altered outside accessctl)\n');
+    expect(r.stderr).toBe('accessctl: audit chain broken at seq 5: details are not the canonical text that was hashed (the audit log was altered outside accessctl)\n');
   });
 
   it('details are stored as canonical JSON', async () => {
@@ -241,10 +241,11 @@ describe('audit list --after-seq: a cursor that never misses or repeats', () => 
       seen.push(...page.map((e) => e.seq as number));
       cursor = page.at(-1)!.seq as number;
     }
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // seq 1 is the fixture's own event (it opts the store into a movable clock).
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     // --since, by time, would have missed events stamped earlier than the last one shipped.
     const bySince = await h.json(['audit', 'list', '--since', '2026-11-22T23:00:00Z']);
-    expect(bySince.length).toBeLessThan(7);
+    expect(bySince.length).toBeLessThan(8);
     expect((await h.run(['audit', 'list', '--after-seq', '-1'])).code).toBe(2);
     expect((await h.run(['audit', 'list', '--limit', '0'])).code).toBe(2);
   });

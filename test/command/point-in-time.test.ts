@@ -59,8 +59,8 @@ describe('access as of a past moment', () => {
     const csv = await h.ok(['-f', 'csv', 'access', 'diff', '--from', '2026-11-22T23:05:00Z', '--to', '2026-11-23T02:00:00Z']);
     expect(csv).toBe(
       'change,subjectType,subjectId,subjectName,resourceId,resourceName,via,groupId,groupName,at,seq,actor,action,cause\n' +
-        'gained,user,usr_0000000000000001,ada@example.com,res_0000000000000005,production,group,grp_0000000000000009,incident-42,2026-11-22T23:10:00.000Z,5,tester,group.create,seq 5 group.create by tester\n' +
-        'gained,user,usr_0000000000000003,bob@example.com,res_0000000000000005,production,group,grp_0000000000000009,incident-42,2026-11-22T23:10:00.000Z,5,tester,group.create,seq 5 group.create by tester\n' +
+        'gained,user,usr_0000000000000001,ada@example.com,res_0000000000000005,production,group,grp_0000000000000009,incident-42,2026-11-22T23:10:00.000Z,6,tester,group.create,seq 6 group.create by tester\n' +
+        'gained,user,usr_0000000000000003,bob@example.com,res_0000000000000005,production,group,grp_0000000000000009,incident-42,2026-11-22T23:10:00.000Z,6,tester,group.create,seq 6 group.create by tester\n' +
         'lost,user,usr_0000000000000001,ada@example.com,res_0000000000000005,production,group,grp_0000000000000009,incident-42,2026-11-23T01:10:00.000Z,,,,expired at 2026-11-23T01:10:00.000Z\n' +
         'lost,user,usr_0000000000000003,bob@example.com,res_0000000000000005,production,group,grp_0000000000000009,incident-42,2026-11-23T01:10:00.000Z,,,,expired at 2026-11-23T01:10:00.000Z\n',
     );
@@ -79,7 +79,8 @@ describe('an expired name is free', () => {
     expect((await h.run(['group', 'create', '-g', 'incident'])).code).toBe(4);
     h.advance(HOUR);
     await h.ok(['group', 'create', '-g', 'Incident']);
-    const events = await h.json(['audit', 'list', '--after-seq', '2']);
+    // seq 1 is the fixture's own config.set; 2 and 3 the user and the first group.
+    const events = await h.json(['audit', 'list', '--after-seq', '3']);
     expect(events.map((e) => [e.action, (e.details as { cause?: string }).cause])).toEqual([
       ['sweep.group.delete', 'sweep'],
       ['group.create', undefined],
