@@ -96,12 +96,15 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       }
     }
     const audit = db.prepare('insert into audit_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    let prev = '';
-    for (let seq = 1; seq <= sizes.auditEvents; seq++) {
+    // The chain continues whatever the store already holds (its opt-in to clock overrides).
+    const head = db.prepare('select seq, hash from audit_events order by seq desc limit 1').get() as { seq: number; hash: string } | undefined;
+    let prev = head?.hash ?? '';
+    for (let i = 1; i <= sizes.auditEvents; i++) {
+      const seq = (head?.seq ?? 0) + i;
       const event: AuditEvent = {
         seq,
         id: ids.id('event'),
-        at: now - (sizes.auditEvents - seq) * 1000,
+        at: now - (sizes.auditEvents - i) * 1000,
         actor: 'bench',
         action: 'user.update',
         targetType: 'user',
