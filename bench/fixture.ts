@@ -56,9 +56,6 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
   const created: Array<{ type: string; id: string; changes: Change[] }> = [];
   const ins = (table: ReplayTable, row: Record<string, unknown>) => insertChange(table, row);
   db.transaction(() => {
-    // A bench store lets ACCESSCTL_NOW move its clock (SPEC section 2), as a test store does.
-    db.prepare("insert into settings values ('clock.allowOverride', 'true', ?)").run(now);
-    created.push({ type: 'config', id: 'clock.allowOverride', changes: [ins('settings', { key: 'clock.allowOverride', value: 'true', updated_at: now })] });
     const user = db.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 0; i < sizes.users; i++) {
       const id = ids.id('user');
@@ -122,19 +119,22 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       }
     }
     const audit = db.prepare('insert into audit_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    // The chain continues whatever the store already holds (its opt-in to clock overrides).
+    const head = db.prepare('select seq, hash from audit_events order by seq desc limit 1').get() as { seq: number; hash: string } | undefined;
     const lastName = new Map<string, string>();
-    let prev = '';
-    for (let seq = 1; seq <= sizes.auditEvents; seq++) {
-      const made = created[seq - 1];
+    let prev = head?.hash ?? '';
+    for (let i = 1; i <= sizes.auditEvents; i++) {
+      const seq = (head?.seq ?? 0) + i;
+      const made = created[i - 1];
       let entry;
-      if (made) entry = event(made.type === 'config' ? 'config.set' : `${made.type}.create`, made.type, made.id, made.changes);
+      if (made) entry = event(`${made.type}.create`, made.type, made.id, made.changes);
       else {
         const u = userIds[seq % userIds.length]!;
         const from = lastName.get(u) ?? `Last${seq % userIds.length}`;
         lastName.set(u, `Last${seq}`);
         entry = event('user.update', 'user', u, [{ op: 'update', table: 'users', key: { id: u }, from: { last_name: from }, to: { last_name: `Last${seq}` } }]);
       }
-      const stored = { seq, id: ids.id('event'), at: now - (sizes.auditEvents - seq) * 1000, actor: 'bench', action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details: canonicalJson(entry.details) };
+      const stored = { seq, id: ids.id('event'), at: now - (sizes.auditEvents - i) * 1000, actor: 'bench', action: entry.action, targetType: entry.targetType, targetId: entry.targetId, details: canonicalJson(entry.details) };
       prev = storedEventHash(prev, stored);
       audit.run(seq, stored.id, stored.at, stored.actor, stored.action, stored.targetType, stored.targetId, stored.details, prev);
     }

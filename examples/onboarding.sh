@@ -8,6 +8,8 @@ if [ -z "${ACCESSCTL_HOME:-}" ]; then
   trap 'rm -rf "$ACCESSCTL_HOME"' EXIT
 fi
 export ACCESSCTL_HOME
+# Reads, a dry run among them, never create a store: create it first (idempotent).
+accessctl -q db init >/dev/null
 
 accessctl -f csv user import --dry-run "$here/onboarding-users.csv"
 accessctl -f csv --columns line,action,name user import "$here/onboarding-users.csv"

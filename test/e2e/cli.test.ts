@@ -11,7 +11,12 @@ let env: Record<string, string>;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'accessctl-e2e-'));
   env = { ACCESSCTL_HOME: join(dir, 'home'), ACCESSCTL_NOW: '2026-11-22T23:00:00Z' };
+  // A test store opts in to clock overrides, with the machine's clock (SPEC section 2).
+  expect(init([]).code).toBe(0);
 });
+
+/** `db init --allow-clock-override` without ACCESSCTL_NOW, on the default store or `--db file`. */
+const init = (globals: string[]) => cli([...globals, 'db', 'init', '--allow-clock-override'], { env: { ACCESSCTL_HOME: join(dir, 'home') } });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the built binary', () => {
@@ -55,10 +60,15 @@ describe('the built binary', () => {
   });
 
   it('creates the store 0700/0600 even under a permissive umask', () => {
-    const r = spawnSync('sh', ['-c', `umask 000 && "${process.execPath}" bin/accessctl user list`], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const home = join(dir, 'fresh-home');
+    const r = spawnSync('sh', ['-c', `umask 000 && "${process.execPath}" bin/accessctl user create -e ada@example.com`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ACCESSCTL_HOME: home },
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
-    expect(statSync(join(dir, 'home')).mode & 0o777).toBe(0o700);
-    expect(statSync(join(dir, 'home', 'default.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(statSync(join(home, 'default.db')).mode & 0o777).toBe(0o600);
     const s = cli(['-s', 'BlackSnake', '-q', 'db', 'path'], { env });
     expect(s.stdout).toBe(`${join(dir, 'home', 'BlackSnake.db')}\n`);
   });
@@ -67,9 +77,14 @@ describe('the built binary', () => {
     const r = cli(['--db', join(dir, 'nope', 'x.db'), 'user', 'list'], { env });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/^accessctl: directory .*nope does not exist/);
+    // A read never creates a store (SPEC section 2): exit 6 naming the path, until one exists.
+    expect(cli(['--db', join(dir, 'x.db'), 'user', 'list'], { env })).toMatchObject({ code: 6, stderr: expect.stringContaining(`no store at ${join(dir, 'x.db')}`) });
+    expect(init(['--db', join(dir, 'x.db')]).code).toBe(0);
     expect(cli(['--db', join(dir, 'x.db'), 'user', 'list'], { env }).code).toBe(0);
     expect(cli([], { env: { ...env, ACCESSCTL_DB: join(dir, 'y.db') }, stdin: '' }).code).toBe(2);
-    expect(cli(['user', 'list'], { env: { ...env, ACCESSCTL_DB: join(dir, 'y.db') } }).code).toBe(0);
+    expect(cli(['user', 'list'], { env: { ...env, ACCESSCTL_DB: join(dir, 'y.db') } }).code).toBe(6);
+    expect(existsSync(join(dir, 'y.db'))).toBe(false);
+    expect(cli(['user', 'create', '-e', 'ada@example.com'], { env: { ACCESSCTL_DB: join(dir, 'y.db') } }).code).toBe(0);
     expect(existsSync(join(dir, 'y.db'))).toBe(true);
   });
 
@@ -81,7 +96,7 @@ describe('the built binary', () => {
     f.exec('create table t (x); insert into t values (1)');
     f.close();
     const newer = join(dir, 'newer.db');
-    cli(['--db', newer, 'user', 'create', '-e', 'ada@example.com'], { env });
+    expect(init(['--db', newer]).code).toBe(0);
     const n = new Database(newer);
     n.pragma('user_version = 99');
     n.pragma('journal_mode = DELETE');
@@ -102,6 +117,7 @@ describe('the built binary', () => {
 
   it('a read-only store refuses writes with exit 6 and a hint', () => {
     const file = join(dir, 'ro.db');
+    init(['--db', file]);
     cli(['--db', file, 'user', 'create', '-e', 'ada@example.com'], { env });
     chmodSync(file, 0o400);
     if (process.getuid?.() === 0) return; // root writes through file modes; the fault tests cover this with a read-only mount

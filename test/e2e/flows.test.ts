@@ -42,6 +42,7 @@ describe('many processes on one store', () => {
     const db = join(dir, 'shared.db');
     const env = { ACCESSCTL_DB: db };
     const users: string[] = [];
+    expect(cli(['db', 'init', '--allow-clock-override'], { env }).code).toBe(0);
     for (let i = 0; i < 4; i++) users.push(cli(['-q', 'user', 'create', '-e', `w${i}@example.com`], { env }).stdout.trim());
     cli(['resource', 'create', '-n', 'db', '-a', 'db.internal'], { env });
     const past = { ...env, ACCESSCTL_NOW: '2020-01-01T00:00:00Z' };

@@ -25,6 +25,8 @@ const terminal = (args: string[], extraEnv: Record<string, string> = {}) => {
 
 describe('prompts in a real terminal', () => {
   beforeEach(() => {
+    // A test store: one test runs with ACCESSCTL_NOW, which the store must allow (SPEC section 2).
+    cli(['db', 'init', '--allow-clock-override'], { env });
     cli(['user', 'create', '-e', 'ada@example.com'], { env });
   });
 
@@ -103,6 +105,8 @@ describe('prompts in a real terminal', () => {
 
 describe('bulk import', () => {
   const header = 'email,firstName,lastName,role\n';
+  // A dry run only reads, and reads never create a store.
+  beforeEach(() => void cli(['db', 'init'], { env }));
   it('3 bad rows out of 1,000: all three line numbers, nothing imported', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => `user${i}@example.com,U,${i},MEMBER`);
     rows[99] = 'not-an-email,U,99,MEMBER';
@@ -194,7 +198,9 @@ describe('help that teaches', () => {
       const r = spawnSync('bash', [join(ROOT, 'examples', script)], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
       expect(r.status, r.stderr).toBe(0);
     }
-    // the crontab lines are real commands (the shipping script finds accessctl on PATH, as in production)
+    // the crontab lines are real commands, against a store that exists (a missing one fails them)
+    expect(cli(['db', 'init'], { env: { ACCESSCTL_HOME: join(dir, 'cron') } }).code).toBe(0);
+    // the shipping script finds accessctl on PATH, as in production
     const shim = join(dir, 'bin');
     mkdirSync(shim, { recursive: true });
     writeFileSync(join(shim, 'accessctl'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });

@@ -82,7 +82,7 @@ async function crashTrials(name: string, template: string, args: string[], allOr
 describe('kill -9 at random moments', () => {
   it('during a 100,000-row import', async () => {
     const template = join(dir, 'import-template.db');
-    expect(cli(['--db', template, 'user', 'list']).code).toBe(0);
+    expect(cli(['--db', template, 'db', 'init']).code).toBe(0);
     const csv = join(dir, 'users.csv');
     const lines = ['email,firstName,lastName,role'];
     for (let i = 0; i < 100_000; i++) lines.push(`crash${i}@example.com,C,${i},MEMBER`);

@@ -64,7 +64,7 @@ describe('store faults: exit 6 with what to do, and the file never damaged', () 
     const r = asUser(['--db', db, 'user', 'create', '-e', 'bob@example.com']);
     expectStoreError(r, /read-only|cannot open/, 'read-only directory');
     expect(readFileSync(db).equals(before)).toBe(true);
-    const fresh = asUser(['--db', join(dir, 'ro-dir', 'new.db'), 'user', 'list']);
+    const fresh = asUser(['--db', join(dir, 'ro-dir', 'new.db'), 'user', 'create', '-e', 'bob@example.com']);
     expectStoreError(fresh, /cannot create store/, 'new store in a read-only directory');
   });
 

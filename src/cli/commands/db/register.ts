@@ -15,6 +15,7 @@ export function registerDb(program: Command, ctx: Ctx): void {
     addVerb(noun, 'init', {
       description: 'create the store if it does not exist (idempotent); prints its path',
       examples: [
+        'accessctl db init',
         'ACCESSCTL_HOME=/var/lib/accessctl accessctl -q db init',
         'accessctl -s sandbox db init --allow-clock-override   # a test store: ACCESSCTL_NOW may move its clock',
       ],
