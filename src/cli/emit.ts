@@ -33,7 +33,7 @@ export async function emit(ctx: Ctx, output: Output, how: EmitOptions = {}): Pro
     limit: how.limit,
   });
   if (printed > 0 && !g.quiet && (output.kind === 'newKey' || output.kind === 'exchangedToken')) {
-    ctx.note('note: this token will not be shown again; store it now (accessctl keeps only its hash)');
+    ctx.note('note: this token will not be shown again; store it now');
   }
   if (output.after) throw output.after;
 }

@@ -83,7 +83,7 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
  * `--wide` shows every field, `--columns` picks; piped output always carries every field.
  */
 export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
-  user: ['id', 'email', 'firstName', 'lastName', 'role', 'state'],
+  user: ['id', 'email', 'lastName', 'role', 'state'],
   resource: ['id', 'name', 'address', 'tcp', 'udp', 'isActive'],
   group: ['id', 'name', 'expiresAt', 'users', 'resources', 'services'],
   service: ['id', 'name', 'state', 'activeKeys', 'resources', 'description'],

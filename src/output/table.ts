@@ -20,14 +20,14 @@ export function cellText(value: unknown): string {
 }
 
 /**
- * A cell for people: times carry their relative form; on a terminal a list shows them to the
- * minute ("2026-11-23 01:00 (in 2h)") so the relative part survives a narrow screen.
+ * A cell for people: times carry their relative form. On a terminal a list puts it first and the
+ * time to the minute after ("in 2h (2026-11-23 01:00)"), so a narrow column keeps what matters.
  */
 function plainCell(value: unknown, opts: TableOptions, compact: boolean): string {
   const text = cellText(value);
   if (typeof value === 'string' && ISO_RE.test(value)) {
-    const shown = compact ? `${value.slice(0, 10)} ${value.slice(11, 16)}` : text;
-    return `${shown} (${formatRelative(Date.parse(value), opts.now)})`;
+    const relative = formatRelative(Date.parse(value), opts.now);
+    return compact ? `${relative} (${value.slice(0, 10)} ${value.slice(11, 16)})` : `${text} (${relative})`;
   }
   // One screen line per cell: a newline or tab in a value must not break the layout.
   return opts.width === undefined ? text : text.replace(/[\r\n\t]+/g, ' ');
@@ -63,12 +63,14 @@ export function cut(text: string, max: number): string {
 
 /** The smallest a column is squeezed to before the table gives up fitting. */
 const MIN_COLUMN = 3;
+const SHORT = 8;
 
 /**
  * Column widths that fit `width` terminal cells: the widest columns give way first, down to the
- * width of their header where possible, then to MIN_COLUMN.
+ * width of their header where possible, then to MIN_COLUMN. Kept columns (ids, which are useless
+ * cut) give way only when nothing else can.
  */
-export function fitWidths(natural: readonly number[], headers: readonly number[], width: number): number[] {
+export function fitWidths(natural: readonly number[], headers: readonly number[], width: number, keep: readonly boolean[] = []): number[] {
   const widths = [...natural];
   // cli-table3 draws "│ a │ b │": one border per column plus one, and a space either side of each cell.
   const available = width - (1 + 3 * widths.length);
@@ -80,7 +82,9 @@ export function fitWidths(natural: readonly number[], headers: readonly number[]
       widths[widest]!--;
     }
   };
-  shrink((i) => Math.min(natural[i]!, Math.max(headers[i]!, MIN_COLUMN)));
+  // Short values (a status, a name like "deploy") stay whole while a long one can give way.
+  shrink((i) => (keep[i] ? natural[i]! : Math.min(natural[i]!, Math.max(headers[i]!, SHORT))));
+  shrink((i) => (keep[i] ? natural[i]! : Math.min(natural[i]!, MIN_COLUMN)));
   shrink((i) => Math.min(natural[i]!, MIN_COLUMN));
   return widths;
 }
@@ -93,12 +97,14 @@ export function renderTable(columns: readonly string[], rows: readonly OutputRec
   if (opts.width !== undefined) {
     const headers = columns.map((c) => stringWidth(c));
     const natural = columns.map((_, i) => Math.max(headers[i]!, ...cells.map((row) => stringWidth(row[i]!))));
-    widths = fitWidths(natural, headers, opts.width);
+    widths = fitWidths(natural, headers, opts.width, columns.map((c) => c === 'id'));
   }
   const table = new Table({
     head: columns.map((c, i) => (widths ? cut(c, widths[i]!) : c)),
     style: { head: opts.color ? ['bold'] : [], border: opts.color ? ['grey'] : [] },
     wordWrap: false,
+    // One screen line per row: no rule between rows.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     ...(widths ? { colWidths: widths.map((w) => w + 2) } : {}),
   });
   for (const row of cells) table.push(row.map((text, i) => colour(widths ? cut(text, widths[i]!) : text, opts)));

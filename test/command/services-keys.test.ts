@@ -244,7 +244,7 @@ describe('keys', () => {
     await h.ok(['key', 'revoke', '-i', k.id]);
     h.advance(DAY);
     expect(await h.json(['sweep', '--keys', '--grace', '2d'])).toEqual([]);
-    expect((await h.json(['sweep', '--keys', '--grace', '1d'])).map((r) => r.action)).toEqual(['sweep.key.delete']);
+    expect((await h.json(['sweep', '--keys', '--grace', '1d'])).map((r) => [r.what, r.id])).toEqual([['key', k.id]]);
   });
 });
 
