@@ -13,7 +13,7 @@ export interface VerbSpec {
 }
 
 /** Verbs that take their references as positional arguments too: `accessctl user show ada@example.com`. */
-const POSITIONAL_VERBS = new Set(['show', 'update', 'delete', 'enable', 'disable', 'revoke', 'rename']);
+const POSITIONAL_VERBS = new Set(['show', 'update', 'delete', 'enable', 'disable', 'revoke', 'rename', 'rotate']);
 
 /** Verbs that print the object(s) they read or changed as `field  value` lines in a table. */
 const OBJECT_VERBS = new Set(['show', 'create', 'update', 'rename', 'enable', 'disable', 'revoke', 'delete', 'rotate', 'exchange', 'verify', 'get', 'set', 'path', 'init', 'backup']);
