@@ -85,7 +85,7 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
 export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   user: ['id', 'email', 'lastName', 'role', 'state'],
   resource: ['id', 'name', 'address', 'tcp', 'udp', 'isActive'],
-  group: ['id', 'name', 'expiresAt', 'users', 'resources', 'services'],
+  group: ['id', 'name', 'expiresAt', 'users', 'resources'],
   service: ['id', 'name', 'state', 'activeKeys', 'resources', 'description'],
   key: ['id', 'serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
   audit: ['seq', 'at', 'actor', 'action', 'targetId'],

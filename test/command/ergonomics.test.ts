@@ -253,7 +253,7 @@ describe('tables for people', () => {
     const narrow = await tty(['group', 'list'], '80');
     const lines = narrow.stdout.trimEnd().split('\n');
     expect(lines.every((l) => l.length <= 80)).toBe(true);
-    expect(lines[1]).toMatch(/^│ id +│ name +│ expires\S* +│ users +│ resources +│ services +│$/);
+    expect(lines[1]).toMatch(/^│ id +│ name +│ expires\S* +│ users +│ resources +│$/);
     expect(lines[2]).toMatch(/^│ grp_\w{16} │ a-rath/);
     expect(narrow.stdout).toContain('…');
     const wide = await tty(['group', 'list', '--wide'], '400');
