@@ -68,7 +68,8 @@ export async function runKeyReport(opts: KeyReportOptions, ctx: Ctx): Promise<Ou
       status: statusOf(k, now),
       createdAt: formatTimestamp(k.created_at),
       expiresAt: formatTimestamp(k.expires_at),
-      daysLeft: k.expires_at === null ? null : Math.max(0, Math.floor((k.expires_at - now) / DAY)),
+      // Rounded like the relative times in tables: a 365-day key read a second later has 365 left.
+      daysLeft: k.expires_at === null ? null : Math.max(0, Math.round((k.expires_at - now) / DAY)),
       lastUsedAt: formatTimestamp(k.last_used_at),
       findings,
       };
