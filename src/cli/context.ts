@@ -11,6 +11,8 @@ export interface Io {
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The terminal's width when stdout is one (process.stdout.columns). */
+  stdoutColumns?: number | undefined;
 }
 
 export interface Prompter {
@@ -27,6 +29,10 @@ export interface GlobalOptions {
   columns: string[] | undefined;
   header: boolean;
   color: boolean;
+  /** Tables: every column. */
+  wide: boolean;
+  /** Terminal columns when stdout is a terminal (COLUMNS wins); undefined when piped. */
+  width: number | undefined;
   actor: string;
   yes: boolean;
   location: StoreLocation;

@@ -14,18 +14,29 @@ export interface Output {
   after?: UserError | undefined;
 }
 
-export async function emit(ctx: Ctx, output: Output): Promise<void> {
+export interface EmitOptions {
+  layout?: 'list' | 'object' | undefined;
+  limit?: number | undefined;
+}
+
+export async function emit(ctx: Ctx, output: Output, how: EmitOptions = {}): Promise<void> {
   const g = ctx.globals();
-  // `-q` prints nothing when the answer is "denied" (SPEC section 7): a script that reads ids
-  // from stdout must never act on the id of a resource it was refused.
-  if (g.quiet && output.after?.exitCode === ExitCode.denied) throw output.after;
-  await render(ctx.io.stdout, output.kind, output.records, {
+  // -q feeds scripts: a failed command or a "denied" prints nothing, so $(…) is empty.
+  if (g.quiet && output.after && output.after.exitCode !== ExitCode.findings) throw output.after;
+  const printed = await render(ctx.io.stdout, output.kind, output.records, {
     format: output.format ?? g.format,
     quiet: g.quiet,
     columns: g.columns,
     header: g.header,
     color: g.color,
     now: ctx.clock.now(),
+    width: g.width,
+    wide: g.wide,
+    layout: how.layout,
+    limit: how.limit,
   });
+  if (printed > 0 && !g.quiet && (output.kind === 'newKey' || output.kind === 'exchangedToken')) {
+    ctx.note('note: this token will not be shown again; store it now');
+  }
   if (output.after) throw output.after;
 }

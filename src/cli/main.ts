@@ -11,7 +11,7 @@ export async function run(argv: readonly string[], parts: ContextParts): Promise
   const ctx = createContext(parts);
   try {
     const program = createProgram(ctx);
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(helpAsFlag(argv), { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
     return report(err, ctx, argv);
@@ -29,8 +29,16 @@ function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: reado
       writeError(ctx, argv, 'USAGE', `missing command after "${usage}"`, `run "${usage} --help" to see the choices`, ExitCode.usage);
       return ExitCode.usage;
     }
-    const message = e.message.replace(/^error: /, '');
-    writeError(ctx, argv, 'USAGE', message, 'see --help', ExitCode.usage);
+    const path = (e as CommanderError & { commandPath?: string }).commandPath ?? 'accessctl';
+    // commander says "error: unknown command 'grop'\n(Did you mean group?)": one line, one hint.
+    const suggestion = /\(Did you mean ([^?]+)\?\)/.exec(e.message)?.[1];
+    const message = e.message.replace(/^error: /, '').replace(/\s*\(Did you mean [^?]+\?\)/, '');
+    const hint = suggestion
+      ? `did you mean '${suggestion}'?`
+      : e.code === 'commander.unknownOption'
+        ? `see ${path} --help; global options go before the noun or after the verb`
+        : `see ${path} --help`;
+    writeError(ctx, argv, 'USAGE', message, hint, ExitCode.usage);
     return ExitCode.usage;
   }
   if (e instanceof UserError) {
@@ -41,6 +49,17 @@ function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: reado
   writeError(ctx, argv, 'INTERNAL', `unexpected error: ${message}`, 'set ACCESSCTL_DEBUG=1 for details', ExitCode.internal);
   if (parts_debug(ctx) && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
   return ExitCode.internal;
+}
+
+/** Global options that take a value, to find the first word of a command line. */
+const VALUE_FLAGS = new Set(['-s', '--session', '--db', '-f', '--format', '--columns', '--actor']);
+
+/** `accessctl help group create` is `accessctl group create --help`. */
+export function helpAsFlag(argv: readonly string[]): string[] {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) i += VALUE_FLAGS.has(argv[i]!) ? 2 : 1;
+  if (argv[i] !== 'help' || i + 1 >= argv.length) return [...argv];
+  return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
 }
 
 function parts_debug(ctx: ReturnType<typeof createContext>): boolean {
@@ -102,6 +121,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       stdinIsTTY: Boolean(process.stdin.isTTY),
       stdoutIsTTY: Boolean(process.stdout.isTTY),
       stderrIsTTY: Boolean(process.stderr.isTTY),
+      stdoutColumns: process.stdout.columns,
     },
     env: process.env,
     clock: clockFromEnvSafe(),

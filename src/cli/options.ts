@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../domain/errors.js';
-import { parseDuration, parseTimestamp } from '../domain/time.js';
+import { parseDays, parseDuration, parseTimestamp } from '../domain/time.js';
 
 /** `-i a,b -i c` → ['a', 'b', 'c']. Lists of references are comma-separated and repeatable. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
@@ -60,9 +60,19 @@ export function single(list: string[] | undefined, flag: string): string {
   return items[0]!;
 }
 
-/** Key lifetimes in days: 0 (never) to 3650 (ten years), like key.defaultExpirationDays. */
-export function expirationDaysArg(value: string): number {
-  const days = nonNegativeIntArg(value);
-  if (days > 3650) throw new InvalidArgumentError('at most 3650 days; use 0 for a key that never expires');
-  return days;
+
+/** A flag that counts days: `90` = `90d`; durations such as `36h` or `2w` too. */
+export const daysArg = (value: string) => toArgError(() => parseDays(value));
+
+/** `key create|rotate -e`: days (or a duration) until the key expires; 0 = never; at most ten years. */
+export function expirationArg(value: string): number {
+  const ms = toArgError(() => parseDays(value, 'expiration'));
+  if (ms > 3650 * 86_400_000) throw new InvalidArgumentError('at most 3650 days; use 0 for a key that never expires');
+  return ms;
+}
+
+/** `--limit N`: at most N records. */
+export function limitArg(value: string): number {
+  if (!/^[0-9]{1,9}$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return Number(value);
 }

@@ -21,7 +21,7 @@ import { registerApply } from './commands/apply/register.js';
 import { registerTest } from './commands/test/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
-import { splitList } from './options.js';
+import { limitArg, splitList } from './options.js';
 import { mayCreateStore } from './store-policy.js';
 import { VERSION } from './version.js';
 
@@ -40,6 +40,7 @@ interface GlobalFlags {
   format?: string;
   quiet?: boolean;
   columns?: string;
+  wide?: boolean;
   header: boolean;
   actor?: string;
   yes?: boolean;
@@ -56,12 +57,14 @@ export function createProgram(ctx: ContextControl): Command {
     .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson (or ACCESSCTL_FORMAT)'))
     .option('-q, --quiet', 'ids only, one per line (a new token alone for key create/rotate/exchange)')
     .option('--columns <a,b>', 'only these columns, in this order')
+    .option('--wide', 'tables: every column (a terminal shows a short set)')
     .option('--no-header', 'CSV without its header row')
     .option('--actor <name>', 'who the audit log records (or ACCESSCTL_ACTOR, else the OS user)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .showSuggestionAfterError(true)
-    // Global options belong before the noun, so that a verb may have its own --actor (audit list).
+    // Global options go before the noun, or after the verb (copies on each verb, see
+    // addGlobalCopies), so that a verb may have its own flag of the same name (audit list --actor).
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
@@ -96,8 +99,16 @@ export function createProgram(ctx: ContextControl): Command {
 
   // Every nested command inherits the same error and output handling.
   const configure = (cmd: Command) => {
-    cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
-    if (cmd.commands.length === 0) addOutputFlags(cmd);
+    cmd
+      .exitOverride((err) => {
+        throw Object.assign(err, { commandPath: commandPath(cmd) });
+      })
+      .configureOutput(program.configureOutput())
+      .showSuggestionAfterError(true);
+    if (cmd.commands.length === 0) {
+      if (LIST_VERBS.has(cmd.name()) && !hasFlag(cmd, '--limit')) cmd.addOption(new Option('--limit <n>', 'print at most this many').argParser(limitArg));
+      addGlobalCopies(cmd);
+    }
     cmd.commands.forEach(configure);
   };
   program.commands.forEach(configure);
@@ -116,6 +127,8 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
     columns: flags.columns === undefined ? undefined : splitList(flags.columns),
     header: flags.header,
     color: flags.color && ctx.io.stdoutIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    wide: Boolean(flags.wide),
+    width: ctx.io.stdoutIsTTY ? terminalWidth(env, ctx.io.stdoutColumns) : undefined,
     actor,
     yes: Boolean(flags.yes),
     location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action) },
@@ -130,29 +143,57 @@ function osUser(env: Record<string, string | undefined>): string {
   }
 }
 
-/** Output flags people habitually type after the verb (`group list -f json`, `delete -i x -y`). */
-const OUTPUT_FLAGS = ['format', 'quiet', 'columns', 'header', 'yes', 'color'] as const;
+/** COLUMNS (as a shell sets it) wins over what the terminal reports; 80 when neither is known. */
+function terminalWidth(env: Record<string, string | undefined>, reported: number | undefined): number {
+  const fromEnv = Number(env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv >= 20 && fromEnv <= 10_000) return fromEnv;
+  return reported !== undefined && reported > 0 ? reported : 80;
+}
 
-function addOutputFlags(cmd: Command): void {
-  const hidden = (flags: string, description: string) => new Option(flags, description).hideHelp();
-  // A verb's own flag wins (plan -f FILE, export -f yaml): the global one is then given before the noun.
-  const own = (o: Option) => cmd.options.some((x) => (o.short !== undefined && x.short === o.short) || x.long === o.long);
-  for (const option of [
-    hidden('-f, --format <format>', 'output format'),
-    hidden('-q, --quiet', 'ids only'),
-    hidden('--columns <a,b>', 'columns'),
-    hidden('--no-header', 'no CSV header'),
-    hidden('-y, --yes', 'no confirmation'),
-    hidden('--no-color', 'no colours'),
-  ]) {
-    if (!own(option)) cmd.addOption(option);
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Verbs that print a list: they take --limit and show a table of rows. */
+export const LIST_VERBS: ReadonlySet<string> = new Set(['list', 'report']);
+
+const hasFlag = (cmd: Command, flag: string) => cmd.options.some((o) => o.long === flag || o.short === flag);
+
+/**
+ * The global options, accepted after the verb too (`group list -f json`, `user list -s prod`).
+ * A verb that has its own flag of the same name keeps it (audit list --actor filters by actor).
+ */
+const GLOBAL_COPIES: Array<[name: string, flags: string, description: string]> = [
+  ['session', '-s, --session <name>', 'named store'],
+  ['db', '--db <path>', 'store file'],
+  ['format', '-f, --format <format>', 'output format'],
+  ['quiet', '-q, --quiet', 'ids only'],
+  ['columns', '--columns <a,b>', 'columns'],
+  ['wide', '--wide', 'every column'],
+  ['header', '--no-header', 'no CSV header'],
+  ['actor', '--actor <name>', 'audit actor'],
+  ['yes', '-y, --yes', 'no confirmation'],
+  ['color', '--no-color', 'no colours'],
+];
+const copiedGlobals = new WeakMap<Command, string[]>();
+
+function addGlobalCopies(cmd: Command): void {
+  const copied: string[] = [];
+  for (const [name, flags, description] of GLOBAL_COPIES) {
+    const option = new Option(flags, description).hideHelp();
+    if (hasFlag(cmd, option.long!) || (option.short !== undefined && hasFlag(cmd, option.short))) continue;
+    cmd.addOption(option);
+    copied.push(name);
   }
+  copiedGlobals.set(cmd, copied);
 }
 
 /** Global flags, overridden by the same flags given after the verb. */
 function mergeOutputFlags(program: Command, action: Command): GlobalFlags {
   const merged = { ...program.opts<GlobalFlags>() } as Record<string, unknown>;
-  for (const name of OUTPUT_FLAGS) {
+  for (const name of copiedGlobals.get(action) ?? []) {
     if (action.getOptionValueSource(name) === 'cli') merged[name] = action.getOptionValue(name);
   }
   return merged as unknown as GlobalFlags;

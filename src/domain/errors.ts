@@ -7,6 +7,8 @@ export const ExitCode = {
   conflict: 4,
   denied: 5,
   store: 6,
+  /** The command worked and found something to act on (`key report --fail-on`). */
+  findings: 7,
   cancelled: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

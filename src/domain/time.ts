@@ -34,20 +34,49 @@ const UNIT_MS: Record<string, number> = {
 /** Largest duration accepted anywhere: 100 years keeps every sum far inside safe integers. */
 export const MAX_DURATION_MS = 100 * 365 * UNIT_MS.d!;
 
-/** `90s`, `30m`, `2h`, `7d`, `2w` → milliseconds. Zero and negatives are refused. */
+const DURATION_RE = /^(?:([0-9]{1,12})w)?(?:([0-9]{1,12})d)?(?:([0-9]{1,12})h)?(?:([0-9]{1,12})m)?(?:([0-9]{1,12})s)?$/;
+const DURATION_HINT = 'use a number and a unit: 90s, 30m, 2h, 7d, 2w, or a compound such as 1h30m';
+
+/**
+ * `90s`, `30m`, `2h`, `7d`, `2w` and compounds such as `1h30m` or `1d12h` (units largest first,
+ * each once, as in Go's durations) → milliseconds. Zero and negatives are refused.
+ */
 export function parseDuration(text: string, what = 'duration'): number {
-  const m = /^([0-9]{1,12})([smhdw])$/.exec(text.trim());
-  if (!m) {
-    throw new UsageError(
-      `invalid ${what} ${JSON.stringify(clip(text))}`,
-      'use a whole number and a unit: 90s, 30m, 2h, 7d, 2w',
-    );
-  }
-  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  const trimmed = text.trim();
+  const m = DURATION_RE.exec(trimmed);
+  if (!m || trimmed === '') throw new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}`, DURATION_HINT);
+  const units = ['w', 'd', 'h', 'm', 's'] as const;
+  let ms = 0;
+  units.forEach((unit, i) => {
+    if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * UNIT_MS[unit]!;
+  });
   if (ms <= 0) throw new UsageError(`invalid ${what} ${JSON.stringify(text)}: must be more than zero`, 'for example 2h');
   if (ms > MAX_DURATION_MS) throw new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}: longer than 100 years`);
   return ms;
 }
+
+/**
+ * For flags that count days (`key create -e`, `--expiring-within`): a bare number means days and
+ * a duration is accepted too, so `90` = `90d`. `0` is returned as 0 (callers decide what it means).
+ */
+export function parseDays(text: string, what = 'duration'): number {
+  const trimmed = text.trim();
+  if (/^[0-9]{1,9}$/.test(trimmed)) {
+    const ms = Number(trimmed) * UNIT_MS.d!;
+    if (ms > MAX_DURATION_MS) throw new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}: longer than 100 years`);
+    return ms;
+  }
+  try {
+    return parseDuration(trimmed, what);
+  } catch (err) {
+    if (err instanceof UsageError && err.hint === DURATION_HINT) {
+      throw new UsageError(err.message, 'a number of days (90), or a duration: 36h, 2w, 1d12h');
+    }
+    throw err;
+  }
+}
+
+export const isDuration = (text: string): boolean => text.trim() !== '' && DURATION_RE.test(text.trim());
 
 /** A duration as its largest exact unit, e.g. 7200000 → "2h". */
 export function formatDuration(ms: number): string {
@@ -95,7 +124,7 @@ export function parseTimestamp(text: string, what = 'time'): number {
 
 /** `--since` accepts a duration back from now (`7d`) or a timestamp. */
 export function parseSince(text: string, now: number, what = '--since'): number {
-  if (/^[0-9]+[smhdw]$/.test(text.trim())) return now - parseDuration(text, what);
+  if (isDuration(text)) return now - parseDuration(text, what);
   return parseTimestamp(text, what);
 }
 
@@ -104,16 +133,20 @@ export function formatTimestamp(ms: number | null | undefined): string | null {
   return new Date(ms).toISOString();
 }
 
-/** Relative form for tables: "in 2h", "3d ago". */
+/**
+ * Relative form for tables, rounded to the nearest unit: a 2h TTL read a few milliseconds later
+ * is "in 2h", not "in 1h"; a 90-day key is "in 90d".
+ */
 export function formatRelative(ms: number, now: number): string {
   const diff = ms - now;
   const abs = Math.abs(diff);
+  const s = Math.round(abs / 1000);
+  if (s === 0) return 'now';
   let text: string;
-  if (abs < 60_000) text = `${Math.floor(abs / 1000)}s`;
-  else if (abs < 3_600_000) text = `${Math.floor(abs / 60_000)}m`;
-  else if (abs < 86_400_000) text = `${Math.floor(abs / 3_600_000)}h`;
-  else text = `${Math.floor(abs / 86_400_000)}d`;
-  if (abs < 1000) return 'now';
+  if (s < 60) text = `${s}s`;
+  else if (Math.round(abs / 60_000) < 60) text = `${Math.round(abs / 60_000)}m`;
+  else if (Math.round(abs / 3_600_000) < 24) text = `${Math.round(abs / 3_600_000)}h`;
+  else text = `${Math.round(abs / 86_400_000)}d`;
   return diff > 0 ? `in ${text}` : `${text} ago`;
 }
 

@@ -44,7 +44,10 @@ export const FIELDS = {
     'limitedBy',
     'reason',
   ],
-  sweep: ['action', 'targetType', 'targetId', 'name', 'expiredAt'],
+  /** What sweep removed: `what` is group, membership, assignment, token or key; the other fields say which. */
+  sweep: ['what', 'id', 'name', 'groupId', 'serviceId', 'keyId', 'memberType', 'memberId', 'expiredAt'],
+  /** `key report`: one row per key, with the findings an operator should act on. */
+  keyReport: ['id', 'serviceId', 'serviceName', 'name', 'status', 'createdAt', 'expiresAt', 'daysLeft', 'lastUsedAt', 'findings'],
   setting: ['key', 'value', 'default', 'updatedAt'],
   importChange: ['line', 'action', 'id', 'name', 'changes'],
   dbPath: ['path', 'exists'],
@@ -73,7 +76,8 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   checkpoint: 'hash',
   accessChange: 'resourceId',
   access: 'resourceId',
-  sweep: 'targetId',
+  sweep: 'id',
+  keyReport: 'id',
   setting: 'value',
   importChange: 'id',
   dbPath: 'path',
@@ -82,3 +86,22 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   planLine: 'name',
   testResult: 'result',
 };
+
+/**
+ * The short column set a list shows on a terminal: enough to recognise each row and act on it.
+ * `--wide` shows every field, `--columns` picks; piped output always carries every field.
+ */
+export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
+  user: ['id', 'email', 'lastName', 'role', 'state'],
+  resource: ['id', 'name', 'address', 'tcp', 'udp', 'isActive'],
+  group: ['id', 'name', 'expiresAt', 'users', 'resources'],
+  service: ['id', 'name', 'state', 'activeKeys', 'resources', 'description'],
+  key: ['id', 'serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
+  audit: ['seq', 'at', 'actor', 'action', 'targetId'],
+  access: ['subjectName', 'resourceName', 'address', 'via', 'groupName', 'expiresAt'],
+  sweep: ['what', 'id', 'name', 'groupId', 'memberId', 'expiredAt'],
+  keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],
+};
+
+/** Kinds whose -q lines could repeat (several paths to one resource): printed once each. */
+export const QUIET_UNIQUE: ReadonlySet<RecordKind> = new Set(['access', 'sweep']);

@@ -1,6 +1,5 @@
 import { UsageError } from '../domain/errors.js';
-import { formatRelative } from '../domain/time.js';
-import { FIELDS, QUIET_FIELD, type OutputRecord, type RecordKind } from './fields.js';
+import { DEFAULT_COLUMNS, FIELDS, QUIET_FIELD, QUIET_UNIQUE, type OutputRecord, type RecordKind } from './fields.js';
 import type { Format } from './format.js';
 
 export interface OutputSink {
@@ -15,14 +14,36 @@ export interface RenderOptions {
   color: boolean;
   /** For relative times in tables. */
   now: number;
+  /** Terminal columns when stdout is a terminal; undefined when piped (tables print whole). */
+  width?: number | undefined;
+  /** Tables: every column, not the short default set. */
+  wide?: boolean | undefined;
+  /** Tables: `list` prints rows; `object` prints `field  value` lines (show, and single-object results). */
+  layout?: 'list' | 'object' | undefined;
+  /** At most this many records. */
+  limit?: number | undefined;
 }
 
-/** Checks `--columns` against the object's fields before anything runs. */
-export function selectColumns(kind: RecordKind, columns: readonly string[] | undefined): readonly string[] {
+/**
+ * Checks `--columns` against the object's fields before anything runs. Without it, a list in a
+ * table on a terminal shows the object's short default set (unless --wide); everything else
+ * carries every field.
+ */
+export function selectColumns(
+  kind: RecordKind,
+  columns: readonly string[] | undefined,
+  table?: { format: Format; width?: number | undefined; wide?: boolean | undefined; layout?: 'list' | 'object' | undefined },
+): readonly string[] {
   const fields: readonly string[] = FIELDS[kind];
-  if (!columns) return fields;
-  // `--columns ''` is a mistake (an unset shell variable, say), not a request for every column.
-  if (columns.length === 0) throw new UsageError('--columns names no column', `valid columns: ${fields.join(',')}`);
+  if (columns !== undefined && columns.length === 0) {
+    // `--columns ''` is a mistake (an unset shell variable, say), not a request for every column.
+    throw new UsageError('--columns names no column', `valid columns: ${fields.join(',')}`);
+  }
+  if (!columns) {
+    const short = DEFAULT_COLUMNS[kind];
+    if (short && table && table.format === 'table' && table.width !== undefined && !table.wide && table.layout !== 'object') return short;
+    return fields;
+  }
   const unknown = columns.filter((c) => !fields.includes(c));
   if (unknown.length > 0) {
     throw new UsageError(`unknown column ${unknown.map((c) => JSON.stringify(c)).join(', ')}`, `valid columns: ${fields.join(',')}`);
@@ -48,8 +69,6 @@ class Chunker {
     await this.sink.write(text);
   }
 }
-
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -79,6 +98,26 @@ export function unescapeCsvCell(text: string): string {
   return text.startsWith("'") && FORMULA_START_RE.test(text) && !PLAIN_NUMBER_RE.test(text.slice(1)) ? text.slice(1) : text;
 }
 
+/** Stops an iteration after `limit` records (`--limit N`); the source is closed, not drained. */
+async function* limited<T>(records: Iterable<T> | AsyncIterable<T>, limit: number | undefined): AsyncIterable<T> {
+  if (limit === undefined) {
+    yield* records;
+    return;
+  }
+  let n = 0;
+  for await (const r of records) {
+    yield r;
+    if (++n >= limit) return;
+  }
+}
+
+/** What -q prints for a record: its id, or for a removed link (which has none) owner:member. */
+function quietValue(kind: RecordKind, r: OutputRecord): string {
+  const value = cellText(r[QUIET_FIELD[kind]]);
+  if (value === '' && kind === 'sweep' && r.memberId) return `${cellText(r.groupId ?? r.serviceId)}:${cellText(r.memberId)}`;
+  return value;
+}
+
 /**
  * Prints records in the chosen format and returns how many there were. CSV, JSON and NDJSON
  * stream: memory stays bounded whatever the number of records. A table needs every row to size
@@ -87,17 +126,23 @@ export function unescapeCsvCell(text: string): string {
 export async function render(
   sink: OutputSink,
   kind: RecordKind,
-  records: Iterable<OutputRecord> | AsyncIterable<OutputRecord>,
+  source: Iterable<OutputRecord> | AsyncIterable<OutputRecord>,
   opts: RenderOptions,
 ): Promise<number> {
-  const columns = selectColumns(kind, opts.columns);
+  const columns = selectColumns(kind, opts.columns, opts);
+  const records = limited(source, opts.limit);
   const out = new Chunker(sink);
   let count = 0;
   if (opts.quiet) {
-    const field = QUIET_FIELD[kind];
+    const seen = QUIET_UNIQUE.has(kind) ? new Set<string>() : undefined;
     for await (const r of records) {
       count++;
-      await out.push(`${cellText(r[field])}\n`);
+      const value = quietValue(kind, r);
+      if (seen) {
+        if (seen.has(value)) continue;
+        seen.add(value);
+      }
+      await out.push(`${value}\n`);
     }
     await out.flush();
     return count;
@@ -130,17 +175,20 @@ export async function render(
       break;
     }
     case 'table': {
-      const { renderTable } = await import('./table.js');
+      const { renderSecret, renderTable, renderVertical } = await import('./table.js');
+      const table = { color: opts.color, now: opts.now, width: opts.width };
+      const secret = kind === 'newKey' || kind === 'exchangedToken';
+      const print = secret ? renderSecret : opts.layout === 'object' ? renderVertical : renderTable;
       let page: OutputRecord[] = [];
       for await (const r of records) {
         count++;
         page.push(r);
         if (page.length === 1000) {
-          await out.push(renderTable(columns, page, opts));
+          await out.push(print(columns, page, table));
           page = [];
         }
       }
-      if (page.length > 0 || count === 0) await out.push(renderTable(columns, page, opts));
+      if (page.length > 0 || (count === 0 && print === renderTable)) await out.push(print(columns, page, table));
       break;
     }
   }
@@ -152,25 +200,4 @@ function pick(r: OutputRecord, columns: readonly string[]): OutputRecord {
   const o: OutputRecord = {};
   for (const c of columns) o[c] = r[c] === undefined ? null : r[c];
   return o;
-}
-
-export function tableCell(value: unknown, opts: { color: boolean; now: number }): string {
-  const text = cellText(value);
-  if (typeof value === 'string' && ISO_RE.test(value)) {
-    return `${text} (${formatRelative(Date.parse(value), opts.now)})`;
-  }
-  if (opts.color && typeof value === 'string') return colorStatus(text);
-  return text;
-}
-
-const STATUS_COLOR: Record<string, string> = {
-  ACTIVE: '\u001b[32m',
-  REVOKED: '\u001b[31m',
-  EXPIRED: '\u001b[33m',
-  DISABLED: '\u001b[90m',
-};
-
-function colorStatus(text: string): string {
-  const code = STATUS_COLOR[text];
-  return code ? `${code}${text}\u001b[39m` : text;
 }

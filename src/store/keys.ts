@@ -37,7 +37,7 @@ export async function findKeyByName(db: Db, serviceId: string, name: string): Pr
 export function streamKeys(db: Db, serviceId?: string) {
   let q = keysWithService(db);
   if (serviceId !== undefined) q = q.where('k.service_id', '=', serviceId);
-  return q.orderBy('s.name_key').orderBy('k.created_at').orderBy('k.id').stream();
+  return q.orderBy('s.name_key').orderBy('k.name_key').orderBy('k.id').stream();
 }
 
 export async function keysOfService(db: Db, serviceId: string): Promise<ServiceKeysTable[]> {

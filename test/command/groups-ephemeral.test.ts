@@ -155,14 +155,17 @@ describe('sweep', () => {
     await h.ok(['group', 'add-users', '-g', 'ops', '-u', bob, '--ttl', '2h']);
     h.advance(90 * MINUTE);
     const dry = await h.json(['sweep', '--dry-run']);
-    expect(dry.map((r) => r.action)).toEqual(['sweep.group.delete']);
+    expect(dry.map((r) => r.what)).toEqual(['group']);
     expect(await h.json(['group', 'list', '--expired'])).toHaveLength(1);
     expect(await h.json(['sweep', '--grace', '1h'])).toEqual([]);
     const removed = await h.json(['sweep']);
-    expect(removed).toEqual([{ action: 'sweep.group.delete', targetType: 'group', targetId: expect.stringMatching(/^grp_/), name: 'temp', expiredAt: '2026-11-23T00:00:00.000Z' }]);
+    const grp = expect.stringMatching(/^grp_/);
+    expect(removed).toEqual([
+      { what: 'group', id: grp, name: 'temp', groupId: grp, serviceId: null, keyId: null, memberType: null, memberId: null, expiredAt: '2026-11-23T00:00:00.000Z' },
+    ]);
     expect(await h.json(['sweep'])).toEqual([]);
     h.advance(HOUR);
-    expect((await h.json(['sweep'])).map((r) => [r.action, r.name])).toEqual([['sweep.membership.delete', bob]]);
+    expect((await h.json(['sweep'])).map((r) => [r.what, r.memberType, r.memberId])).toEqual([['membership', 'user', bob]]);
     expect((await h.json(['audit', 'list', '--action', 'sweep.*'])).map((e) => e.action)).toEqual(['sweep.group.delete', 'sweep.membership.delete']);
     expect((await h.json(['audit', 'verify']))[0]!.ok).toBe(true);
   });

@@ -29,8 +29,8 @@ describe('the built binary', () => {
 
   it.each([
     ['usage (2)', ['user', 'create', '-e', 'nope'], 2, 'accessctl: invalid email "nope" (for example ada@example.com)\n'],
-    ['unknown flag (2)', ['user', 'list', '--bogus'], 2, "accessctl: unknown option '--bogus' (see --help)\n"],
-    ['unknown verb (2)', ['user', 'lst'], 2, "accessctl: unknown command 'lst' (Did you mean list?) (see --help)\n"],
+    ['unknown flag (2)', ['user', 'list', '--bogus'], 2, "accessctl: unknown option '--bogus' (see accessctl user list --help; global options go before the noun or after the verb)\n"],
+    ['unknown verb (2)', ['user', 'lst'], 2, "accessctl: unknown command 'lst' (did you mean 'list'?)\n"],
     ['not found (3)', ['group', 'show', '-i', 'nothing'], 3, 'accessctl: group "nothing" not found (see accessctl group list)\n'],
     ['bad env clock (2)', ['user', 'list'], 2, 'accessctl: invalid ACCESSCTL_NOW "yesterday" (use ISO-8601, e.g. 2026-11-22T23:00:00Z)\n'],
   ])('%s: one line on stderr, no stack', (_name, argv, code, stderr) => {

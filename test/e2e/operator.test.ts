@@ -81,10 +81,11 @@ describe('prompts in a real terminal', () => {
   });
 
   it('tables are coloured on a terminal, never with NO_COLOR or --no-color', async () => {
-    const coloured = terminal(['user', 'list']);
+    const coloured = terminal(['--wide', 'user', 'list']);
     expect(await coloured.exitCode()).toBe(0);
     expect(coloured.screen()).toMatch(/\u001b\[32mACTIVE/);
-    expect(coloured.screen()).toMatch(/\(now\)|ago/);
+    // On a terminal a list puts the relative time first: "now (2026-11-22 23:00)".
+    expect(coloured.screen()).toMatch(/(now|ago) \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}\)/);
     const plain = terminal(['user', 'list'], { NO_COLOR: '1' });
     expect(await plain.exitCode()).toBe(0);
     expect(plain.screen()).toContain('ACTIVE');
@@ -186,8 +187,9 @@ describe('shell completion', () => {
 
 describe('help that teaches', () => {
   it('a mistyped noun or verb suggests the closest one', () => {
-    expect(cli(['gruop', 'list'], { env }).stderr).toContain('(Did you mean group?)');
-    expect(cli(['group', 'add-user', '-g', 'x'], { env }).stderr).toContain('(Did you mean add-users?)');
+    // One line, one pair of parentheses (it used to read "(Did you mean group?) (see --help)").
+    expect(cli(['gruop', 'list'], { env }).stderr).toBe("accessctl: unknown command 'gruop' (did you mean 'group'?)\n");
+    expect(cli(['group', 'add-user', '-g', 'x'], { env }).stderr).toBe("accessctl: unknown command 'add-user' (did you mean 'add-users'?)\n");
   });
   it('accessctl help shows the nouns grouped, one line each', () => {
     const help = cli(['help'], { env }).stdout;

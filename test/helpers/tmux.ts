@@ -14,6 +14,7 @@ export class Terminal {
     private readonly dir: string,
     args: string[],
     env: Record<string, string>,
+    size: { width?: number; height?: number } = {},
   ) {
     this.rcFile = join(dir, `rc-${this.socket}`);
     const exports = Object.entries(env)
@@ -21,13 +22,17 @@ export class Terminal {
       .join(' ');
     const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const script = `${exports} '${process.execPath}' '${BIN}' ${quoted}; echo $? > '${this.rcFile}'; sleep 60`;
-    this.tmux('new-session', '-d', '-x', '160', '-y', '40', 'sh', '-c', script);
+    this.tmux('new-session', '-d', '-x', String(size.width ?? 160), '-y', String(size.height ?? 40), 'sh', '-c', script);
   }
   private tmux(...args: string[]): string {
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
   screen(): string {
     return this.tmux('capture-pane', '-p', '-e');
+  }
+  /** The screen as plain text with wrapped lines joined: a line longer than the width was wrapped. */
+  logicalLines(): string[] {
+    return this.tmux('capture-pane', '-p', '-J').replace(/\n+$/, '').split('\n');
   }
   /** Waits (up to 20 s) until the screen matches. */
   async waitFor(pattern: RegExp): Promise<string> {

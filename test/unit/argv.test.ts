@@ -33,7 +33,8 @@ describe('argv → options', () => {
   });
 
   it.each([
-    [['-f', 'DF'], /^┌/],
+    // A single-object result is `field  value` lines (SPEC section 7).
+    [['-f', 'DF'], /^path {4}\/srv\/accessctl\/default.db\nexists {2}false\n$/],
     [['-f', 'Json'], /^\[\n {2}\{"path"/],
     [['-f', 'NDJSON'], /^\{"path"/],
     [['-f', 'CSV'], /^path,exists\n/],

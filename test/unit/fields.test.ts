@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIELDS } from '../../src/output/fields.js';
+import { DEFAULT_COLUMNS, FIELDS } from '../../src/output/fields.js';
 import { parseFormat } from '../../src/output/format.js';
 import { VERSION } from '../../src/cli/version.js';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,15 @@ describe('field lists (a rename must be deliberate)', () => {
   it('pins the access-as-code records (plan lines and test results)', () => {
     expect(FIELDS.planLine).toEqual(['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail']);
     expect(FIELDS.testResult).toEqual(['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail']);
+  });
+  it('pins the records of sweep and key report', () => {
+    expect(FIELDS.sweep).toEqual(['what', 'id', 'name', 'groupId', 'serviceId', 'keyId', 'memberType', 'memberId', 'expiredAt']);
+    expect(FIELDS.keyReport).toEqual(['id', 'serviceId', 'serviceName', 'name', 'status', 'createdAt', 'expiresAt', 'daysLeft', 'lastUsedAt', 'findings']);
+  });
+  it('short default columns are real fields of their object', () => {
+    for (const [kind, columns] of Object.entries(DEFAULT_COLUMNS)) {
+      for (const c of columns!) expect(FIELDS[kind as keyof typeof FIELDS] as readonly string[], `${kind}.${c}`).toContain(c);
+    }
   });
   it('the token appears only in the creation records', () => {
     const withToken = Object.entries(FIELDS)

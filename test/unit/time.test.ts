@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRelative, parseDuration, parseSince, parseTimestamp } from '../../src/domain/time.js';
+import { formatDuration, formatRelative, parseDays, parseDuration, parseSince, parseTimestamp } from '../../src/domain/time.js';
 
 describe('durations', () => {
   it.each([
@@ -12,8 +12,20 @@ describe('durations', () => {
     expect(parseDuration(text)).toBe(ms);
     expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
-  it.each(['', '0h', '-1h', '1.5h', '2', 'h', '2 h', '2H', '1y', '99999999999999w', '1e3s'])('refuses %j', (text) => {
+  it.each(['', '0h', '-1h', '1.5h', '2', 'h', '2 h', '2H', '1y', '99999999999999w', '1e3s', '1h1h', '30m1h', '1h 30m', '0h0m'])('refuses %j', (text) => {
     expect(() => parseDuration(text)).toThrow(/invalid duration/);
+  });
+  it.each([
+    ['1h30m', 5_400_000],
+    ['1d12h', 129_600_000],
+    ['2w3d', 1_468_800_000],
+    ['1m30s', 90_000],
+  ])('compound %s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it('days flags: a bare number is days, a duration is accepted too', () => {
+    expect(parseDays('90')).toBe(parseDuration('90d'));
+    expect(parseDays('36h')).toBe(36 * 3_600_000);
+    expect(parseDays('0')).toBe(0);
+    expect(() => parseDays('90 days')).toThrow(expect.objectContaining({ message: 'invalid duration "90 days"', hint: 'a number of days (90), or a duration: 36h, 2w, 1d12h' }));
   });
 });
 
@@ -39,5 +51,13 @@ describe('timestamps', () => {
     expect(formatRelative(now + 2 * 3_600_000, now)).toBe('in 2h');
     expect(formatRelative(now - 3 * 86_400_000, now)).toBe('3d ago');
     expect(formatRelative(now, now)).toBe('now');
+  });
+  it('rounds to the nearest unit: a 2h TTL read a moment later is still "in 2h"', () => {
+    const now = Date.UTC(2026, 10, 22);
+    expect(formatRelative(now + 2 * 3_600_000 - 350, now)).toBe('in 2h');
+    expect(formatRelative(now + 90 * 86_400_000 - 2_000, now)).toBe('in 90d');
+    expect(formatRelative(now + 59 * 60_000 + 50_000, now)).toBe('in 1h');
+    expect(formatRelative(now - 89_000, now)).toBe('1m ago');
+    expect(formatRelative(now + 400, now)).toBe('now');
   });
 });

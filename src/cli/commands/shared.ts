@@ -48,3 +48,17 @@ export function diff<T extends object>(before: T, patch: Partial<T>): Record<str
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+
+/** `--ignore-not-found`: a reference to nothing is skipped (noted on stderr) instead of failing. */
+export async function orSkip<T>(ctx: Ctx, ignore: boolean, get: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await get();
+  } catch (err) {
+    if (ignore && err instanceof NotFoundError) {
+      ctx.note(`note: ${err.message}; nothing to delete`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+

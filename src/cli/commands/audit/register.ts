@@ -19,7 +19,7 @@ export function registerAudit(program: Command, ctx: Ctx): void {
     })
       .option('--since <when>', 'a duration back from now (7d) or an ISO time')
       .option('--until <time>', 'an ISO time (exclusive)')
-      .option('--actor <name>', 'only events by this actor')
+      .option('--actor <name>', 'only events by this actor (this verb\'s own flag: to set the recorded actor, put --actor before the noun)')
       .option('--action <glob>', 'action glob, e.g. key.* or *.delete')
       .option('--target <id>', 'only events about this object id')
       .option('--after-seq <n>', 'only events after this seq, in seq order (a shipping cursor: never misses or repeats)')

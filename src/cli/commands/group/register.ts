@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
-import { collectList, durationArg, requireList, single, timestampArg } from '../../options.js';
+import { collectList, daysArg, durationArg, requireList, single, timestampArg } from '../../options.js';
 import { promptMissing } from '../../prompt-missing.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import {
@@ -28,6 +28,13 @@ interface GroupFlags {
   active?: boolean;
   expired?: boolean;
   ephemeral?: boolean;
+  user?: string;
+  service?: string;
+  resource?: string;
+  search?: string;
+  expiringWithin?: number;
+  ifNotExists?: boolean;
+  ignoreNotFound?: boolean;
 }
 
 const ttlOption = (what: string) => new Option('--ttl <duration>', `${what} expires after this long: 90s, 30m, 2h, 7d, 2w`).argParser(durationArg);
@@ -47,6 +54,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
         'accessctl -f CSV group create -g "My Ephemeral Group" -u ada@example.com,bob@example.com -r prod-db --ttl 2h',
         'accessctl group create -g on-call --expires-at 2026-12-01T08:00:00Z',
         'accessctl -q group create -g ci-runners --services ci-pipeline -r artifact-store',
+        'accessctl group create -g jit-$(date +%F) -u ada@example.com -r prod-db --ttl 8h --if-not-exists   # daily, re-runnable',
       ],
     })
       .option('-g, --group <name>', 'group name (unique)')
@@ -54,10 +62,11 @@ export function registerGroup(program: Command, ctx: Ctx): void {
       .addOption(resourcesOption())
       .addOption(servicesOption())
       .addOption(ttlOption('the group'))
-      .addOption(new Option('--expires-at <time>', 'the group expires at this ISO time').argParser(timestampArg)),
+      .addOption(new Option('--expires-at <time>', 'the group expires at this ISO time').argParser(timestampArg))
+      .option('--if-not-exists', 'if an unexpired group has this name, print it and change nothing (exit 0)'),
     async (o) => {
       const name = o.group ?? (await promptMissing(ctx, 'group name', '-g NAME', 'Name of the new group'));
-      return runGroupCreate({ name, users: o.users, resources: o.resources, services: o.services, ttl: o.ttl, expiresAt: o.expiresAt }, ctx);
+      return runGroupCreate({ name, users: o.users, resources: o.resources, services: o.services, ttl: o.ttl, expiresAt: o.expiresAt, ifNotExists: o.ifNotExists }, ctx);
     },
   );
 
@@ -65,18 +74,36 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     ctx,
     'group',
     addVerb(noun, 'list', {
-      description: 'list groups (unexpired ones unless --expired)',
-      examples: ['accessctl group list', 'accessctl group list --ephemeral', 'accessctl -f csv group list --expired'],
+      description: 'list groups by name (unexpired ones unless --expired)',
+      examples: [
+        'accessctl group list',
+        'accessctl group list --user ada@example.com',
+        'accessctl group list --ephemeral --expiring-within 1d',
+        'accessctl group list --resource prod-db --search incident',
+        'accessctl -f csv group list --expired',
+      ],
     })
       .option('--expired', 'only groups past their expiry, not yet swept')
-      .option('--ephemeral', 'only groups with an expiry'),
-    (o) => runGroupList({ expired: o.expired, ephemeral: o.ephemeral }, ctx),
+      .option('--ephemeral', 'only groups with an expiry')
+      .option('--user <ref>', 'only groups this user is a live member of')
+      .option('--service <ref>', 'only groups this service is a live member of')
+      .option('--resource <ref>', 'only groups this resource is assigned to')
+      .option('--search <text>', 'part of the name')
+      .addOption(new Option('--expiring-within <days>', 'only groups expiring within this many days (or a duration: 2h)').argParser(daysArg)),
+    (o) =>
+      runGroupList(
+        { expired: o.expired, ephemeral: o.ephemeral, user: o.user, service: o.service, resource: o.resource, search: o.search, expiringWithin: o.expiringWithin },
+        ctx,
+      ),
   );
 
   act<GroupFlags>(
     ctx,
     'group',
-    addVerb(noun, 'show', { description: 'show groups by id or name', examples: ['accessctl group show -i "My Ephemeral Group"', 'accessctl -f CSV group show -i grp_8J2kP0qLm3Xc9ZaB'] }).addOption(
+    addVerb(noun, 'show', {
+      description: 'show groups by id or name',
+      examples: ['accessctl group show on-call', 'accessctl group show -i "My Ephemeral Group"', 'accessctl -f CSV group show -i grp_8J2kP0qLm3Xc9ZaB'],
+    }).addOption(
       itemsOption('group ids or names'),
     ),
     (o) => runGroupShow(requireList('group', o.id, '-i GROUP'), ctx),
@@ -142,12 +169,18 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     'group',
     addVerb(noun, 'delete', {
       description: 'delete groups with their memberships and assignments',
-      examples: ['accessctl -f CSV group delete -i grp_8J2kP0qLm3Xc9ZaB', 'accessctl -y group delete -i incident-41,incident-42'],
-    }).addOption(itemsOption('group ids or names')),
+      examples: [
+        'accessctl -f CSV group delete -i grp_8J2kP0qLm3Xc9ZaB',
+        'accessctl -y group delete -i incident-41,incident-42',
+        'accessctl -y group delete on-call --ignore-not-found   # idempotent',
+      ],
+    })
+      .addOption(itemsOption('group ids or names'))
+      .option('--ignore-not-found', 'exit 0 for groups that do not exist (idempotent scripts)'),
     async (o) => {
       const refs = requireList('group', o.id, '-i GROUP');
       await confirmDestructive(ctx, `Delete ${refs.length} group(s): ${refs.join(', ')}?`);
-      return runGroupDelete(refs, ctx);
+      return runGroupDelete(refs, ctx, Boolean(o.ignoreNotFound));
     },
   );
 }

@@ -14,7 +14,8 @@ import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { expiryFrom } from '../../options.js';
-import { meta, showMany } from '../shared.js';
+import { meta, orSkip, showMany } from '../shared.js';
+import { sweepGroup } from '../sweep/run.js';
 
 export type MemberKind = 'users' | 'resources' | 'services';
 const TABLE: Record<MemberKind, LinkTableName> = { users: 'group_users', resources: 'group_resources', services: 'group_services' };
@@ -77,23 +78,26 @@ export interface GroupCreateOptions {
   services?: string[] | undefined;
   ttl?: number | undefined;
   expiresAt?: number | undefined;
+  /** An unexpired group of this name is printed as it is, unchanged, exit 0. */
+  ifNotExists?: boolean | undefined;
 }
 
+/**
+ * Creates a group. A name held by an expired group (not yet swept) is free: that group is removed
+ * first, exactly as sweep would remove it, in the same transaction.
+ */
 export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promise<Output> {
   const name = validateName('group', opts.name);
   const m = meta(ctx);
   const expiresAt = expiryFrom(opts, m.now);
   const row = await mutate(ctx.store().db, m, async (tx) => {
-    const taken = await findGroup(tx.db, name);
-    if (taken && (taken.expires_at === null || taken.expires_at > tx.now)) {
-      throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively');
+    const existing = await findGroup(tx.db, name);
+    if (existing && existing.expires_at !== null && existing.expires_at <= tx.now) await sweepGroup(tx, existing);
+    else if (existing && opts.ifNotExists) {
+      ctx.note(`note: group ${existing.name} already exists; nothing changed`);
+      return existing;
     }
-    if (taken) {
-      // An expired name is free: the expired group goes first, audited as a sweep, in this transaction.
-      const cascade = await groupCascade(tx.db, taken.id);
-      await tx.db.deleteFrom('groups').where('id', '=', taken.id).execute();
-      tx.audit(objectDeleted('group', taken, cascade, { action: 'sweep.group.delete', cause: 'sweep', extra: { reusedName: name } }));
-    }
+    else if (existing) throw new ConflictError(`a group named ${JSON.stringify(name)} already exists`, 'names are unique, case-insensitively; --if-not-exists prints it instead');
     const members = {
       users: await resolveMembers(tx.db, 'users', opts.users ?? []),
       resources: await resolveMembers(tx.db, 'resources', opts.resources ?? []),
@@ -123,9 +127,28 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
   return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
 }
 
-export async function runGroupList(filter: GroupFilter, ctx: Ctx): Promise<Output> {
+export interface GroupListOptions {
+  expired?: boolean | undefined;
+  ephemeral?: boolean | undefined;
+  user?: string | undefined;
+  service?: string | undefined;
+  resource?: string | undefined;
+  search?: string | undefined;
+  expiringWithin?: number | undefined;
+}
+
+export async function runGroupList(opts: GroupListOptions, ctx: Ctx): Promise<Output> {
   const db = ctx.store().db;
   const now = ctx.clock.now();
+  const filter: GroupFilter = {
+    expired: opts.expired,
+    ephemeral: opts.ephemeral,
+    userId: opts.user === undefined ? undefined : (await getUser(db, opts.user)).id,
+    serviceId: opts.service === undefined ? undefined : (await getService(db, opts.service)).id,
+    resourceId: opts.resource === undefined ? undefined : (await getResource(db, opts.resource)).id,
+    search: opts.search,
+    expiringWithin: opts.expiringWithin,
+  };
   async function* records() {
     for await (const page of groupPages(db, filter, now)) yield* await groupRecords(db, page, now);
   }
@@ -249,14 +272,14 @@ export async function runGroupRemove(opts: GroupLinkOptions, ctx: Ctx): Promise<
   return { kind: 'group', records: await groupRecords(ctx.store().db, [group], m.now) };
 }
 
-export async function runGroupDelete(refs: string[], ctx: Ctx): Promise<Output> {
+export async function runGroupDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {
   const m = meta(ctx);
   const deleted = await mutate(ctx.store().db, m, async (tx) => {
     const out: OutputRecord[] = [];
     const seen = new Set<string>();
     for (const ref of refs) {
-      const g = await getGroup(tx.db, ref);
-      if (seen.has(g.id)) continue;
+      const g = await orSkip(ctx, ignoreNotFound, () => getGroup(tx.db, ref));
+      if (!g || seen.has(g.id)) continue;
       seen.add(g.id);
       const [record] = await groupRecords(tx.db, [g], tx.now);
       const cascade = await groupCascade(tx.db, g.id);

@@ -20,5 +20,5 @@ export async function chooseExpiration(ctx: Ctx): Promise<number | undefined> {
     { name: '365 days', value: '365' },
     { name: 'never', value: '0' },
   ]);
-  return Number(days);
+  return Number(days) * 86_400_000;
 }

@@ -3,11 +3,12 @@ import { UsageError } from '../../../domain/errors.js';
 import { KEY_STATUSES } from '../../../domain/key-lifecycle.js';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
-import { durationArg, expirationDaysArg, requireList, single } from '../../options.js';
+import { daysArg, durationArg, expirationArg, requireList, single } from '../../options.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import type { TokenSource } from './authenticate.js';
 import { chooseExpiration, chooseService } from './prompts.js';
 import { runKeyCreate, runKeyDelete, runKeyExchange, runKeyList, runKeyRename, runKeyRevoke, runKeyRotate, runKeyShow, runKeyVerify } from './run.js';
+import { FINDINGS, runKeyReport } from './report.js';
 
 interface KeyFlags {
   id?: string[];
@@ -16,6 +17,10 @@ interface KeyFlags {
   expiration?: number;
   status?: string;
   expiringWithin?: number;
+  unusedFor?: number;
+  neverUsed?: boolean;
+  ignoreNotFound?: boolean;
+  failOn?: string;
   overlap?: number;
   ttl?: number;
   tokenFile?: string;
@@ -25,7 +30,8 @@ interface KeyFlags {
 export const tokenFileOption = () => new Option('--token-file <path>', 'read the token from this file instead of stdin');
 export const tokenStdinOption = () => new Option('--token-stdin', 'read the token from stdin (the default)');
 export const tokenSource = (o: { tokenFile?: string }): TokenSource => (o.tokenFile === undefined ? { stdin: true } : { file: o.tokenFile });
-const expirationOption = () => new Option('-e, --expiration <days>', 'days until the key expires; 0 = never (default: config key.defaultExpirationDays)').argParser(expirationDaysArg);
+const expirationOption = (what = 'default: config key.defaultExpirationDays') =>
+  new Option('-e, --expiration <days>', `days (90) or a duration (36h, 2w) until the key expires; 0 = never (${what})`).argParser(expirationArg);
 
 export function registerKey(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'key', 'service keys: create, rotate, revoke; tokens printed once');
@@ -35,15 +41,15 @@ export function registerKey(program: Command, ctx: Ctx): void {
     'newKey',
     addVerb(noun, 'create', {
       description: 'issue a key for a service; its token is printed once, now',
-      examples: ['accessctl key create -i ci-pipeline -n github-actions -e 90', 'TOKEN=$(accessctl -q key create -i ci-pipeline -e 0)'],
+      examples: ['accessctl key create -i ci-pipeline -n github-actions -e 90', 'accessctl key create -i ci-pipeline -n nightly -e 2w', 'TOKEN=$(accessctl -q key create -i ci-pipeline -e 0)'],
     })
       .addOption(itemsOption('service id or name'))
       .option('-n, --name <name>', 'key name, unique within the service (default key-N)')
       .addOption(expirationOption()),
     async (o) => {
       const service = o.id === undefined ? await chooseService(ctx) : single(o.id, '-i SERVICE');
-      const expirationDays = o.expiration ?? (o.id === undefined ? await chooseExpiration(ctx) : undefined);
-      return runKeyCreate({ service, name: o.name, expirationDays }, ctx);
+      const expiration = o.expiration ?? (o.id === undefined ? await chooseExpiration(ctx) : undefined);
+      return runKeyCreate({ service, name: o.name, expiration }, ctx);
     },
   );
 
@@ -52,12 +58,19 @@ export function registerKey(program: Command, ctx: Ctx): void {
     'key',
     addVerb(noun, 'list', {
       description: 'list keys (never their tokens)',
-      examples: ['accessctl key list --service ci-pipeline', 'accessctl key list --status ACTIVE --expiring-within 14d', 'accessctl -f csv key list --status REVOKED'],
+      examples: [
+        'accessctl key list --service ci-pipeline',
+        'accessctl key list --status ACTIVE --expiring-within 14',
+        'accessctl key list --unused-for 90 --status ACTIVE',
+        'accessctl -f csv key list --never-used',
+      ],
     })
       .option('--service <ref>', 'only keys of this service')
       .addOption(new Option('--status <status>', 'ACTIVE, REVOKED or EXPIRED').choices([...KEY_STATUSES, ...KEY_STATUSES.map((s) => s.toLowerCase())]))
-      .addOption(new Option('--expiring-within <duration>', 'only ACTIVE keys expiring within this long').argParser(durationArg)),
-    (o) => runKeyList({ service: o.service, status: o.status, expiringWithin: o.expiringWithin }, ctx),
+      .addOption(new Option('--expiring-within <days>', 'only ACTIVE keys expiring within this many days (or a duration: 36h)').argParser(daysArg))
+      .addOption(new Option('--unused-for <days>', 'only keys not used for this many days (or a duration); never-used keys count from creation').argParser(daysArg))
+      .option('--never-used', 'only keys that have never been used'),
+    (o) => runKeyList({ service: o.service, status: o.status, expiringWithin: o.expiringWithin, unusedFor: o.unusedFor, neverUsed: o.neverUsed }, ctx),
   );
 
   act<KeyFlags>(
@@ -100,12 +113,14 @@ export function registerKey(program: Command, ctx: Ctx): void {
     'key',
     addVerb(noun, 'delete', {
       description: 'delete REVOKED or EXPIRED keys (an ACTIVE key must be revoked first)',
-      examples: ['accessctl key delete -i key_8J2kP0qLm3Xc9ZaB'],
-    }).addOption(itemsOption('key ids')),
+      examples: ['accessctl key delete -i key_8J2kP0qLm3Xc9ZaB', 'accessctl -y key delete key_8J2kP0qLm3Xc9ZaB --ignore-not-found'],
+    })
+      .addOption(itemsOption('key ids'))
+      .option('--ignore-not-found', 'exit 0 for keys that do not exist (idempotent scripts)'),
     async (o) => {
       const refs = requireList('key', o.id, '-i KEY');
       await confirmDestructive(ctx, `Delete ${refs.length} key(s): ${refs.join(', ')}?`);
-      return runKeyDelete(refs, ctx);
+      return runKeyDelete(refs, ctx, Boolean(o.ignoreNotFound));
     },
   );
 
@@ -113,17 +128,17 @@ export function registerKey(program: Command, ctx: Ctx): void {
     ctx,
     'newKey',
     addVerb(noun, 'rotate', {
-      description: 'issue a replacement key; the old one is revoked now, or expires after --overlap',
-      examples: ['accessctl key rotate -i key_8J2kP0qLm3Xc9ZaB', 'NEW=$(accessctl -q key rotate -i key_8J2kP0qLm3Xc9ZaB --overlap 1h)'],
+      description: 'replace a key: the new one takes its name and lifetime; the old one, renamed NAME-rotated-N, is revoked now or expires after --overlap',
+      examples: ['accessctl key rotate -i key_8J2kP0qLm3Xc9ZaB', 'NEW=$(accessctl -q key rotate -i deploy --overlap 1h)', 'accessctl key rotate -i deploy -e 30'],
     })
       .addOption(itemsOption('key id'))
       .addOption(new Option('--overlap <duration>', 'keep the old key valid this much longer (never past its own expiry)').argParser(durationArg))
-      .option('-n, --name <name>', 'name of the new key')
-      .addOption(expirationOption()),
+      .option('-n, --name <name>', 'name of the new key (default: the old key\'s name)')
+      .addOption(expirationOption('default: the old key\'s lifetime')),
     async (o) => {
       const ref = single(o.id, '-i KEY');
       await confirmDestructive(ctx, o.overlap === undefined ? `Rotate ${ref}? The old key is revoked at once.` : `Rotate ${ref}? The old key stops working within the overlap.`);
-      return runKeyRotate({ ref, overlap: o.overlap, name: o.name, expirationDays: o.expiration }, ctx);
+      return runKeyRotate({ ref, overlap: o.overlap, name: o.name, expiration: o.expiration }, ctx);
     },
   );
 
@@ -150,5 +165,21 @@ export function registerKey(program: Command, ctx: Ctx): void {
       .addOption(tokenStdinOption())
       .addOption(tokenFileOption()),
     (o) => runKeyVerify(tokenSource(o), ctx),
+  );
+
+  act<KeyFlags>(
+    ctx,
+    'keyReport',
+    addVerb(noun, 'report', {
+      description: `a credential report: one row per key with its findings (${FINDINGS.join(', ')}); --fail-on exits 7 on a hit`,
+      examples: [
+        'accessctl key report',
+        'accessctl -f csv key report --fail-on NO_EXPIRY,EXPIRING_7D,UNUSED_90D',
+        '0 7 * * 1 accessctl -f csv key report | mail -s "accessctl keys" ops@example.com   # crontab',
+      ],
+    })
+      .option('--service <ref>', 'only keys of this service')
+      .option('--fail-on <findings>', `exit 7 when any key has one of these findings, comma-separated (${FINDINGS.join(', ')})`),
+    (o) => runKeyReport({ service: o.service, failOn: o.failOn }, ctx),
   );
 }

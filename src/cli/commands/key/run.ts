@@ -13,7 +13,7 @@ import type { ServiceKeysTable, ServicesTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
-import { meta, showMany } from '../shared.js';
+import { meta, orSkip, showMany } from '../shared.js';
 import { authenticateToken, readToken, type TokenSource } from './authenticate.js';
 
 const DAY = 86_400_000;
@@ -35,12 +35,25 @@ export function keyRecord(k: ServiceKeysTable, serviceName: string, now: number)
 
 export const statusOf = (k: ServiceKeysTable, now: number): KeyStatus => keyStatus({ revokedAt: k.revoked_at, expiresAt: k.expires_at }, now);
 
-/** Issues a key inside a mutation: cap checked, only the hash stored, the token returned once. */
+/** The name a rotated key takes, freeing its own for its successor: `deploy` → `deploy-rotated-1`. */
+const ROTATED_RE = /-rotated-[0-9]+$/i;
+
+/** A name ending in -rotated-N marks a key winding down after a rotation; people may not pick one. */
+function validateKeyName(name: string): string {
+  const valid = validateName('key', name);
+  if (ROTATED_RE.test(valid)) throw new UsageError(`invalid key name ${JSON.stringify(valid)}`, 'names ending in -rotated-N are given to keys replaced by key rotate');
+  return valid;
+}
+
+/**
+ * Issues a key inside a mutation: cap checked, only the hash stored, the token returned once.
+ * `lifetime` is in milliseconds, 0 = never; undefined takes key.defaultExpirationDays.
+ */
 export async function issueKey(
   tx: Tx,
   service: ServicesTable,
   name: string | undefined,
-  expirationDays: number | undefined,
+  lifetime: number | undefined,
   rotatedFrom?: string,
 ): Promise<{ row: ServiceKeysTable; token: string }> {
   const settings = effectiveSettings(await readSettings(tx.db));
@@ -52,11 +65,11 @@ export async function issueKey(
       'revoke one first, or raise key.maxActivePerService with accessctl config set',
     );
   }
-  const keyName = name === undefined ? nextKeyName(keys) : validateName('key', name);
+  const keyName = name === undefined ? nextKeyName(keys) : name;
   if (await findKeyByName(tx.db, service.id, keyName)) {
     throw new ConflictError(`service ${service.name} already has a key named ${JSON.stringify(keyName)}`, 'key names are unique within a service');
   }
-  const days = expirationDays ?? settings.keyDefaultExpirationDays;
+  const ms = lifetime ?? settings.keyDefaultExpirationDays * DAY;
   const token = newToken('key', tx.ids);
   const row: ServiceKeysTable = {
     id: tx.ids.id('key'),
@@ -66,7 +79,7 @@ export async function issueKey(
     token_hash: hashToken(token),
     hint: tokenHint(token),
     created_at: tx.now,
-    expires_at: days === 0 ? null : tx.now + days * DAY,
+    expires_at: ms === 0 ? null : tx.now + ms,
     revoked_at: null,
     last_used_at: null,
   };
@@ -83,7 +96,8 @@ function nextKeyName(keys: readonly ServiceKeysTable[]): string {
 export interface KeyCreateOptions {
   service: string;
   name?: string | undefined;
-  expirationDays?: number | undefined;
+  /** Milliseconds until the key expires; 0 = never. */
+  expiration?: number | undefined;
 }
 
 export async function runKeyCreate(opts: KeyCreateOptions, ctx: Ctx): Promise<Output> {
@@ -91,7 +105,7 @@ export async function runKeyCreate(opts: KeyCreateOptions, ctx: Ctx): Promise<Ou
   const { row, token, service } = await mutate(ctx.store().db, m, async (tx) => {
     const service = await getService(tx.db, opts.service);
     if (service.state !== 'ACTIVE') ctx.note(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
-    return { ...(await issueKey(tx, service, opts.name, opts.expirationDays)), service };
+    return { ...(await issueKey(tx, service, opts.name === undefined ? undefined : validateKeyName(opts.name), opts.expiration)), service };
   });
   return { kind: 'newKey', records: [{ ...keyRecord(row, service.name, m.now), token }] };
 }
@@ -100,6 +114,8 @@ export interface KeyListOptions {
   service?: string | undefined;
   status?: string | undefined;
   expiringWithin?: number | undefined;
+  unusedFor?: number | undefined;
+  neverUsed?: boolean | undefined;
 }
 
 export async function runKeyList(opts: KeyListOptions, ctx: Ctx): Promise<Output> {
@@ -108,11 +124,15 @@ export async function runKeyList(opts: KeyListOptions, ctx: Ctx): Promise<Output
   const status = opts.status === undefined ? undefined : parseEnum('status', KEY_STATUSES, opts.status);
   const serviceId = opts.service === undefined ? undefined : (await getService(db, opts.service)).id;
   const horizon = opts.expiringWithin === undefined ? undefined : now + opts.expiringWithin;
+  const unusedSince = opts.unusedFor === undefined ? undefined : now - opts.unusedFor;
   async function* records() {
     for await (const k of streamKeys(db, serviceId)) {
       const s = statusOf(k, now);
       if (status !== undefined && s !== status) continue;
       if (horizon !== undefined && (s !== 'ACTIVE' || k.expires_at === null || k.expires_at > horizon)) continue;
+      // A key never used counts from its creation: a key made yesterday is not "unused for 90 days".
+      if (unusedSince !== undefined && (k.last_used_at ?? k.created_at) > unusedSince) continue;
+      if (opts.neverUsed && k.last_used_at !== null) continue;
       yield keyRecord(k, k.service_name, now);
     }
   }
@@ -134,7 +154,7 @@ export async function runKeyShow(refs: string[], ctx: Ctx): Promise<Output> {
 }
 
 export async function runKeyRename(ref: string, name: string, ctx: Ctx): Promise<Output> {
-  const newName = validateName('key', name);
+  const newName = validateKeyName(name);
   const m = meta(ctx);
   const row = await mutate(ctx.store().db, m, async (tx) => {
     const k = await getKey(tx.db, ref);
@@ -172,13 +192,13 @@ export async function runKeyRevoke(refs: string[], ctx: Ctx): Promise<Output> {
   return { kind: 'key', records: rows.map((k) => keyRecord(k, k.service_name, m.now)) };
 }
 
-export async function runKeyDelete(refs: string[], ctx: Ctx): Promise<Output> {
+export async function runKeyDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {
   const m = meta(ctx);
   const rows = await mutate(ctx.store().db, m, async (tx) => {
     const out = new Map<string, KeyRow>();
     for (const ref of refs) {
-      const k = await getKey(tx.db, ref);
-      if (out.has(k.id)) continue;
+      const k = await orSkip(ctx, ignoreNotFound, () => getKey(tx.db, ref));
+      if (!k || out.has(k.id)) continue;
       const status = statusOf(k, tx.now);
       assertKeyAction(k.id, status, 'delete');
       await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
@@ -194,16 +214,41 @@ export interface KeyRotateOptions {
   ref: string;
   overlap?: number | undefined;
   name?: string | undefined;
-  expirationDays?: number | undefined;
+  /** Milliseconds until the new key expires, 0 = never; default: the old key's own lifetime. */
+  expiration?: number | undefined;
 }
 
-/** A new key for the same service; the old one is revoked now, or expires after the overlap. */
+/**
+ * A new key for the same service that keeps the old one's identity: it takes the old key's name
+ * and lifetime (unless -n/-e say otherwise), and the old key, renamed NAME-rotated-N, is revoked
+ * now or winds down over the overlap. A key already winding down cannot be rotated again.
+ */
 export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
+  const newName = opts.name === undefined ? undefined : validateKeyName(opts.name);
   const { row, token, serviceName } = await mutate(ctx.store().db, m, async (tx) => {
     const old = await getKey(tx.db, opts.ref);
     assertKeyAction(old.id, statusOf(old, tx.now), 'rotate');
     const service = await getService(tx.db, old.service_id);
+    const keys = await keysOfService(tx.db, old.service_id);
+    if (ROTATED_RE.test(old.name)) {
+      const successor = keys.find((k) => k.name_key === nameKey(old.name.replace(ROTATED_RE, '')) && statusOf(k, tx.now) === 'ACTIVE');
+      throw new ConflictError(
+        `cannot rotate key ${old.id} (${old.name}): it is already winding down after a rotation, until ${formatTimestamp(old.expires_at)}`,
+        successor ? `rotate its successor: accessctl key rotate -i ${successor.id}` : 'rotate its successor, or revoke it',
+      );
+    }
+    const lifetime = opts.expiration ?? (old.expires_at === null ? 0 : old.expires_at - old.created_at);
+    const name = newName ?? old.name;
+    if (nameKey(name) === old.name_key) {
+      // The old key steps aside so that its successor can take its name.
+      const retired = retiredName(old.name, keys);
+      await tx.db.updateTable('service_keys').set({ name: retired, name_key: nameKey(retired) }).where('id', '=', old.id).execute();
+      const renamed = { ...old, name: retired, name_key: nameKey(retired) };
+      tx.audit(keyUpdated('key.rotate', old, renamed, 'rotate'));
+      old.name = renamed.name;
+      old.name_key = renamed.name_key;
+    }
     if (opts.overlap === undefined) {
       await revokeKey(tx, old, 'rotate');
     } else {
@@ -212,15 +257,24 @@ export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Ou
       tx.audit(keyUpdated('key.rotate', old, { ...old, expires_at: until }, 'rotate'));
     }
     // The old key still counts against the cap during an overlap: rotation must not be blocked by it.
-    const issued = await issueKeyForRotation(tx, service, opts, old.id);
+    const issued = await issueKeyForRotation(tx, service, name, lifetime, old.id);
     return { ...issued, serviceName: service.name };
   });
   return { kind: 'newKey', records: [{ ...keyRecord(row, serviceName, m.now), token }] };
 }
 
-async function issueKeyForRotation(tx: Tx, service: ServicesTable, opts: KeyRotateOptions, oldId: string) {
+function retiredName(name: string, keys: readonly ServiceKeysTable[]): string {
+  const taken = new Set(keys.map((k) => k.name_key));
+  for (let n = 1; ; n++) {
+    const suffix = `-rotated-${n}`;
+    const candidate = `${name.slice(0, 255 - suffix.length)}${suffix}`;
+    if (!taken.has(nameKey(candidate))) return candidate;
+  }
+}
+
+async function issueKeyForRotation(tx: Tx, service: ServicesTable, name: string, lifetime: number, oldId: string) {
   try {
-    return await issueKey(tx, service, opts.name, opts.expirationDays, oldId);
+    return await issueKey(tx, service, name, lifetime, oldId);
   } catch (err) {
     if (err instanceof ConflictError && err.message.includes('ACTIVE keys')) {
       throw new ConflictError(`${err.message}; rotating ${oldId} would exceed it`, 'rotate without --overlap, or raise key.maxActivePerService');

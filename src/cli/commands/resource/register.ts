@@ -23,6 +23,9 @@ interface ResourceFlags {
   udp?: string;
   icmp?: boolean;
   active?: boolean;
+  search?: string;
+  ifNotExists?: boolean;
+  ignoreNotFound?: boolean;
 }
 
 export function registerResource(program: Command, ctx: Ctx): void {
@@ -37,6 +40,7 @@ export function registerResource(program: Command, ctx: Ctx): void {
         'accessctl resource create -n prod-db -a db.prod.internal --tcp 5432',
         'accessctl resource create -n office -a 10.20.0.0/16 --udp DENY_ALL --no-icmp',
         'accessctl -q resource create -n wiki -a "*.wiki.example.com" --tcp 443',
+        'accessctl resource create -n prod-db -a db.prod.internal --if-not-exists   # re-runnable',
       ],
     })
       .option('-n, --name <name>', 'unique name')
@@ -44,24 +48,26 @@ export function registerResource(program: Command, ctx: Ctx): void {
       .option('--alias <alias>', 'DNS alias')
       .option('--tcp <rule>', 'ALLOW_ALL, DENY_ALL or ranges like 22,443,8000-8100', 'ALLOW_ALL')
       .option('--udp <rule>', 'ALLOW_ALL, DENY_ALL or ranges', 'ALLOW_ALL')
-      .option('--no-icmp', 'block ICMP (ping)'),
+      .option('--no-icmp', 'block ICMP (ping)')
+      .option('--if-not-exists', 'if a resource has this name, print it and change nothing (exit 0)'),
     async (o) => {
       const name = o.name ?? (await promptMissing(ctx, 'resource name', '-n NAME', 'Name of the new resource'));
       const address = o.address ?? (await promptMissing(ctx, 'address', '-a ADDRESS', 'Address (host, *.wildcard, IP or CIDR)'));
-      return runResourceCreate({ name, address, alias: o.alias, tcp: o.tcp, udp: o.udp, icmp: o.icmp }, ctx);
+      return runResourceCreate({ name, address, alias: o.alias, tcp: o.tcp, udp: o.udp, icmp: o.icmp, ifNotExists: o.ifNotExists }, ctx);
     },
   );
 
   act<ResourceFlags>(
     ctx,
     'resource',
-    addVerb(noun, 'list', { description: 'list resources', examples: ['accessctl resource list', 'accessctl -f csv resource list --inactive'] })
+    addVerb(noun, 'list', { description: 'list resources by name', examples: ['accessctl resource list', 'accessctl resource list --search prod', 'accessctl -f csv resource list --inactive'] })
       .addOption(new Option('--active', 'only active resources'))
-      .addOption(new Option('--inactive', 'only inactive resources')),
+      .addOption(new Option('--inactive', 'only inactive resources'))
+      .option('--search <text>', 'part of the name, address or alias'),
     (o) => {
       const flags = o as ResourceFlags & { inactive?: boolean };
       const active = flags.active ? true : flags.inactive ? false : undefined;
-      return runResourceList({ active }, ctx);
+      return runResourceList({ active, search: o.search }, ctx);
     },
   );
 
@@ -116,12 +122,14 @@ export function registerResource(program: Command, ctx: Ctx): void {
     'resource',
     addVerb(noun, 'delete', {
       description: 'delete resources and every assignment of them',
-      examples: ['accessctl resource delete -i prod-db', 'accessctl -y resource delete -i res_8J2kP0qLm3Xc9ZaB'],
-    }).addOption(itemsOption('resource ids or names')),
+      examples: ['accessctl resource delete -i prod-db', 'accessctl -y resource delete -i res_8J2kP0qLm3Xc9ZaB', 'accessctl -y resource delete prod-db --ignore-not-found'],
+    })
+      .addOption(itemsOption('resource ids or names'))
+      .option('--ignore-not-found', 'exit 0 for resources that do not exist (idempotent scripts)'),
     async (o) => {
       const refs = requireList('resource', o.id, '-i RESOURCE');
       await confirmDestructive(ctx, `Delete ${refs.length} resource(s): ${refs.join(', ')}?`);
-      return runResourceDelete(refs, ctx);
+      return runResourceDelete(refs, ctx, Boolean(o.ignoreNotFound));
     },
   );
 

@@ -8,7 +8,7 @@ import type { ResourcesTable } from '../../../store/tables.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { mapStream, resourceRecord } from '../../records.js';
-import { diff, meta, showMany } from '../shared.js';
+import { diff, meta, orSkip, showMany } from '../shared.js';
 
 export interface ResourceFields {
   name?: string | undefined;
@@ -34,10 +34,15 @@ function resourcePatch(f: ResourceFields): Partial<ResourcesTable> {
   return patch;
 }
 
-export async function runResourceCreate(f: ResourceFields & { name: string; address: string }, ctx: Ctx): Promise<Output> {
+export async function runResourceCreate(f: ResourceFields & { name: string; address: string; ifNotExists?: boolean | undefined }, ctx: Ctx): Promise<Output> {
   const patch = resourcePatch(f);
   const created = await mutate(ctx.store().db, meta(ctx), async (tx) => {
-    if (await findResource(tx.db, patch.name!)) {
+    const existing = await findResource(tx.db, patch.name!);
+    if (existing && f.ifNotExists) {
+      ctx.note(`note: resource ${existing.name} already exists; nothing changed`);
+      return existing;
+    }
+    if (existing) {
       throw new ConflictError(`a resource named ${JSON.stringify(patch.name)} already exists`, 'names are unique, case-insensitively');
     }
     const row: ResourcesTable = {
@@ -60,7 +65,7 @@ export async function runResourceCreate(f: ResourceFields & { name: string; addr
   return { kind: 'resource', records: [resourceRecord(created)] };
 }
 
-export async function runResourceList(opts: { active?: boolean | undefined }, ctx: Ctx): Promise<Output> {
+export async function runResourceList(opts: { active?: boolean | undefined; search?: string | undefined }, ctx: Ctx): Promise<Output> {
   return { kind: 'resource', records: mapStream(streamResources(ctx.store().db, opts), resourceRecord) };
 }
 
@@ -106,12 +111,12 @@ export async function runResourceSetActive(refs: string[], active: boolean, ctx:
   return { kind: 'resource', records: rows.map(resourceRecord) };
 }
 
-export async function runResourceDelete(refs: string[], ctx: Ctx): Promise<Output> {
+export async function runResourceDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {
   const rows = await mutate(ctx.store().db, meta(ctx), async (tx) => {
     const out = new Map<string, ResourcesTable>();
     for (const ref of refs) {
-      const row = await getResource(tx.db, ref);
-      if (out.has(row.id)) continue;
+      const row = await orSkip(ctx, ignoreNotFound, () => getResource(tx.db, ref));
+      if (!row || out.has(row.id)) continue;
       const g = await tx.db.deleteFrom('group_resources').where('resource_id', '=', row.id).returningAll().execute();
       const s = await tx.db.deleteFrom('service_resources').where('resource_id', '=', row.id).returningAll().execute();
       await tx.db.deleteFrom('resources').where('id', '=', row.id).execute();

@@ -15,6 +15,8 @@ interface ServiceFlags {
   groups?: string[];
   ttl?: number;
   state?: string;
+  ifNotExists?: boolean;
+  ignoreNotFound?: boolean;
 }
 
 const resourcesOption = () => new Option('-r, --resources <refs>', 'resource ids or names, comma-separated').argParser(collectList);
@@ -27,15 +29,20 @@ export function registerService(program: Command, ctx: Ctx): void {
     'service',
     addVerb(noun, 'create', {
       description: 'create a service account',
-      examples: ['accessctl service create -n ci-pipeline --description "GitHub Actions deploys" -r artifact-store', 'accessctl -q account create -n backup-agent -g backup-targets'],
+      examples: [
+        'accessctl service create -n ci-pipeline --description "GitHub Actions deploys" -r artifact-store',
+        'accessctl -q account create -n backup-agent -g backup-targets',
+        'accessctl service create -n ci-pipeline --if-not-exists   # re-runnable',
+      ],
     })
       .option('-n, --name <name>', 'letters, digits and hyphens, 1-64')
       .option('--description <text>', 'what the service is for')
       .addOption(resourcesOption())
-      .addOption(new Option('-g, --groups <refs>', 'groups to join, comma-separated').argParser(collectList)),
+      .addOption(new Option('-g, --groups <refs>', 'groups to join, comma-separated').argParser(collectList))
+      .option('--if-not-exists', 'if a service has this name, print it and change nothing (exit 0)'),
     async (o) => {
       const name = o.name ?? (await promptMissing(ctx, 'service name', '-n NAME', 'Name of the new service (letters, digits, hyphens)'));
-      return runServiceCreate({ name, description: o.description, resources: o.resources, groups: o.groups }, ctx);
+      return runServiceCreate({ name, description: o.description, resources: o.resources, groups: o.groups, ifNotExists: o.ifNotExists }, ctx);
     },
   );
 
@@ -106,12 +113,14 @@ export function registerService(program: Command, ctx: Ctx): void {
     'service',
     addVerb(noun, 'delete', {
       description: 'delete services with all their keys, tokens and assignments',
-      examples: ['accessctl service delete -i ci-pipeline', 'accessctl -y account delete -i svc_8J2kP0qLm3Xc9ZaB'],
-    }).addOption(itemsOption('service ids or names')),
+      examples: ['accessctl service delete -i ci-pipeline', 'accessctl -y account delete -i svc_8J2kP0qLm3Xc9ZaB', 'accessctl -y service delete ci-pipeline --ignore-not-found'],
+    })
+      .addOption(itemsOption('service ids or names'))
+      .option('--ignore-not-found', 'exit 0 for services that do not exist (idempotent scripts)'),
     async (o) => {
       const refs = requireList('service', o.id, '-i SERVICE');
       await confirmDestructive(ctx, `Delete ${refs.length} service(s) with all their keys: ${refs.join(', ')}?`);
-      return runServiceDelete(refs, ctx);
+      return runServiceDelete(refs, ctx, Boolean(o.ignoreNotFound));
     },
   );
 }

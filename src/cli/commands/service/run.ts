@@ -14,7 +14,7 @@ import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { addLinks, assertUnexpired, removeLinks, resolveMembers } from '../group/run.js';
 import { statusOf } from '../key/run.js';
-import { meta, showMany } from '../shared.js';
+import { meta, orSkip, showMany } from '../shared.js';
 
 export async function serviceRecords(db: Db, rows: readonly ServicesTable[], now: number): Promise<OutputRecord[]> {
   const ids = rows.map((r) => r.id);
@@ -62,6 +62,8 @@ export interface ServiceCreateOptions {
   description?: string | undefined;
   resources?: string[] | undefined;
   groups?: string[] | undefined;
+  /** A service with this name is printed as it is, unchanged, exit 0. */
+  ifNotExists?: boolean | undefined;
 }
 
 export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Promise<Output> {
@@ -69,7 +71,12 @@ export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Pr
   const description = validateOptionalText('--description', opts.description, 1024) ?? '';
   const m = meta(ctx);
   const row = await mutate(ctx.store().db, m, async (tx) => {
-    if (await findService(tx.db, name)) throw new ConflictError(`a service named ${name} already exists`, 'names are unique, case-insensitively');
+    const existing = await findService(tx.db, name);
+    if (existing && opts.ifNotExists) {
+      ctx.note(`note: service ${existing.name} already exists; nothing changed`);
+      return existing;
+    }
+    if (existing) throw new ConflictError(`a service named ${name} already exists`, 'names are unique, case-insensitively');
     const resources = await resolveMembers(tx.db, 'resources', opts.resources ?? []);
     const groups: GroupsTable[] = [];
     for (const ref of opts.groups ?? []) {
@@ -194,14 +201,14 @@ export async function runServiceLinks(op: 'add' | 'remove', opts: { ref: string;
 }
 
 /** Deletes services with their keys, tokens and links; the audit log records each key. */
-export async function runServiceDelete(refs: string[], ctx: Ctx): Promise<Output> {
+export async function runServiceDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {
   const m = meta(ctx);
   const records = await mutate(ctx.store().db, m, async (tx) => {
     const out: OutputRecord[] = [];
     const seen = new Set<string>();
     for (const ref of refs) {
-      const s = await getService(tx.db, ref);
-      if (seen.has(s.id)) continue;
+      const s = await orSkip(ctx, ignoreNotFound, () => getService(tx.db, ref));
+      if (!s || seen.has(s.id)) continue;
       seen.add(s.id);
       const [record] = await serviceRecords(tx.db, [s], tx.now);
       for (const k of await keysOfService(tx.db, s.id)) {

@@ -5,6 +5,7 @@ import type { AuditEntry } from '../../../store/audit.js';
 import { groupCascade, takeLink } from '../../../store/cascade.js';
 import { expiredLinks, LINKS, type LinkTableName } from '../../../store/links.js';
 import { mutate, type Db, type Tx } from '../../../store/mutate.js';
+import type { GroupsTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -16,19 +17,36 @@ export interface SweepOptions {
   keys?: boolean | undefined;
 }
 
+/** One thing sweep removed, typed: `what` says which fields apply. */
 interface Removal extends OutputRecord {
-  action: string;
-  targetType: string;
-  targetId: string;
+  what: 'group' | 'membership' | 'assignment' | 'token' | 'key';
+  /** The removed object's id (group, token, key); null for a link, which has none. */
+  id: string | null;
   name: string | null;
+  groupId: string | null;
+  serviceId: string | null;
+  keyId: string | null;
+  memberType: 'user' | 'service' | 'resource' | null;
+  memberId: string | null;
   expiredAt: string | null;
 }
 
-const LINK_ACTION: Record<LinkTableName, { action: string; owner: string; member: string }> = {
-  group_users: { action: 'sweep.membership.delete', owner: 'group', member: 'user' },
-  group_services: { action: 'sweep.membership.delete', owner: 'group', member: 'service' },
-  group_resources: { action: 'sweep.assignment.delete', owner: 'group', member: 'resource' },
-  service_resources: { action: 'sweep.assignment.delete', owner: 'service', member: 'resource' },
+const removal = (r: Partial<Removal> & Pick<Removal, 'what' | 'expiredAt'>): Removal => ({
+  id: null,
+  name: null,
+  groupId: null,
+  serviceId: null,
+  keyId: null,
+  memberType: null,
+  memberId: null,
+  ...r,
+});
+
+const LINK_ACTION: Record<LinkTableName, { action: string; owner: 'group' | 'service'; member: 'user' | 'service' | 'resource'; what: 'membership' | 'assignment' }> = {
+  group_users: { action: 'sweep.membership.delete', owner: 'group', member: 'user', what: 'membership' },
+  group_services: { action: 'sweep.membership.delete', owner: 'group', member: 'service', what: 'membership' },
+  group_resources: { action: 'sweep.assignment.delete', owner: 'group', member: 'resource', what: 'assignment' },
+  service_resources: { action: 'sweep.assignment.delete', owner: 'service', member: 'resource', what: 'assignment' },
 };
 
 /**
@@ -49,9 +67,31 @@ export async function runSweep(opts: SweepOptions, ctx: Ctx): Promise<Output> {
   return { kind: 'sweep', records: removed };
 }
 
-interface PlannedRemoval extends Removal {
+interface PlannedRemoval {
+  record: Removal;
   /** Removes the row(s) and returns the audit event that records exactly what was removed. */
   remove: (tx: Tx) => Promise<AuditEntry | null>;
+}
+
+function groupRemoval(g: GroupsTable): PlannedRemoval {
+  return {
+    record: removal({ what: 'group', id: g.id, name: g.name, groupId: g.id, expiredAt: formatTimestamp(g.expires_at) }),
+    remove: async (tx) => {
+      const cascade = await groupCascade(tx.db, g.id);
+      await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();
+      return objectDeleted('group', g, cascade, { action: 'sweep.group.delete', cause: 'sweep' });
+    },
+  };
+}
+
+/**
+ * Removes one expired group exactly as sweep does, audit event included: `group create` uses it
+ * to free the name of an expired group that sweep has not reached yet.
+ */
+export async function sweepGroup(tx: Tx, g: GroupsTable): Promise<OutputRecord> {
+  const item = groupRemoval(g);
+  await apply(tx, item);
+  return item.record;
 }
 
 async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise<PlannedRemoval[]> {
@@ -65,31 +105,21 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
     .orderBy('id')
     .execute();
   const goneGroups = new Set(groups.map((g) => g.id));
-  for (const g of groups) {
-    out.push({
-      action: 'sweep.group.delete',
-      targetType: 'group',
-      targetId: g.id,
-      name: g.name,
-      expiredAt: formatTimestamp(g.expires_at),
-      remove: async (tx) => {
-        const cascade = await groupCascade(tx.db, g.id);
-        await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();
-        return objectDeleted('group', g, cascade, { action: 'sweep.group.delete', cause: 'sweep' });
-      },
-    });
-  }
+  for (const g of groups) out.push(groupRemoval(g));
   for (const table of Object.keys(LINKS) as LinkTableName[]) {
     const how = LINK_ACTION[table];
     for (const link of await expiredLinks(db, table, cutoff)) {
       // Links of a group being deleted go with it.
       if (how.owner === 'group' && goneGroups.has(link.owner)) continue;
       out.push({
-        action: how.action,
-        targetType: how.owner,
-        targetId: link.owner,
-        name: link.member,
-        expiredAt: formatTimestamp(link.expires_at),
+        record: removal({
+          what: how.what,
+          groupId: how.owner === 'group' ? link.owner : null,
+          serviceId: how.owner === 'service' ? link.owner : null,
+          memberType: how.member,
+          memberId: link.member,
+          expiredAt: formatTimestamp(link.expires_at),
+        }),
         remove: async (tx) => {
           const row = await takeLink(tx.db, table, link.owner, link.member);
           return row && linkRemoved(table, row, { action: how.action, cause: 'sweep' });
@@ -100,11 +130,7 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
   const tokens = await db.selectFrom('exchange_tokens').select(['id', 'key_id', 'expires_at']).where('expires_at', '<=', cutoff).orderBy('expires_at').execute();
   for (const t of tokens) {
     out.push({
-      action: 'sweep.token.delete',
-      targetType: 'token',
-      targetId: t.id,
-      name: t.key_id,
-      expiredAt: formatTimestamp(t.expires_at),
+      record: removal({ what: 'token', id: t.id, keyId: t.key_id, expiredAt: formatTimestamp(t.expires_at) }),
       remove: async (tx) => {
         await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
         return tokenSwept(t);
@@ -123,11 +149,7 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
       const diedAt = status === 'REVOKED' ? k.revoked_at! : k.expires_at!;
       if (status === 'ACTIVE' || diedAt > cutoff) continue;
       out.push({
-        action: 'key.delete',
-        targetType: 'key',
-        targetId: k.id,
-        name: k.name,
-        expiredAt: formatTimestamp(diedAt),
+        record: removal({ what: 'key', id: k.id, name: k.name, serviceId: k.service_id, keyId: k.id, expiredAt: formatTimestamp(diedAt) }),
         remove: async (tx) => {
           await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
           return keyDeleted(k, 'sweep', { status });
@@ -143,6 +165,4 @@ async function apply(tx: Tx, item: PlannedRemoval): Promise<void> {
   if (entry) tx.audit(entry);
 }
 
-function visible({ action, targetType, targetId, name, expiredAt }: PlannedRemoval): Removal {
-  return { action, targetType, targetId, name, expiredAt };
-}
+const visible = (item: PlannedRemoval): Removal => item.record;

@@ -15,6 +15,8 @@ interface UserFlags {
   state?: string;
   search?: string;
   id?: string[];
+  ifNotExists?: boolean;
+  ignoreNotFound?: boolean;
 }
 
 export function registerUser(program: Command, ctx: Ctx): void {
@@ -25,15 +27,20 @@ export function registerUser(program: Command, ctx: Ctx): void {
     'user',
     addVerb(noun, 'create', {
       description: 'create a user',
-      examples: ['accessctl user create -e ada@example.com --first Ada --last Lovelace --role DEVOPS', 'accessctl -q user create -e bob@example.com'],
+      examples: [
+        'accessctl user create -e ada@example.com --first Ada --last Lovelace --role DEVOPS',
+        'accessctl -q user create -e bob@example.com',
+        'accessctl user create -e ada@example.com --if-not-exists   # re-runnable',
+      ],
     })
       .option('-e, --email <email>', 'email address (unique)')
       .option('--first <name>', 'first name')
       .option('--last <name>', 'last name')
-      .option('--role <role>', 'ADMIN, DEVOPS, SUPPORT or MEMBER', 'MEMBER'),
+      .option('--role <role>', 'ADMIN, DEVOPS, SUPPORT or MEMBER', 'MEMBER')
+      .option('--if-not-exists', 'if a user has this email, print it and change nothing (exit 0)'),
     async (o) => {
       const email = o.email ?? (await promptMissing(ctx, 'email', '-e EMAIL', 'Email of the new user'));
-      return runUserCreate({ email, firstName: o.first, lastName: o.last, role: o.role }, ctx);
+      return runUserCreate({ email, firstName: o.first, lastName: o.last, role: o.role, ifNotExists: o.ifNotExists }, ctx);
     },
   );
 
@@ -47,13 +54,16 @@ export function registerUser(program: Command, ctx: Ctx): void {
       .option('--state <state>', 'ACTIVE or DISABLED')
       .option('--role <role>', 'ADMIN, DEVOPS, SUPPORT or MEMBER')
       .option('--search <text>', 'part of the email or name'),
-    (o) => runUserList(o, ctx),
+    (o) => runUserList({ state: o.state, role: o.role, search: o.search }, ctx),
   );
 
   act<UserFlags>(
     ctx,
     'user',
-    addVerb(noun, 'show', { description: 'show users by id or email', examples: ['accessctl user show -i ada@example.com', 'accessctl -f json user show -i usr_8J2kP0qLm3Xc9ZaB'] }).addOption(itemsOption('user id or email')),
+    addVerb(noun, 'show', {
+      description: 'show users by id or email',
+      examples: ['accessctl user show ada@example.com', 'accessctl user show -i ada@example.com', 'accessctl -f json user show -i usr_8J2kP0qLm3Xc9ZaB'],
+    }).addOption(itemsOption('user id or email')),
     (o) => runUserShow(requireList('user', o.id, '-i USER'), ctx),
   );
 
@@ -96,12 +106,18 @@ export function registerUser(program: Command, ctx: Ctx): void {
     'user',
     addVerb(noun, 'delete', {
       description: 'delete users and their memberships',
-      examples: ['accessctl user delete -i ada@example.com', 'accessctl -y user delete -i usr_8J2kP0qLm3Xc9ZaB,usr_Q1w2E3r4T5y6U7i8'],
-    }).addOption(itemsOption('user ids or emails')),
+      examples: [
+        'accessctl user delete -i ada@example.com',
+        'accessctl -y user delete -i usr_8J2kP0qLm3Xc9ZaB,usr_Q1w2E3r4T5y6U7i8',
+        'accessctl -y user delete ada@example.com --ignore-not-found',
+      ],
+    })
+      .addOption(itemsOption('user ids or emails'))
+      .option('--ignore-not-found', 'exit 0 for users that do not exist (idempotent scripts)'),
     async (o) => {
       const refs = requireList('user', o.id, '-i USER');
       await confirmDestructive(ctx, `Delete ${refs.length} user(s): ${refs.join(', ')}?`);
-      return runUserDelete(refs, ctx);
+      return runUserDelete(refs, ctx, Boolean(o.ignoreNotFound));
     },
   );
 

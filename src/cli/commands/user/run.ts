@@ -7,13 +7,15 @@ import type { UsersTable } from '../../../store/tables.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { mapStream, userRecord } from '../../records.js';
-import { diff, meta, showMany } from '../shared.js';
+import { diff, meta, orSkip, showMany } from '../shared.js';
 
 export interface UserCreateOptions {
   email: string;
   firstName?: string | undefined;
   lastName?: string | undefined;
   role?: string | undefined;
+  /** A user with this email is printed as it is, unchanged, exit 0. */
+  ifNotExists?: boolean | undefined;
 }
 
 export async function runUserCreate(opts: UserCreateOptions, ctx: Ctx): Promise<Output> {
@@ -32,7 +34,12 @@ export async function runUserCreate(opts: UserCreateOptions, ctx: Ctx): Promise<
   };
   const db = ctx.store().db;
   const created = await mutate(db, meta(ctx), async (tx) => {
-    if (await findUser(tx.db, email)) throw new ConflictError(`a user with email ${email} already exists`, 'emails are unique, case-insensitively');
+    const existing = await findUser(tx.db, email);
+    if (existing && opts.ifNotExists) {
+      ctx.note(`note: user ${existing.email} already exists; nothing changed`);
+      return existing;
+    }
+    if (existing) throw new ConflictError(`a user with email ${email} already exists`, 'emails are unique, case-insensitively');
     row.created_at = row.updated_at = tx.now;
     await tx.db.insertInto('users').values(row).execute();
     tx.audit(objectCreated('user', row));
@@ -114,12 +121,12 @@ export async function runUserSetState(refs: string[], state: 'ACTIVE' | 'DISABLE
   return { kind: 'user', records: rows.map(userRecord) };
 }
 
-export async function runUserDelete(refs: string[], ctx: Ctx): Promise<Output> {
+export async function runUserDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {
   const rows = await mutate(ctx.store().db, meta(ctx), async (tx) => {
     const out: UsersTable[] = [];
     for (const ref of refs) {
-      const user = await getUser(tx.db, ref);
-      if (out.some((u) => u.id === user.id)) continue;
+      const user = await orSkip(ctx, ignoreNotFound, () => getUser(tx.db, ref));
+      if (!user || out.some((u) => u.id === user.id)) continue;
       const memberships = await tx.db.deleteFrom('group_users').where('user_id', '=', user.id).returningAll().execute();
       await tx.db.deleteFrom('users').where('id', '=', user.id).execute();
       tx.audit(objectDeleted('user', user, memberships.map((row) => ({ table: 'group_users' as const, row }))));

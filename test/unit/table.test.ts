@@ -1,0 +1,46 @@
+import stringWidth from 'string-width';
+import { describe, expect, it } from 'vitest';
+import { cut, fitWidths, renderSecret, renderTable, renderVertical } from '../../src/output/table.js';
+
+const now = Date.UTC(2026, 10, 22, 23);
+
+describe('cutting to terminal cells', () => {
+  it('counts wide characters as two and never splits a grapheme', () => {
+    expect(cut('abcdef', 4)).toBe('abc…');
+    expect(cut('abc', 4)).toBe('abc');
+    expect(cut('日本語のグループ', 7)).toBe('日本語…');
+    expect(stringWidth(cut('日本語のグループ', 7))).toBeLessThanOrEqual(7);
+    expect(cut('👩‍💻👩‍💻👩‍💻', 5)).toBe('👩‍💻👩‍💻…');
+  });
+});
+
+describe('fitting columns', () => {
+  it('the widest give way first; ids stay whole while anything else can give', () => {
+    expect(fitWidths([20, 40, 6], [2, 4, 6], 1 + 3 * 3 + 50, [true, false, false])).toEqual([20, 24, 6]);
+    expect(fitWidths([5, 5], [5, 5], 100)).toEqual([5, 5]);
+  });
+
+  it('a table with CJK and emoji names fits the terminal, every line', () => {
+    const rows = Array.from({ length: 5 }, (_, i) => ({ id: `grp_${'x'.repeat(16)}`, name: `事故対応グループ-${i}-🚨🚨🚨-long-name`, users: ['usr_aaaaaaaaaaaaaaaa', 'usr_bbbbbbbbbbbbbbbb'] }));
+    const text = renderTable(['id', 'name', 'users'], rows, { color: false, now, width: 60 });
+    for (const line of text.trimEnd().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(60);
+    expect(text).toContain('grp_xxxxxxxxxxxxxxxx');
+  });
+
+  it('piped (no width): nothing is cut', () => {
+    const text = renderTable(['name'], [{ name: 'n'.repeat(300) }], { color: false, now });
+    expect(text).toContain('n'.repeat(300));
+  });
+});
+
+describe('one object, and a new secret', () => {
+  it('field  value lines, times with their relative form', () => {
+    const text = renderVertical(['id', 'expiresAt'], [{ id: 'grp_1', expiresAt: '2026-11-23T01:00:00.000Z' }], { color: false, now });
+    expect(text).toBe('id         grp_1\nexpiresAt  2026-11-23T01:00:00.000Z (in 2h)\n');
+  });
+  it('the token after a blank line, alone and whole, even on a narrow terminal', () => {
+    const token = `ack_${'A'.repeat(38)}`;
+    const text = renderSecret(['id', 'token'], [{ id: 'key_1', token }], { color: false, now, width: 20 });
+    expect(text).toBe(`id  key_1\n\n${token}\n`);
+  });
+});
