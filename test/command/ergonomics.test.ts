@@ -117,7 +117,8 @@ describe('idempotent scripts', () => {
       ['sweep.group.delete', old],
       ['group.create', fresh],
     ]);
-    expect(events[0]!.details).toEqual({ name: 'jit-daily', expiresAt: at(Date.parse(T0) + 8 * HOUR) });
+    // Exactly the sweep's event: the group and its links removed, cause sweep.
+    expect(events[0]!.details).toMatchObject({ cause: 'sweep', changes: expect.arrayContaining([expect.objectContaining({ op: 'delete', table: 'groups', row: expect.objectContaining({ id: old, name: 'jit-daily', expires_at: Date.parse(T0) + 8 * HOUR }) })]) });
     expect(events[0]!.at).toBe(events[1]!.at);
     expect(await h.json(['sweep', '--dry-run'])).toEqual([]);
     // an unexpired one still conflicts
@@ -157,8 +158,8 @@ describe('rotation keeps the key identity', () => {
       ['deploy-rotated-1', 'REVOKED'],
     ]);
     expect(keys[1]!.id).toBe(old!.id);
-    const [renamed] = await h.json(['audit', 'list', '--action', 'key.rename']);
-    expect(renamed).toMatchObject({ targetId: old!.id, details: { name: { from: 'deploy', to: 'deploy-rotated-1' } } });
+    const [renamed] = await h.json(['audit', 'list', '--action', 'key.rotate']);
+    expect(renamed).toMatchObject({ targetId: old!.id, details: { cause: 'rotate', changes: [{ op: 'update', table: 'service_keys', from: { name: 'deploy' }, to: { name: 'deploy-rotated-1' } }] } });
     // -e still wins, and a key that never expires stays so
     expect((await h.json(['-y', 'key', 'rotate', 'deploy', '-e', '7']))[0]!.expiresAt).toBe(at(h.now + 7 * DAY));
     await h.ok(['key', 'create', '-i', 'ci-pipeline', '-n', 'forever', '-e', '0']);
@@ -222,7 +223,8 @@ describe('filters', () => {
   it('key list --unused-for, --never-used; key report with findings and --fail-on (exit 7)', async () => {
     const [used] = await h.json(['key', 'create', '-i', 'ci-pipeline', '-n', 'used', '-e', '5']);
     await h.ok(['key', 'create', '-i', 'ci-pipeline', '-n', 'idle', '-e', '0']);
-    await h.ok(['key', 'verify'], { stdin: used!.token as string });
+    // A what-if records nothing (SPEC section 2): the check that counts as a use runs on the real clock.
+    expect((await h.run(['key', 'verify'], { stdin: used!.token as string, wallClock: true })).code).toBe(0);
     expect((await h.json(['key', 'list', '--never-used'])).map((k) => k.name)).toEqual(['idle']);
     expect(await h.json(['key', 'list', '--unused-for', '90'])).toEqual([]);
     h.advance(100 * DAY);

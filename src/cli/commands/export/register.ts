@@ -17,9 +17,10 @@ export function registerExport(program: Command, ctx: Ctx): void {
     description: 'write the whole store as an access file, by name and in stable order (YAML, or JSON with -f json); keys stay out',
     examples: ['accessctl export > access.yaml', 'accessctl export -f json > access.json', 'accessctl -s prod export | diff access.yaml -'],
   }).addOption(new Option('-f, --format <yaml|json>', 'yaml (default) or json').argParser(exportFormat));
-  cmd.action(async () => {
-    const f = ctx.globals().format;
+  cmd.action(async (opts: { format?: string }) => {
+    // The verb's own -f (after it) wins over the global one (before the noun).
+    const f = opts.format ?? ctx.globals().format;
     if (f !== 'table' && f !== 'json') throw new UsageError(`export writes yaml or json, not ${f}`, 'accessctl export -f yaml');
-    await ctx.io.stdout.write(await runExport(ctx));
+    await ctx.io.stdout.write(await runExport(ctx, f));
   });
 }
