@@ -51,6 +51,15 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<stri
       // fall through: the YAML parser reads JSON too, and says where it broke
     }
   }
+  if (!parsed && !looksJson) {
+    // The fast path: plain values, no source positions; a problem re-reads the file for its line.
+    try {
+      value = (await lib()).parse(text, { uniqueKeys: true, maxAliasCount: 100 });
+      parsed = true;
+    } catch {
+      // reported below, with its line
+    }
+  }
   if (!parsed) {
     const d = await parseYaml();
     if (d.errors.length > 0) {
