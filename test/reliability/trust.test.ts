@@ -83,7 +83,9 @@ describe('the clock: ACCESSCTL_NOW is a what-if on a store that has not opted in
     const env = { ACCESSCTL_DB: db };
     expect(cli(['-q', 'db', 'init', '--allow-clock-override'], { env }).stdout).toBe(`${db}\n`);
     const optIn = JSON.parse(cli(['-f', 'json', 'audit', 'list', '--action', 'config.set'], { env }).stdout);
-    expect(optIn.map((e: { targetId: string; details: unknown }) => [e.targetId, e.details])).toEqual([['clock.allowOverride', { value: { from: 'false', to: 'true' } }]]);
+    expect(optIn.map((e: { targetId: string; details: unknown }) => [e.targetId, e.details])).toEqual([
+      ['clock.allowOverride', { v: 2, changes: [{ op: 'insert', table: 'settings', row: { key: 'clock.allowOverride', value: 'true', updated_at: expect.any(Number) } }] }],
+    ]);
     const r = cli(['-f', 'json', 'user', 'create', '-e', 'ada@example.com'], { env: { ...env, ...past } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)[0].createdAt).toBe('2019-01-01T00:00:00.000Z');
