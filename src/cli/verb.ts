@@ -20,12 +20,16 @@ export function addVerb(noun: Command, name: string, spec: VerbSpec): Command {
   return cmd;
 }
 
-/** Parse, then run, then render: the action only turns argv into options. */
-export function act<O>(ctx: Ctx, kind: RecordKind, cmd: Command, run: (opts: O, args: string[]) => Promise<Output>): Command {
+/**
+ * Parse, then run, then render: the action only turns argv into options. A PostgreSQL store is
+ * connected before `run` (its clock is the command's "now"), unless `connect` is false.
+ */
+export function act<O>(ctx: Ctx, kind: RecordKind, cmd: Command, run: (opts: O, args: string[]) => Promise<Output>, connect = true): Command {
   return cmd.action(async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
     // --columns is checked before anything runs: a typo must not follow a committed change.
     selectColumns(kind, ctx.globals().columns);
+    if (connect) await ctx.ready();
     await emit(ctx, await run(command.opts() as O, command.processedArgs as string[]));
   });
 }

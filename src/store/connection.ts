@@ -5,6 +5,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
+import { openPostgres } from './postgres/store.js';
+import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
+import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
 import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
 import type { Database } from './tables.js';
 
@@ -16,9 +19,12 @@ export interface StoreLocationOptions {
 }
 
 export interface StoreLocation {
+  /** The file, or for PostgreSQL the URL with its password redacted: what may be printed. */
   path: string;
   /** The store lives in accessctl's own data directory, which we may create (0700). */
   managedDir: boolean;
+  /** A postgres:// store: the URL to connect with (password included; never printed). */
+  url?: string;
 }
 
 const SESSION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -28,6 +34,13 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
     throw new UsageError('--db and --session name two different stores', 'pass one of them');
   }
   const explicit = opts.db ?? (opts.session === undefined ? env.ACCESSCTL_DB : undefined);
+  if (opts.session !== undefined && env.ACCESSCTL_DB !== undefined && isPostgresUrl(env.ACCESSCTL_DB)) {
+    throw new UsageError('--session names SQLite files only, but ACCESSCTL_DB is a PostgreSQL store', 'unset ACCESSCTL_DB or drop --session');
+  }
+  if (explicit !== undefined && isPostgresUrl(explicit)) {
+    checkPostgresUrl(explicit);
+    return { path: redactUrl(explicit), managedDir: false, url: explicit };
+  }
   if (explicit !== undefined && explicit !== '') return { path: explicit, managedDir: false };
   const session = opts.session ?? 'default';
   if (!SESSION_RE.test(session)) {
@@ -41,13 +54,22 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
 
 export interface Store {
   readonly path: string;
+  readonly dialect: 'sqlite' | 'postgres';
   readonly db: Kysely<Database>;
-  readonly sqlite: BetterSqlite3.Database;
+  /** Connects and reads the server's clock (PostgreSQL); SQLite opens synchronously and has none. */
+  connect?(): Promise<{ serverNow: number }>;
+  /** Creates the schema if the store is empty (db init); true if it did. */
+  init(): Promise<boolean>;
+  /** The store's own checks for db check: integrity, foreign keys, schema version. */
+  checks(): Promise<StoreCheck[]>;
+  /** A consistent copy while in use, created 0600 (SQLite); PostgreSQL points to pg_dump. */
+  backup(file: string): Promise<{ bytes: number; pages: number }>;
   close(): Promise<void>;
 }
 
 /** Opens (creating on first use) the store at `location`, refusing anything that is not ours. */
 export function openStore(location: StoreLocation): Store {
+  if (location.url !== undefined) return openPostgres(location.url);
   const { path } = location;
   prepareFile(location);
   let sqlite: BetterSqlite3.Database;
@@ -71,8 +93,11 @@ export function openStore(location: StoreLocation): Store {
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
   return {
     path,
+    dialect: 'sqlite',
     db,
-    sqlite,
+    init: async () => false,
+    checks: async () => sqliteChecks(sqlite),
+    backup: (file) => sqliteBackup(sqlite, file),
     close: async () => {
       await db.destroy();
     },

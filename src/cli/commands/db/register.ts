@@ -1,12 +1,21 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { act, addNoun, addVerb } from '../../verb.js';
-import { runDbBackup, runDbCheck, runDbPath } from './run.js';
+import { runDbBackup, runDbCheck, runDbInit, runDbPath } from './run.js';
 
 export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
   act(ctx, 'dbPath', addVerb(noun, 'path', { description: 'print the store file path', examples: ['accessctl db path', 'accessctl -s BlackSnake -q db path'] }), () =>
     runDbPath(ctx),
+  false);
+  act(
+    ctx,
+    'dbPath',
+    addVerb(noun, 'init', {
+      description: 'create the store (a file, or the schema in an empty PostgreSQL database)',
+      examples: ['accessctl db init', "accessctl --db 'postgres://accessctl@db.internal:5432/accessctl' db init"],
+    }),
+    () => runDbInit(ctx),
   );
   act(
     ctx,
