@@ -1,4 +1,4 @@
-import { UsageError } from '../../domain/errors.js';
+import { StoreError } from '../../domain/errors.js';
 
 /** `postgres://` or `postgresql://`: the store is a shared PostgreSQL database, not a file. */
 export function isPostgresUrl(text: string): boolean {
@@ -23,17 +23,17 @@ export function redactUrl(text: string): string {
   return url.toString().replace('%2A%2A%2A', '***');
 }
 
-/** Checks the URL names a database: `postgres://` alone is a usage error, not a connection attempt. */
+/** Checks the URL names a host and a database: `postgres://` alone is a store that cannot be found (exit 6). */
 export function checkPostgresUrl(text: string): void {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid PostgreSQL URL ${JSON.stringify(redactUrl(text))}`, 'use postgres://user@host:5432/dbname');
+    throw new StoreError(`invalid PostgreSQL URL ${JSON.stringify(redactUrl(text))}`, 'use postgres://user@host:5432/dbname');
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   const socket = url.searchParams.get('host');
   if (database === '' || (url.hostname === '' && !socket)) {
-    throw new UsageError(`PostgreSQL URL ${JSON.stringify(redactUrl(text))} names no host or database`, 'use postgres://user@host:5432/dbname');
+    throw new StoreError(`PostgreSQL URL ${JSON.stringify(redactUrl(text))} names no host or database`, 'use postgres://user@host:5432/dbname');
   }
 }
