@@ -98,6 +98,8 @@ export function openPostgresStore(url: string): PgStore {
     });
     // A dropped idle connection must not crash the process; the next query reports it.
     pool.on('error', () => {});
+    // So must one dropped while in use (the server stopped): its query fails, and that is reported.
+    pool.on('connect', (client) => void client.on('error', () => {}));
     return pool;
   };
 
