@@ -303,3 +303,53 @@ describe('EXPLAIN: indexes serve the access rule and sweep on PostgreSQL', () =>
     for (const plan of explained) expect(plan).not.toMatch(/Seq Scan/);
   });
 });
+
+describe('clock and telemetry on PostgreSQL', () => {
+  it("'now' is the server's clock, read once per command; ACCESSCTL_NOW still asks a what-if", async () => {
+    const url = freshDb();
+    const at = async (databaseClock: boolean, env: Record<string, string> = {}) => {
+      let stdout = '';
+      const code = await run(['--db', url, '-f', 'json', ...(databaseClock ? ['user', 'create', '-e', `u${Math.random().toString(36).slice(2, 8)}@example.com`] : ['user', 'list'])], {
+        io: { stdout: { write: (s) => void (stdout += s) }, stderr: { write: () => {} }, stdin: Readable.from([]), stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false },
+        env,
+        // A host whose own clock is 20 years behind.
+        clock: fixedClock(parseTimestamp('2006-01-01T00:00:00Z')),
+        databaseClock,
+        ids: sequentialIds(),
+      });
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as Array<{ createdAt: string }>;
+    };
+    const [created] = await at(true);
+    const server = Number(psql(url, 'select (extract(epoch from now()) * 1000)::bigint'));
+    // The host said 2006; the row carries the server's year.
+    expect(new Date(created!.createdAt).getUTCFullYear()).toBe(new Date(server).getUTCFullYear());
+    expect(new Date(created!.createdAt).getUTCFullYear()).not.toBe(2006);
+  });
+
+  it("a token check's lastUsedAt write never waits for a writer holding the key row", async () => {
+    const url = freshDb();
+    await cmd(url, ['resource', 'create', '-n', 'db', '-a', 'db.internal']);
+    await cmd(url, ['service', 'create', '-n', 'ci', '-r', 'db']);
+    const token = (await cmd(url, ['-q', 'key', 'create', '-i', 'ci'])).stdout.trim();
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select pg_advisory_xact_lock(${ADVISORY_LOCK_KEY})`);
+      await holder.query('select * from service_keys for update');
+      let stdout = '';
+      const code = await run(['--db', url, '-f', 'json', 'key', 'verify'], {
+        io: { stdout: { write: (s) => void (stdout += s) }, stderr: { write: () => {} }, stdin: Readable.from([`${token}\n`]), stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false },
+        env: {},
+        clock: fixedClock(parseTimestamp(T0) + 3_600_000),
+        ids: sequentialIds(),
+      });
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)[0]).toMatchObject({ valid: true });
+      await holder.query('rollback');
+    } finally {
+      await holder.end();
+    }
+  });
+});

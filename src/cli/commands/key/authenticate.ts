@@ -3,7 +3,7 @@ import { UsageError } from '../../../domain/errors.js';
 import { keyStatus } from '../../../domain/key-lifecycle.js';
 import { checkTokenShape, hashToken } from '../../../domain/tokens.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { exchangeTokenByHash, keyById, keyByTokenHash, type KeyRow } from '../../../store/keys.js';
+import { exchangeTokenByHash, keyById, keyByTokenHash, touchLastUsed, type KeyRow } from '../../../store/keys.js';
 import type { Ctx } from '../../context.js';
 
 export type TokenSource = { stdin: true } | { file: string };
@@ -86,7 +86,7 @@ export async function authenticateToken(ctx: Ctx, token: string): Promise<Authen
   if (tokenExpiresAt !== null && tokenExpiresAt <= now) return { ...found, reason: `token expired at ${formatTimestamp(tokenExpiresAt)}` };
   if (key.last_used_at === null || now - key.last_used_at >= LAST_USED_RESOLUTION_MS) {
     // Usage telemetry, not a change an operator made: written at most once a minute, not audited.
-    await db.updateTable('service_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
+    await touchLastUsed(db, key.id, now);
   }
   return { ...found, valid: true, expiresAt: tokenExpiresAt ?? key.expires_at };
 }
