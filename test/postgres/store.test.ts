@@ -353,3 +353,53 @@ describe('clock and telemetry on PostgreSQL', () => {
     }
   });
 });
+
+describe('least privilege (README "Sharing a store with PostgreSQL")', () => {
+  it('after db init, a role with DML only runs every kind of command; audit_events stays INSERT-only', async () => {
+    const url = freshDb();
+    expect((await cmd(url, ['db', 'init'])).code).toBe(0);
+    const role = `accessctl_rt_${process.pid}`;
+    const dbName = new URL(url).pathname.slice(1);
+    psql(url, `create role ${role} login password 'rt-pass'`);
+    try {
+      psql(
+        url,
+        [
+          `grant connect on database ${dbName} to ${role}`,
+          `grant usage on schema public to ${role}`,
+          `grant select, insert, update, delete on all tables in schema public to ${role}`,
+          `revoke update, delete on audit_events from ${role}`,
+          `revoke insert, update, delete on accessctl_schema from ${role}`,
+        ].join('; '),
+      );
+      const u = new URL(url);
+      u.username = role;
+      u.password = 'rt-pass';
+      // Trust authentication on this server: the password is not checked, the privileges are.
+      const rt = u.toString();
+      for (const argv of [
+        ['user', 'create', '-e', 'ada@example.com'],
+        ['resource', 'create', '-n', 'db', '-a', 'db.internal'],
+        ['group', 'create', '-g', 'ops', '-u', 'ada@example.com', '-r', 'db', '--ttl', '1h'],
+        ['group', 'delete', '-i', 'ops'],
+        ['access', 'check', '--user', 'ada@example.com', '-r', 'db'],
+        ['sweep'],
+        ['audit', 'verify'],
+        ['db', 'check'],
+      ]) {
+        const r = await cmd(rt, argv);
+        expect([0, 5], `${argv.join(' ')}: ${r.stderr}`).toContain(r.code);
+      }
+      const tamper = new pg.Client({ connectionString: rt });
+      await tamper.connect();
+      try {
+        await expect(tamper.query('delete from audit_events')).rejects.toMatchObject({ code: '42501' });
+        await expect(tamper.query('create table x (id int)')).rejects.toMatchObject({ code: '42501' });
+      } finally {
+        await tamper.end();
+      }
+    } finally {
+      psql(url, `drop owned by ${role}; drop role ${role}`);
+    }
+  });
+});
