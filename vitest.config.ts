@@ -1,11 +1,37 @@
 import { defineConfig } from 'vitest/config';
+import { findPgBin } from './test/helpers/pg-cluster.js';
+
+// The PostgreSQL leg: the command-level suites again, plus test/postgres, against a throwaway
+// server (Debian's postgresql package) or ACCESSCTL_TEST_PG_URL. Required on CI.
+const pgAvailable = Boolean(process.env.ACCESSCTL_TEST_PG_URL) || findPgBin() !== null;
+if (!pgAvailable) {
+  if (process.env.CI === 'true') throw new Error('CI requires the PostgreSQL leg: install Debian\'s postgresql package or set ACCESSCTL_TEST_PG_URL');
+  process.stderr.write('accessctl tests: PostgreSQL not found (no /usr/lib/postgresql/*/bin, no ACCESSCTL_TEST_PG_URL): skipping the PostgreSQL leg\n');
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] } },
+      ...(pgAvailable
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'postgres',
+                include: ['test/command/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+                // SQLite's EXPLAIN QUERY PLAN; test/postgres/store.test.ts runs PostgreSQL's EXPLAIN.
+                exclude: ['test/command/query-plans.test.ts'],
+                env: { ACCESSCTL_TEST_DIALECT: 'postgres' },
+                globalSetup: ['test/helpers/pg-global-setup.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

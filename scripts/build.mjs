@@ -20,7 +20,8 @@ async function buildCli() {
     target: 'node20',
     // The native driver, and what only some commands need (prompts, tables, CSV), load from
     // node_modules on first use instead of being parsed on every start.
-    external: ['better-sqlite3', '@inquirer/prompts', 'cli-table3', 'csv-parse', 'csv-stringify', 'yaml'],
+    // pg loads only for a postgres:// store.
+    external: ['better-sqlite3', '@inquirer/prompts', 'cli-table3', 'csv-parse', 'csv-stringify', 'yaml', 'pg', 'pg-cursor'],
     charset: 'ascii',
     // import() of those becomes require(): the bundle runs as a classic script with a code cache.
     supported: { 'dynamic-import': false },

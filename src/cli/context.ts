@@ -49,6 +49,8 @@ export interface Ctx {
   globals(): GlobalOptions;
   /** The store, opened on first use and kept for the rest of the process. */
   store(): Store;
+  /** Connects a PostgreSQL store and reads its clock; nothing for a SQLite file (opened lazily). */
+  ready(): Promise<void>;
   /** Prompts only when a person is at both ends: stdin and stdout are terminals. */
   interactive(): boolean;
   /** A message for people, on stderr. */

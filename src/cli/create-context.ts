@@ -12,13 +12,19 @@ export interface ContextParts {
   clock: Clock;
   ids: IdGenerator;
   prompter?: Prompter;
+  /**
+   * The process entry's clock is the wall clock: with a PostgreSQL store the server's clock
+   * replaces it, read once per command, so hosts with skewed clocks agree. Tests inject a clock
+   * and leave this unset.
+   */
+  databaseClock?: boolean;
 }
 
 export interface ContextControl extends Ctx {
   setGlobals(globals: GlobalOptions): void;
   knownFormat(): Format | null;
   storePath(): string | null;
-  close(): void;
+  close(): Promise<void>;
   /** Help text commander wanted on stderr (a noun without a verb). */
   holdHelp(text: string): void;
   heldHelp(): string;
@@ -28,11 +34,17 @@ export function createContext(parts: ContextParts): ContextControl {
   let globals: GlobalOptions | null = null;
   let store: Store | null = null;
   let held = '';
+  let serverNow: number | null = null;
   const prompter = parts.prompter ?? inquirerPrompter(parts.io);
+  // An override (ACCESSCTL_NOW) stays a what-if on either dialect.
+  const clock: Clock = {
+    overridden: parts.clock.overridden,
+    now: () => (serverNow !== null && parts.databaseClock && !parts.clock.overridden ? serverNow : parts.clock.now()),
+  };
   return {
     io: parts.io,
     env: parts.env,
-    clock: parts.clock,
+    clock,
     ids: parts.ids,
     prompter,
     globals() {
@@ -53,14 +65,20 @@ export function createContext(parts: ContextParts): ContextControl {
       });
       return store;
     },
+    async ready() {
+      if (this.globals().location.url === undefined || serverNow !== null) return;
+      const opened = this.store();
+      if (opened.connect) serverNow = (await opened.connect()).serverNow;
+    },
     interactive: () => parts.io.stdinIsTTY && parts.io.stdoutIsTTY,
     note: (message) => parts.io.stderr.write(`${message}\n`),
     holdHelp: (text) => void (held += text),
     heldHelp: () => held,
-    close() {
+    async close() {
       if (store) {
-        store.sqlite.close();
+        const closing = store;
         store = null;
+        await closing.close();
       }
     },
   };

@@ -3,6 +3,7 @@ import { randomIds } from '../domain/ids.js';
 import { ExitCode, UserError } from '../domain/errors.js';
 import { clockFromEnv } from '../domain/time.js';
 import { translateSqliteError } from '../store/connection.js';
+import { translatePgError } from '../store/postgres/errors.js';
 import { createContext, type ContextParts } from './create-context.js';
 import { createProgram } from './program.js';
 
@@ -16,7 +17,7 @@ export async function run(argv: readonly string[], parts: ContextParts): Promise
   } catch (err) {
     return report(err, ctx, argv);
   } finally {
-    ctx.close();
+    await ctx.close().catch(() => {});
   }
 }
 
@@ -69,6 +70,8 @@ function parts_debug(ctx: ReturnType<typeof createContext>): boolean {
 function normalise(err: unknown, storePath: string | null): unknown {
   const translated = translateSqliteError(err, storePath ?? 'store');
   if (translated !== err) return translated;
+  const fromPg = translatePgError(err, storePath ?? 'store');
+  if (fromPg !== err) return fromPg;
   const code = (err as { code?: string }).code ?? '';
   if (code === 'EPIPE') return new UserError('EPIPE', ExitCode.ok, 'output closed');
   return err;
@@ -125,6 +128,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     },
     env: process.env,
     clock: clockFromEnvSafe(),
+    databaseClock: !process.env.ACCESSCTL_NOW,
     ids: randomIds(),
   });
   process.exitCode = code;

@@ -50,10 +50,10 @@ interface GlobalFlags {
 /** A fresh command tree for one run; tests build their own. */
 export function createProgram(ctx: ContextControl): Command {
   const program = new Command('accessctl')
-    .description('Zero-trust access control for people and machines, in an embedded SQLite store.')
+    .description('Zero-trust access control for people and machines, in an embedded SQLite store or a shared PostgreSQL database.')
     .version(VERSION, '-V, --version')
     .option('-s, --session <name>', 'named store (default "default")')
-    .option('--db <path>', 'store file (or ACCESSCTL_DB)')
+    .option('--db <path>', 'store file, or postgres://user@host:port/dbname (or ACCESSCTL_DB)')
     .addOption(new Option('-f, --format <format>', 'table, csv, json or ndjson (or ACCESSCTL_FORMAT)'))
     .option('-q, --quiet', 'ids only, one per line (a new token alone for key create/rotate/exchange)')
     .option('--columns <a,b>', 'only these columns, in this order')

@@ -27,8 +27,11 @@ export function addVerb(noun: Command, name: string, spec: VerbSpec): Command {
   return cmd;
 }
 
-/** Parse, then run, then render: the action only turns argv into options. */
-export function act<O>(ctx: Ctx, kind: RecordKind, cmd: Command, run: (opts: O, args: string[]) => Promise<Output>): Command {
+/**
+ * Parse, then run, then render: the action only turns argv into options. A PostgreSQL store is
+ * connected before `run` (its clock is the command's "now"), unless `connect` is false.
+ */
+export function act<O>(ctx: Ctx, kind: RecordKind, cmd: Command, run: (opts: O, args: string[]) => Promise<Output>, connect = true): Command {
   return cmd.action(async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
     // --columns is checked before anything runs: a typo must not follow a committed change.
@@ -38,6 +41,7 @@ export function act<O>(ctx: Ctx, kind: RecordKind, cmd: Command, run: (opts: O, 
       const positional = ((command.processedArgs[0] as string[] | undefined) ?? []).flatMap(splitList);
       if (positional.length > 0) opts.id = [...(opts.id ?? []), ...positional];
     }
+    if (connect) await ctx.ready();
     const layout = OBJECT_VERBS.has(command.name()) || /^(add|remove)-/.test(command.name()) ? 'object' : 'list';
     await emit(ctx, await run(opts, command.processedArgs as string[]), { layout, limit: opts.limit });
   });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { storedEventHash, type AuditEvent, type StoredEvent } from '../domain/audit-chain.js';
 import { canonicalJson } from '../domain/canonical-json.js';
 import type { IdGenerator } from '../domain/ids.js';
@@ -123,7 +123,8 @@ export function streamAudit(db: Kysely<Database>, filter: AuditFilter = {}): Asy
   if (filter.actor !== undefined) q = q.where('actor', '=', filter.actor);
   if (filter.target !== undefined) q = q.where('target_id', '=', filter.target);
   if (filter.action !== undefined) {
-    q = q.where('action', 'like', globToLike(filter.action));
+    // Lowered on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+    q = q.where(sql<string>`lower(action)`, 'like', globToLike(filter.action).toLowerCase());
   }
   if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
   q = q.orderBy('seq', 'asc');

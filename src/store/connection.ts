@@ -5,7 +5,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
+import { openPostgres } from './postgres/store.js';
+import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
+import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
 import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
 import type { Database } from './tables.js';
 
@@ -17,6 +20,7 @@ export interface StoreLocationOptions {
 }
 
 export interface StoreLocation {
+  /** The file, or for PostgreSQL the URL with its password redacted: what may be printed. */
   path: string;
   /** The store lives in accessctl's own data directory, which we may create (0700). */
   managedDir: boolean;
@@ -25,6 +29,8 @@ export interface StoreLocation {
    * (reads, sweep) finds a missing store an error: a typo in a cron line must fail loudly.
    */
   create?: boolean;
+  /** A postgres:// store: the URL to connect with (password included; never printed). */
+  url?: string;
 }
 
 export interface OpenOptions {
@@ -39,6 +45,13 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
     throw new UsageError('--db and --session name two different stores', 'pass one of them');
   }
   const explicit = opts.db ?? (opts.session === undefined ? env.ACCESSCTL_DB : undefined);
+  if (opts.session !== undefined && env.ACCESSCTL_DB !== undefined && isPostgresUrl(env.ACCESSCTL_DB)) {
+    throw new UsageError('--session names SQLite files only, but ACCESSCTL_DB is a PostgreSQL store', 'unset ACCESSCTL_DB or drop --session');
+  }
+  if (explicit !== undefined && isPostgresUrl(explicit)) {
+    checkPostgresUrl(explicit);
+    return { path: redactUrl(explicit), managedDir: false, url: explicit };
+  }
   if (explicit !== undefined && explicit !== '') return { path: explicit, managedDir: false };
   const session = opts.session ?? 'default';
   if (!SESSION_RE.test(session)) {
@@ -52,13 +65,24 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
 
 export interface Store {
   readonly path: string;
+  readonly dialect: 'sqlite' | 'postgres';
   readonly db: Kysely<Database>;
-  readonly sqlite: BetterSqlite3.Database;
+  /** The SQLite handle (SQLite stores only): pragmas for best-effort telemetry. */
+  readonly sqlite?: BetterSqlite3.Database;
+  /** Connects and reads the server's clock (PostgreSQL); SQLite opens synchronously and has none. */
+  connect?(): Promise<{ serverNow: number }>;
+  /** Creates the schema if the store is empty (db init); true if it did. */
+  init(): Promise<boolean>;
+  /** The store's own checks for db check: integrity, foreign keys, schema version. */
+  checks(): Promise<StoreCheck[]>;
+  /** A consistent copy while in use, created 0600 (SQLite); PostgreSQL points to pg_dump. */
+  backup(file: string): Promise<{ bytes: number; pages: number }>;
   close(): Promise<void>;
 }
 
 /** Opens (creating it if the command may) the store at `location`, refusing anything not safely ours. */
 export function openStore(location: StoreLocation, opts: OpenOptions = {}): Store {
+  if (location.url !== undefined) return openPostgres(location.url, { create: location.create === true, beforeCreate: opts.beforeCreate });
   const { path } = location;
   // A symlinked --db is judged, created and opened at its target, -wal and -shm beside it.
   const target = prepareFile(location, opts);
@@ -84,8 +108,12 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
   return {
     path,
+    dialect: 'sqlite',
     db,
     sqlite,
+    init: async () => false,
+    checks: async () => sqliteChecks(sqlite),
+    backup: (file) => sqliteBackup(sqlite, file),
     close: async () => {
       await db.destroy();
     },

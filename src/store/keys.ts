@@ -1,3 +1,4 @@
+import { PostgresAdapter } from 'kysely';
 import { NotFoundError, UsageError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
@@ -54,4 +55,17 @@ export async function keyById(db: Db, id: string): Promise<KeyRow | undefined> {
 
 export async function exchangeTokenByHash(db: Db, hash: string) {
   return db.selectFrom('exchange_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+}
+
+/**
+ * Records a key's use. Telemetry never waits: on PostgreSQL a key row locked by a writer (a
+ * revoke or rotate in flight) is skipped rather than waited for; no advisory lock is taken.
+ */
+export async function touchLastUsed(db: Db, id: string, now: number): Promise<void> {
+  const update = db.updateTable('service_keys').set({ last_used_at: now });
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await update.where('id', '=', (eb) => eb.selectFrom('service_keys').select('id').where('id', '=', id).forUpdate().skipLocked()).execute();
+    return;
+  }
+  await update.where('id', '=', id).execute();
 }

@@ -1,4 +1,5 @@
 import { BUSY_TIMEOUT_MS, type Store } from './connection.js';
+import { touchLastUsed } from './keys.js';
 
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -10,6 +11,17 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
  * gates race. Returns whether it was written.
  */
 export async function recordKeyUse(store: Store, keyId: string, now: number): Promise<boolean> {
+  // PostgreSQL: the row is skipped if a writer holds it (SKIP LOCKED), so nothing waits there either.
+  if (store.sqlite === undefined) {
+    try {
+      await touchLastUsed(store.db, keyId, now);
+      return true;
+    } catch (err) {
+      // A read-only gate role (insufficient privilege) or a lock timeout skips the write.
+      if (['42501', '55P03', '25006'].includes((err as { code?: string }).code ?? '')) return false;
+      throw err;
+    }
+  }
   store.sqlite.pragma('busy_timeout = 0');
   try {
     await store.db.transaction().execute(async (trx) => {

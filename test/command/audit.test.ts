@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/harness.js';
 
@@ -31,9 +30,7 @@ describe('audit log', () => {
   it('verify passes, then names the first tampered seq (exit 1)', async () => {
     for (const e of ['a@example.com', 'b@example.com', 'c@example.com']) await h.ok(['user', 'create', '-e', e]);
     expect((await h.json(['audit', 'verify']))[0]).toMatchObject({ ok: true, events: 4 });
-    const raw = new Database(h.db);
-    raw.prepare("update audit_events set actor = 'mallory' where seq = 3").run();
-    raw.close();
+    h.sql("update audit_events set actor = 'mallory' where seq = 3");
     const r = await h.run(['audit', 'verify']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('accessctl: audit chain broken at seq 3: hash does not match the event (the audit log was altered outside accessctl)\n');
@@ -44,9 +41,7 @@ describe('audit log', () => {
 
   it('a deleted event breaks the chain too', async () => {
     for (const e of ['a@example.com', 'b@example.com', 'c@example.com']) await h.ok(['user', 'create', '-e', e]);
-    const raw = new Database(h.db);
-    raw.prepare('delete from audit_events where seq = 2').run();
-    raw.close();
+    h.sql('delete from audit_events where seq = 2');
     const r = await h.run(['-f', 'json', 'audit', 'verify']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)[0]).toMatchObject({ ok: false, brokenSeq: 3 });

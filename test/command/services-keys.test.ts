@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, harness, HOUR, MINUTE, type Harness } from '../helpers/harness.js';
+import { DAY, DIALECT, harness, HOUR, MINUTE, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -102,7 +102,8 @@ describe('keys', () => {
     expect(await h.ok(['-f', 'csv', '--columns', 'token', 'key', 'create', '-i', 'ci-pipeline'])).toMatch(/^token\nack_/);
   });
 
-  it('no token in the store file or its WAL', async () => {
+  // The file and WAL bytes are SQLite's; test/postgres/store.test.ts checks every PostgreSQL row.
+  it.skipIf(DIALECT === 'postgres')('no token in the store file or its WAL', async () => {
     const holder = new Database(h.db); // holds the WAL open so its bytes can be read
     holder.prepare('select count(*) from service_keys').get();
     const tokens: string[] = [];

@@ -6,6 +6,12 @@ import { run } from '../../src/cli/main.js';
 import type { Prompter } from '../../src/cli/context.js';
 import { sequentialIds, type IdGenerator } from '../../src/domain/ids.js';
 import { fixedClock, parseTimestamp, type Clock } from '../../src/domain/time.js';
+import { inject } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
+import { createDatabase, dropDatabase, psql } from './pg-cluster.js';
+
+/** The store the command-level suites run on: vitest's "postgres" project sets it (vitest.config.ts). */
+export const DIALECT: 'sqlite' | 'postgres' = process.env.ACCESSCTL_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface RunResult {
   code: number;
@@ -15,7 +21,9 @@ export interface RunResult {
 
 export interface Harness {
   dir: string;
+  /** The store: a SQLite file, or on the PostgreSQL leg the URL of a database of its own. */
   db: string;
+  dialect: 'sqlite' | 'postgres';
   /** The instant commands see; tests move it instead of sleeping. */
   now: number;
   setNow(iso: string): void;
@@ -30,20 +38,22 @@ export interface Harness {
   /** Runs with -q and returns the single id printed. */
   id(argv: string[]): Promise<string>;
   json<T = Record<string, unknown>>(argv: string[], opts?: { stdin?: string }): Promise<T[]>;
+  /** Runs SQL on the store behind accessctl's back (tampering tests), on either dialect. */
+  sql(statement: string): void;
   cleanup(): void;
 }
 
 export const T0 = '2026-11-22T23:00:00.000Z';
 
 /**
- * A command-level fixture: a real store file in a temp dir, a fixed clock and predictable ids.
+ * A command-level fixture: a real store (a file in a temp dir, or a PostgreSQL database), a fixed clock and predictable ids.
  * The fixed clock is a clock override, so the store opts in first, as a sandbox would: `db init
  * --allow-clock-override` with the machine's clock (one audited config.set, actor "fixture").
  * `{ allowClockOverride: false }` leaves the store to be created by the test, refusing overrides.
  */
 export function harness(options: { allowClockOverride?: boolean } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'accessctl-test-'));
-  const db = join(dir, 'store.db');
+  const db = DIALECT === 'postgres' ? createDatabase(inject('pgUrl')) : join(dir, 'store.db');
   const ids: IdGenerator = sequentialIds();
   let ready: Promise<void> | null = options.allowClockOverride === false ? Promise.resolve() : null;
   const setup = async () => {
@@ -76,6 +86,7 @@ export function harness(options: { allowClockOverride?: boolean } = {}): Harness
   const h: Harness = {
     dir,
     db,
+    dialect: DIALECT,
     now: parseTimestamp(T0),
     setNow(iso) {
       h.now = parseTimestamp(iso);
@@ -98,11 +109,29 @@ export function harness(options: { allowClockOverride?: boolean } = {}): Harness
     async json(argv, opts) {
       return JSON.parse(await h.ok(['-f', 'json', ...argv], opts));
     },
+    sql(statement) {
+      if (DIALECT === 'postgres') {
+        psql(db, statement);
+        return;
+      }
+      const raw = new BetterSqlite3(db);
+      try {
+        raw.exec(statement);
+      } finally {
+        raw.close();
+      }
+    },
     cleanup() {
+      if (DIALECT === 'postgres') dropDatabase(db);
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return h;
+}
+
+function quietParts(now: number, ids: IdGenerator) {
+  const sink = { write: () => {} };
+  return { io: { stdout: sink, stderr: sink, stdin: Readable.from([]), stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false }, env: {}, clock: fixedClock(now), ids };
 }
 
 export const HOUR = 3_600_000;

@@ -8,14 +8,15 @@ export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
   act(ctx, 'dbPath', addVerb(noun, 'path', { description: 'print the store file path (never creates it)', examples: ['accessctl db path', 'accessctl -s BlackSnake -q db path'] }), () =>
     runDbPath(ctx),
-  );
+  false);
   act(
     ctx,
     'dbPath',
     addVerb(noun, 'init', {
-      description: 'create the store if it does not exist (idempotent); prints its path',
+      description: 'create the store (a file, or the schema in an empty PostgreSQL database) if it does not exist (idempotent); prints its path',
       examples: [
         'accessctl db init',
+        "accessctl --db 'postgres://accessctl@db.internal:5432/accessctl' db init   # the schema in an empty database",
         'ACCESSCTL_HOME=/var/lib/accessctl accessctl -q db init',
         'accessctl -s sandbox db init --allow-clock-override   # a test store: ACCESSCTL_NOW may move its clock',
       ],

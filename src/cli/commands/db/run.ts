@@ -1,6 +1,5 @@
-import { chmodSync, closeSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, unlinkSync } from 'node:fs';
 import { ConflictError, StoreError } from '../../../domain/errors.js';
-import { LATEST_VERSION } from '../../../store/schema.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { tokenFingerprint } from '../../../domain/audit-events.js';
@@ -9,22 +8,30 @@ import { loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
-  const { path } = ctx.globals().location;
+  const location = ctx.globals().location;
+  if (location.url !== undefined) {
+    // A database "exists" as a store once it holds the schema; an unreachable one does not.
+    let exists = false;
+    try {
+      const store = ctx.store();
+      await store.connect?.();
+      exists = (await store.checks()).some((c) => c.check === 'schema' && c.ok);
+    } catch {
+      exists = false;
+    }
+    return { kind: 'dbPath', records: [{ path: location.path, exists }] };
+  }
+  const { path } = location;
   return { kind: 'dbPath', records: [{ path, exists: existsSync(path) }] };
 }
 
 export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const store = ctx.store();
-  const integrity = (store.sqlite.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
-  const fk = store.sqlite.pragma('foreign_key_check') as unknown[];
-  const version = store.sqlite.pragma('user_version', { simple: true }) as number;
   // One pass: the chain is verified and replayed together, then the result is compared with the tables.
   const replay = newReplay();
   const chain = await checkAuditChain(store.db, (e, details) => replayEvent(replay, e, details));
   const records = [
-    { check: 'integrity', ok: integrity.length === 1 && integrity[0] === 'ok', detail: integrity.slice(0, 5).join('; ') },
-    { check: 'foreignKeys', ok: fk.length === 0, detail: fk.length === 0 ? 'ok' : `${fk.length} dangling reference(s)` },
-    { check: 'schema', ok: version === LATEST_VERSION, detail: `version ${version}` },
+    ...(await store.checks()).map((c) => ({ ...c })),
     { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
     ...(chain.ok ? await replayChecks(replay, await loadState(store.db)) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
   ];
@@ -62,6 +69,8 @@ async function replayChecks(replay: ReturnType<typeof newReplay>, live: Awaited<
 /** A consistent online copy through SQLite's backup API, created 0600. */
 export async function runDbBackup(file: string, ctx: Ctx): Promise<Output> {
   const store = ctx.store();
+  // PostgreSQL has its own tool for this; say so before any file is created.
+  if (store.dialect === 'postgres') await store.backup(file);
   if (existsSync(file)) throw new ConflictError(`${file} already exists`, 'choose a new file name; a backup never overwrites');
   try {
     closeSync(openSync(file, 'wx', 0o600));
@@ -69,9 +78,8 @@ export async function runDbBackup(file: string, ctx: Ctx): Promise<Output> {
     throw new StoreError(`cannot create ${file}: ${(err as NodeJS.ErrnoException).code}`, 'check the directory exists and is writable');
   }
   try {
-    const progress = await store.sqlite.backup(file);
-    chmodSync(file, 0o600);
-    return { kind: 'backup', records: [{ path: file, bytes: statSync(file).size, pages: progress.totalPages }] };
+    const copy = await store.backup(file);
+    return { kind: 'backup', records: [{ path: file, ...copy }] };
   } catch (err) {
     unlinkSync(file);
     throw err;

@@ -1,0 +1,152 @@
+-- accessctl store schema for PostgreSQL, version 2: schema.sql's tables, column for column (audit details in format 2).
+-- Times are BIGINT epoch ms (INTEGER is 32-bit here); every text sorts byte-wise (COLLATE "C"),
+-- as SQLite's BINARY does, so lists come out in the same order on both dialects.
+-- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
+-- case-folded form they are unique under. expires_at NULL means "never".
+
+CREATE TABLE users (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  email       TEXT COLLATE "C" NOT NULL,
+  email_key   TEXT COLLATE "C" NOT NULL UNIQUE,
+  first_name  TEXT COLLATE "C" NOT NULL DEFAULT '',
+  last_name   TEXT COLLATE "C" NOT NULL DEFAULT '',
+  role        TEXT COLLATE "C" NOT NULL CHECK (role IN ('ADMIN', 'DEVOPS', 'SUPPORT', 'MEMBER')),
+  state       TEXT COLLATE "C" NOT NULL CHECK (state IN ('ACTIVE', 'DISABLED')),
+  type        TEXT COLLATE "C" NOT NULL CHECK (type IN ('MANUAL', 'SYNCED')),
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE resources (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  name        TEXT COLLATE "C" NOT NULL,
+  name_key    TEXT COLLATE "C" NOT NULL UNIQUE,
+  address     TEXT COLLATE "C" NOT NULL,
+  alias       TEXT COLLATE "C",
+  tcp         TEXT COLLATE "C" NOT NULL,
+  udp         TEXT COLLATE "C" NOT NULL,
+  icmp        INTEGER NOT NULL CHECK (icmp IN (0, 1)),
+  is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE groups (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  name        TEXT COLLATE "C" NOT NULL,
+  name_key    TEXT COLLATE "C" NOT NULL UNIQUE,
+  type        TEXT COLLATE "C" NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM')),
+  is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+  expires_at  BIGINT,
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+CREATE INDEX groups_expires_at ON groups (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE services (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  name        TEXT COLLATE "C" NOT NULL,
+  name_key    TEXT COLLATE "C" NOT NULL UNIQUE,
+  description TEXT COLLATE "C" NOT NULL DEFAULT '',
+  state       TEXT COLLATE "C" NOT NULL CHECK (state IN ('ACTIVE', 'DISABLED')),
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+
+-- Links. Each may carry its own expiry: ephemeral access without an ephemeral group.
+CREATE TABLE group_users (
+  group_id    TEXT COLLATE "C" NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  user_id     TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  expires_at  BIGINT,
+  created_at  BIGINT NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_users_user ON group_users (user_id, group_id);
+CREATE INDEX group_users_expires_at ON group_users (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE group_resources (
+  group_id    TEXT COLLATE "C" NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  resource_id TEXT COLLATE "C" NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+  expires_at  BIGINT,
+  created_at  BIGINT NOT NULL,
+  PRIMARY KEY (group_id, resource_id)
+);
+CREATE INDEX group_resources_resource ON group_resources (resource_id, group_id);
+CREATE INDEX group_resources_expires_at ON group_resources (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE group_services (
+  group_id    TEXT COLLATE "C" NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+  service_id  TEXT COLLATE "C" NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+  expires_at  BIGINT,
+  created_at  BIGINT NOT NULL,
+  PRIMARY KEY (group_id, service_id)
+);
+CREATE INDEX group_services_service ON group_services (service_id, group_id);
+CREATE INDEX group_services_expires_at ON group_services (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE service_resources (
+  service_id  TEXT COLLATE "C" NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+  resource_id TEXT COLLATE "C" NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+  expires_at  BIGINT,
+  created_at  BIGINT NOT NULL,
+  PRIMARY KEY (service_id, resource_id)
+);
+CREATE INDEX service_resources_resource ON service_resources (resource_id, service_id);
+CREATE INDEX service_resources_expires_at ON service_resources (expires_at) WHERE expires_at IS NOT NULL;
+
+-- Service keys. The token itself is never stored: only its SHA-256 and a non-secret hint.
+CREATE TABLE service_keys (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  service_id   TEXT COLLATE "C" NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+  name         TEXT COLLATE "C" NOT NULL,
+  name_key     TEXT COLLATE "C" NOT NULL,
+  token_hash   TEXT COLLATE "C" NOT NULL UNIQUE,
+  hint         TEXT COLLATE "C" NOT NULL,
+  created_at   BIGINT NOT NULL,
+  expires_at   BIGINT,
+  revoked_at   BIGINT,
+  last_used_at BIGINT,
+  UNIQUE (service_id, name_key)
+);
+CREATE INDEX service_keys_expires_at ON service_keys (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX service_keys_revoked_at ON service_keys (revoked_at) WHERE revoked_at IS NOT NULL;
+
+-- Short-lived tokens exchanged from a key; they die with their key.
+CREATE TABLE exchange_tokens (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  key_id      TEXT COLLATE "C" NOT NULL REFERENCES service_keys (id) ON DELETE CASCADE,
+  token_hash  TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL
+);
+CREATE INDEX exchange_tokens_key ON exchange_tokens (key_id);
+CREATE INDEX exchange_tokens_expires_at ON exchange_tokens (expires_at);
+
+CREATE TABLE settings (
+  key         TEXT COLLATE "C" PRIMARY KEY,
+  value       TEXT COLLATE "C" NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+
+-- Append-only, hash-chained: hash = SHA-256(previous hash + canonical JSON of the event).
+-- seq is the key; the random event id is not indexed (nothing looks events up by it, and a
+-- random-key index would double the cost of every bulk write).
+CREATE TABLE audit_events (
+  seq         BIGINT PRIMARY KEY,
+  id          TEXT COLLATE "C" NOT NULL,
+  at          BIGINT NOT NULL,
+  actor       TEXT COLLATE "C" NOT NULL,
+  action      TEXT COLLATE "C" NOT NULL,
+  target_type TEXT COLLATE "C" NOT NULL,
+  target_id   TEXT COLLATE "C" NOT NULL,
+  details     TEXT COLLATE "C" NOT NULL,
+  hash        TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_target ON audit_events (target_id);
+
+-- The schema's version, in a table of its own (SQLite keeps it in PRAGMA user_version).
+CREATE TABLE accessctl_schema (
+  application TEXT COLLATE "C" NOT NULL PRIMARY KEY CHECK (application = 'accessctl'),
+  version     INTEGER NOT NULL
+);

@@ -1,0 +1,219 @@
+import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type PostgresDialectConfig, type TransactionSettings } from 'kysely';
+import type { Pool, PoolClient } from 'pg';
+import { StoreError } from '../../domain/errors.js';
+import type { Database } from '../tables.js';
+import { PG_LOCK_TIMEOUT_MS, translatePgError } from './errors.js';
+import { judgeSchema, PG_LATEST_VERSION, PG_MIGRATIONS, pgSchemaText, STORE_TABLES, type SchemaState } from './schema.js';
+import { redactUrl } from './url.js';
+
+/** "ACTL": the one advisory lock every accessctl writer takes, as BEGIN IMMEDIATE does in SQLite. */
+export const ADVISORY_LOCK_KEY = 0x4143544c;
+
+/** The first statement of every mutation: a lock timeout for this transaction, then the lock. */
+export const LOCK_STATEMENT = `select set_config('lock_timeout', '${PG_LOCK_TIMEOUT_MS}ms', true), pg_advisory_xact_lock(${ADVISORY_LOCK_KEY})`;
+
+export interface PgStoreState {
+  schema: SchemaState;
+  /** The server's clock at open, epoch ms: the command's one "now". */
+  serverNow: number;
+}
+
+interface PgModules {
+  pg: typeof import('pg');
+  Cursor: typeof import('pg-cursor');
+}
+
+/** pg is loaded on first use only: a SQLite command never pays for it. */
+async function loadPg(): Promise<PgModules> {
+  const pgModule = (await import('pg')) as unknown as { default?: typeof import('pg') } & typeof import('pg');
+  const cursorModule = (await import('pg-cursor')) as unknown as { default?: typeof import('pg-cursor') } & typeof import('pg-cursor');
+  const pg = pgModule.default ?? pgModule;
+  // int8 (count(*), BIGINT times) arrives as text by default; every value we store is a safe integer.
+  pg.types.setTypeParser(20, (text: string) => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw new StoreError(`value ${text} is outside the safe integer range`, 'the store holds a value accessctl never writes');
+    return n;
+  });
+  return { pg, Cursor: cursorModule.default ?? cursorModule };
+}
+
+/**
+ * Kysely's PostgreSQL driver with one change: BEGIN is followed by the advisory lock (under a
+ * lock timeout) as the transaction's first statement, so writers queue as they do on SQLite and
+ * each reads the chain head it appends to. An empty database gets its schema there, under the lock.
+ */
+class LockingPostgresDriver extends PostgresDriver {
+  readonly #afterLock: (connection: DatabaseConnection) => Promise<void>;
+  constructor(config: PostgresDialectConfig, afterLock: (connection: DatabaseConnection) => Promise<void>) {
+    super(config);
+    this.#afterLock = afterLock;
+  }
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await super.beginTransaction(connection, settings);
+    await connection.executeQuery(CompiledQuery.raw(LOCK_STATEMENT));
+    await this.#afterLock(connection);
+  }
+}
+
+class LockingPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+  readonly #afterLock: (connection: DatabaseConnection) => Promise<void>;
+  constructor(config: PostgresDialectConfig, afterLock: (connection: DatabaseConnection) => Promise<void>) {
+    super(config);
+    this.#config = config;
+    this.#afterLock = afterLock;
+  }
+  override createDriver(): PostgresDriver {
+    return new LockingPostgresDriver(this.#config, this.#afterLock);
+  }
+}
+
+export interface PgStore {
+  readonly path: string;
+  readonly db: Kysely<Database>;
+  /** Connects, refuses a foreign or newer database, reads the server clock. Call once, first. */
+  connect(): Promise<PgStoreState>;
+  /** Creates the schema in an empty database (db init); true if it did. */
+  init(): Promise<boolean>;
+  version(): Promise<number | null>;
+  missingTables(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** The store-creation rule: only a command that creates something may give an empty database its schema. */
+export interface CreatePolicy {
+  create: boolean;
+  /** Runs before an empty database gets its schema; throws to refuse (a clock override, say). */
+  beforeCreate?: (() => void) | undefined;
+}
+
+export function openPostgresStore(url: string, policy: CreatePolicy = { create: true }): PgStore {
+  const where = redactUrl(url);
+  let pool: Pool | null = null;
+  let modules: PgModules | null = null;
+  let schema: SchemaState | null = null;
+
+  const getPool = async (): Promise<Pool> => {
+    if (pool) return pool;
+    modules ??= await loadPg();
+    pool = new modules.pg.Pool({
+      connectionString: url,
+      // A stream holds one connection while its rows are joined with others: a few suffice.
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'accessctl',
+    });
+    // A dropped idle connection must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    // So must one dropped while in use (the server stopped): its query fails, and that is reported.
+    pool.on('connect', (client) => void client.on('error', () => {}));
+    return pool;
+  };
+
+  const createSchema = async (run: (sql: string) => Promise<unknown>) => {
+    await run(pgSchemaText());
+    await run(`insert into accessctl_schema (application, version) values ('accessctl', ${PG_LATEST_VERSION})`);
+  };
+
+  const migrate = async (run: (sql: string) => Promise<unknown>, from: number) => {
+    for (let v = from + 1; v <= PG_LATEST_VERSION; v++) {
+      const step = PG_MIGRATIONS[v];
+      if (step === undefined) throw new Error(`no PostgreSQL migration to schema version ${v}`);
+      await run(step);
+    }
+    await run(`update accessctl_schema set version = ${PG_LATEST_VERSION}`);
+  };
+
+  /** Under the lock: re-read, since another process may have created or migrated it meanwhile. */
+  const afterLock = async (connection: DatabaseConnection) => {
+    if (schema === null || schema.kind === 'ready') return;
+    const run = (sql: string) => connection.executeQuery(CompiledQuery.raw(sql));
+    const found = await inspect(run);
+    const now = judgeSchema(where, found);
+    if (now.kind === 'empty') await createSchema(run);
+    else if (now.kind === 'older') await migrate(run, now.version);
+    schema = { kind: 'ready' };
+  };
+
+  const db = new Kysely<Database>({
+    dialect: new LockingPostgresDialect(
+      {
+        pool: getPool,
+        cursor: function LazyCursor(this: unknown, ...args: unknown[]) {
+          return new (modules!.Cursor as unknown as new (...a: unknown[]) => object)(...args);
+        } as unknown as PostgresDialectConfig['cursor'],
+      },
+      afterLock,
+    ),
+  });
+
+  const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
+    let client: PoolClient;
+    try {
+      client = await (await getPool()).connect();
+    } catch (err) {
+      throw translatePgError(err, where);
+    }
+    try {
+      return await work(client);
+    } catch (err) {
+      throw translatePgError(err, where);
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    path: where,
+    db,
+    async connect() {
+      return withClient(async (client) => {
+        const found = await inspect(async (sql) => (await client.query(sql)).rows);
+        schema = judgeSchema(where, found);
+        if (schema.kind === 'empty') {
+          // An empty database is a missing store: reads and sweeps fail loudly, as for a missing file.
+          if (!policy.create) throw new StoreError(`no accessctl store in ${where}`, 'run accessctl db init, or a command that creates something');
+          policy.beforeCreate?.();
+        }
+        const now = await client.query<{ now: number }>('select (extract(epoch from clock_timestamp()) * 1000)::bigint as now');
+        if (schema.kind === 'older') await db.transaction().execute(async () => {});
+        return { schema, serverNow: now.rows[0]!.now };
+      });
+    },
+    async init() {
+      const created = schema?.kind === 'empty';
+      await db.transaction().execute(async () => {});
+      return created;
+    },
+    async version() {
+      return withClient(async (client) => {
+        const r = await client.query<{ version: number }>("select version from accessctl_schema where application = 'accessctl'");
+        return r.rows[0]?.version ?? null;
+      });
+    },
+    async missingTables() {
+      return withClient(async (client) => {
+        const r = await client.query<{ name: string }>('select tablename as name from pg_tables where schemaname = current_schema()');
+        const present = new Set(r.rows.map((x) => x.name));
+        return STORE_TABLES.filter((t) => !present.has(t));
+      });
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+type RunSql = (sql: string) => Promise<unknown>;
+
+/** The version row, if any, and how many tables the database's schema holds. */
+async function inspect(run: RunSql): Promise<{ application: string | null; version: number | null; tables: number }> {
+  const rowsOf = async (sql: string) => {
+    const r = (await run(sql)) as { rows?: Array<Record<string, unknown>> } | Array<Record<string, unknown>>;
+    return Array.isArray(r) ? r : (r.rows ?? []);
+  };
+  const [t] = await rowsOf("select count(*)::int as tables, to_regclass('accessctl_schema') is not null as versioned from pg_tables where schemaname = current_schema()");
+  if (!t!.versioned) return { application: null, version: null, tables: Number(t!.tables) };
+  const [v] = await rowsOf('select application, version from accessctl_schema limit 1');
+  return { application: (v?.application as string | undefined) ?? '', version: v === undefined ? -1 : Number(v.version), tables: Number(t!.tables) };
+}

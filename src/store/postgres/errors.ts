@@ -1,0 +1,50 @@
+import { ConflictError, StoreError, UserError } from '../../domain/errors.js';
+
+/** Lock timeout of a mutation: SPEC section 11 asks for at least 5 s, as SQLite's busy timeout. */
+export const PG_LOCK_TIMEOUT_MS = 5_000;
+
+/**
+ * PostgreSQL's and the network's failures, in the words of SPEC section 8. Reads only codes and
+ * never the driver's message, which may quote the connection string. `where` is the redacted URL.
+ */
+export function translatePgError(err: unknown, where: string): unknown {
+  if (err instanceof UserError) return err;
+  const e = err as { code?: string; message?: string; syscall?: string };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  switch (code) {
+    case '55P03':
+      return new StoreError(`store ${where} is locked by another writer`, `gave up after ${PG_LOCK_TIMEOUT_MS / 1000}s; try again`);
+    case '28P01':
+    case '28000':
+      return new StoreError(`PostgreSQL refused the login to ${where}`, 'check the user and password (or ~/.pgpass) and pg_hba.conf');
+    case '3D000':
+      return new StoreError(`database in ${where} does not exist`, 'create it first (createdb), then run accessctl db init');
+    case '42P01':
+      return new StoreError(`no accessctl store in ${where}`, 'run accessctl db init, or a command that creates something');
+    case '42501':
+      return new StoreError(`PostgreSQL denied a statement on ${where} (insufficient privilege)`, 'grant the role what README "Sharing a store with PostgreSQL" lists');
+    case '23505':
+      return new ConflictError('that name or key is already taken (another writer was first)', 'list what exists and choose another');
+    case '53300':
+      return new StoreError(`PostgreSQL at ${where} has too many connections`, 'try again, or raise max_connections');
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ECONNRESET':
+    case 'ENOENT':
+    case 'EPIPE':
+      if (code === 'EPIPE' && e.syscall === undefined) return err;
+      return new StoreError(`cannot reach PostgreSQL at ${where} (${code})`, 'check the host, the port and that the server is running');
+    default:
+      break;
+  }
+  // Admin shutdown, crash recovery, a connection dropped mid-command: the transaction did not commit.
+  if (/^(57P0[1-3]|08\d\d\d)$/.test(code) || /Connection terminated|connection timeout|server closed the connection/i.test(message)) {
+    return new StoreError(`lost the connection to PostgreSQL at ${where}`, 'nothing was committed; check the server and try again');
+  }
+  return err;
+}

@@ -1,0 +1,38 @@
+import { UsageError } from '../../domain/errors.js';
+import type { Store } from '../connection.js';
+import type { StoreCheck } from '../sqlite-maintenance.js';
+import { openPostgresStore, type CreatePolicy } from './connection.js';
+import { PG_LATEST_VERSION } from './schema.js';
+
+/** A postgres:// store behind the same Store as a SQLite file; nothing connects before connect(). */
+export function openPostgres(url: string, policy: CreatePolicy): Store {
+  const pg = openPostgresStore(url, policy);
+  return {
+    path: pg.path,
+    dialect: 'postgres',
+    db: pg.db,
+    connect: () => pg.connect(),
+    init: () => pg.init(),
+    async checks(): Promise<StoreCheck[]> {
+      const version = await pg.version();
+      const missing = await pg.missingTables();
+      return [
+        // Pages and indexes are the server's to keep sound (data checksums, WAL, amcheck).
+        { check: 'integrity', ok: true, detail: 'kept by the PostgreSQL server (use pg_amcheck for pages and indexes)' },
+        { check: 'foreignKeys', ok: true, detail: 'enforced by PostgreSQL' },
+        {
+          check: 'schema',
+          ok: version === PG_LATEST_VERSION && missing.length === 0,
+          detail: missing.length === 0 ? `version ${version}` : `version ${version}; missing table(s): ${missing.join(', ')}`,
+        },
+      ];
+    },
+    async backup() {
+      throw new UsageError(
+        `db backup copies SQLite files; ${pg.path} is a PostgreSQL database`,
+        `use pg_dump, e.g. pg_dump --format=custom --file accessctl.dump '${pg.path}'`,
+      );
+    },
+    close: () => pg.close(),
+  };
+}

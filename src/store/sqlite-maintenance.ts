@@ -1,0 +1,28 @@
+import { chmodSync, statSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import { LATEST_VERSION } from './schema.js';
+
+export interface StoreCheck {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** SQLite's own checks: page integrity, dangling references, the schema version. */
+export function sqliteChecks(sqlite: BetterSqlite3.Database): StoreCheck[] {
+  const integrity = (sqlite.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+  const fk = sqlite.pragma('foreign_key_check') as unknown[];
+  const version = sqlite.pragma('user_version', { simple: true }) as number;
+  return [
+    { check: 'integrity', ok: integrity.length === 1 && integrity[0] === 'ok', detail: integrity.slice(0, 5).join('; ') },
+    { check: 'foreignKeys', ok: fk.length === 0, detail: fk.length === 0 ? 'ok' : `${fk.length} dangling reference(s)` },
+    { check: 'schema', ok: version === LATEST_VERSION, detail: `version ${version}` },
+  ];
+}
+
+/** A consistent online copy through SQLite's backup API into `file` (already created 0600). */
+export async function sqliteBackup(sqlite: BetterSqlite3.Database, file: string): Promise<{ bytes: number; pages: number }> {
+  const progress = await sqlite.backup(file);
+  chmodSync(file, 0o600);
+  return { bytes: statSync(file).size, pages: progress.totalPages };
+}
