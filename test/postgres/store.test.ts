@@ -23,7 +23,7 @@ afterAll(() => {
   for (const url of dbs) dropDatabase(url);
 });
 
-/** One command in-process against `url`, with a fixed clock. */
+/** One command in-process against `url`, with a fixed clock standing in for the machine's (not an override). */
 async function cmd(url: string, argv: string[], env: Record<string, string> = {}): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
@@ -37,7 +37,7 @@ async function cmd(url: string, argv: string[], env: Record<string, string> = {}
       stderrIsTTY: false,
     },
     env,
-    clock: fixedClock(parseTimestamp(T0)),
+    clock: fixedClock(parseTimestamp(T0), false),
     ids: sequentialIds(),
   });
   return { code, stdout, stderr };
@@ -170,7 +170,7 @@ describe('the PostgreSQL store from the command line', () => {
     expect((await cmd(url, ['user', 'create', '-e', 'ada@example.com'])).code).toBe(0);
     const check = await cmd(url, ['-f', 'json', 'db', 'check']);
     expect(check.code, check.stderr).toBe(0);
-    expect(JSON.parse(check.stdout).map((c: { check: string; ok: boolean }) => `${c.check}:${c.ok}`)).toEqual(['integrity:true', 'foreignKeys:true', 'schema:true', 'auditChain:true']);
+    expect(JSON.parse(check.stdout).map((c: { check: string; ok: boolean }) => `${c.check}:${c.ok}`)).toEqual(['integrity:true', 'foreignKeys:true', 'schema:true', 'auditChain:true', 'replay:true']);
     psql(url.replace(':pw-Not-Shown', ''), "update users set role = 'ADMIN'");
     psql(url.replace(':pw-Not-Shown', ''), 'update audit_events set actor = \'mallory\'');
     expect((await cmd(url, ['db', 'check'])).code).toBe(6);
@@ -313,7 +313,7 @@ describe('clock and telemetry on PostgreSQL', () => {
         io: { stdout: { write: (s) => void (stdout += s) }, stderr: { write: () => {} }, stdin: Readable.from([]), stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false },
         env,
         // A host whose own clock is 20 years behind.
-        clock: fixedClock(parseTimestamp('2006-01-01T00:00:00Z')),
+        clock: fixedClock(parseTimestamp('2006-01-01T00:00:00Z'), false),
         databaseClock,
         ids: sequentialIds(),
       });
@@ -342,7 +342,7 @@ describe('clock and telemetry on PostgreSQL', () => {
       const code = await run(['--db', url, '-f', 'json', 'key', 'verify'], {
         io: { stdout: { write: (s) => void (stdout += s) }, stderr: { write: () => {} }, stdin: Readable.from([`${token}\n`]), stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false },
         env: {},
-        clock: fixedClock(parseTimestamp(T0) + 3_600_000),
+        clock: fixedClock(parseTimestamp(T0) + 3_600_000, false),
         ids: sequentialIds(),
       });
       expect(code).toBe(0);

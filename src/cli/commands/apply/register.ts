@@ -21,6 +21,8 @@ export function registerApply(program: Command, ctx: Ctx): void {
     .option('--plan <ID>', 'the plan id printed by plan: refuse if the store or the file changed since');
   cmd.action(async (opts: ApplyOptions) => {
     selectColumns('planLine', ctx.globals().columns);
+    // A PostgreSQL store connects first: its clock is the command's now (a no-op for SQLite).
+    await ctx.ready();
     const { report, events } = await runApply(opts, ctx);
     await printPlan(ctx, report, { events });
   });

@@ -21,6 +21,7 @@ export function registerExport(program: Command, ctx: Ctx): void {
     // The verb's own -f (after it) wins over the global one (before the noun).
     const f = opts.format ?? ctx.globals().format;
     if (f !== 'table' && f !== 'json') throw new UsageError(`export writes yaml or json, not ${f}`, 'accessctl export -f yaml');
+    await ctx.ready();
     await ctx.io.stdout.write(await runExport(ctx, f));
   });
 }

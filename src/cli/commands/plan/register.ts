@@ -21,6 +21,8 @@ export function registerPlan(program: Command, ctx: Ctx): void {
     .option('--prune', 'also delete users, resources, groups and services the file does not declare');
   cmd.action(async (opts: PlanOptions) => {
     selectColumns('planLine', ctx.globals().columns);
+    // A PostgreSQL store connects first: its clock is the command's now (a no-op for SQLite).
+    await ctx.ready();
     const report = await runPlan(opts, ctx);
     await printPlan(ctx, report);
     const outcome = planOutcome(report, opts.file);

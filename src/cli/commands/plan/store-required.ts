@@ -4,8 +4,9 @@ import type { Ctx } from '../../context.js';
 
 /** export, plan and test only read: a missing store is exit 6 naming the path, never a new empty store. */
 export function requireExistingStore(ctx: Ctx): void {
-  const { path } = ctx.globals().location;
-  if (!existsSync(path)) {
+  const { path, url } = ctx.globals().location;
+  // A PostgreSQL store was judged when it connected: an empty database is already refused there.
+  if (url === undefined && !existsSync(path)) {
     throw new StoreError(`no store at ${path}`, 'check --db/--session; `accessctl apply -f FILE` or `accessctl db init` creates one');
   }
 }

@@ -13,6 +13,8 @@ export function registerTest(program: Command, ctx: Ctx): void {
   cmd.action(async (opts: { file: string }) => {
     const g = ctx.globals();
     selectColumns('testResult', g.columns);
+    // A PostgreSQL store connects first: its clock is the command's now (a no-op for SQLite).
+    await ctx.ready();
     const results = await runTest(opts, ctx);
     if (g.format === 'table' && !g.quiet && !g.columns) {
       await ctx.io.stdout.write(results.map((r) => `${testLine(r)}\n`).join(''));
