@@ -37,7 +37,9 @@ async function worker(w: number): Promise<SpawnResult[]> {
         r = await cliAsync(['group', 'delete', '-i', `w${w}-e${i - 1}`], { env });
         break;
       case 2:
-        r = await cliAsync(['group', 'add-users', '-g', `standing-${w}`, '-u', `u${(w + i) % WORKERS}@example.com`, '--ttl', `${i + 1}m`], { env });
+        // Hours, not minutes: on a slow machine the run can outlast a minutes-long TTL, and the
+        // sweepers would then (rightly) remove memberships this test counts as standing.
+        r = await cliAsync(['group', 'add-users', '-g', `standing-${w}`, '-u', `u${(w + i) % WORKERS}@example.com`, '--ttl', `${i + 1}h`], { env });
         break;
       case 3:
         r = await cliAsync(['-q', 'key', 'create', '-i', `svc-${w}`, '-n', `k${i}`], { env });
