@@ -180,6 +180,18 @@ describe('the PostgreSQL store from the command line', () => {
     expect(backup.stderr).not.toContain('pw-Not-Shown');
   });
 
+  it('a command refused after connecting closes its connection (no process left waiting on an idle client)', async () => {
+    const url = freshDb();
+    expect((await cmd(url, ['db', 'init'])).code).toBe(0);
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap' || r === 'TCPSocketWrap' || r === 'TCPWRAP' || r === 'PIPEWRAP').length;
+    const before = sockets();
+    for (const argv of [['access', 'check', '--user', 'ada@example.com'], ['access', 'check', '--batch', '--user', 'ada@example.com']]) {
+      const r = await cmd(url, argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(sockets(), argv.join(' ')).toBe(before);
+    }
+  });
+
   it('-s with a postgres:// store is a usage error', async () => {
     const url = freshDb();
     const both = await cmd(url, ['-s', 'prod', 'user', 'list']);

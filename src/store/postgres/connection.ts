@@ -200,6 +200,9 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
     },
     async close() {
       await db.destroy();
+      // Kysely ends the pool only if it ran a query itself; connect() alone (a command that failed
+      // before its first query) would leave an idle client holding the process open for its timeout.
+      if (pool && !(pool as Pool & { ended?: boolean }).ended) await pool.end();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Ctx } from '../../context.js';
 import { act, addNoun, addVerb } from '../../verb.js';
 import { tokenFileOption, tokenSource, tokenStdinOption } from '../key/register.js';
 import { runAccessCheckAsOf, runAccessDiff, runAccessPopulation } from './as-of.js';
+import { runAccessBatch } from './batch.js';
 import { runAccessCheck, runAccessList } from './run.js';
 
 interface AccessFlags {
@@ -17,6 +18,7 @@ interface AccessFlags {
   asOf?: string;
   group?: string;
   all?: boolean;
+  batch?: boolean;
 }
 
 export function registerAccess(program: Command, ctx: Ctx): void {
@@ -33,6 +35,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
         'accessctl access check --token-stdin -r prod-db < key.token',
         'ACCESSCTL_NOW=2026-12-01T00:00:00Z accessctl access check --user ada@example.com -r prod-db   # what-if',
         'accessctl access check --user ada@example.com -r prod-db --as-of 2026-10-01T00:00:00Z   # what was, from the audit log',
+        'echo \'{"user":"ada@example.com","resource":"prod-db","port":5432}\' | accessctl access check --batch   # a gate: NDJSON in, one answer per line out',
       ],
     })
       .option('--user <ref>', 'user id or email')
@@ -42,8 +45,14 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       .option('-r, --resource <ref>', 'resource id or name')
       .addOption(new Option('--protocol <protocol>', 'tcp, udp or icmp'))
       .option('--port <port>', 'port number (1-65535)')
-      .option('--as-of <time>', 'answer as of this moment (ISO time, or a duration back: 30d), from the state replayed from the audit log'),
+      .option('--as-of <time>', 'answer as of this moment (ISO time, or a duration back: 30d), from the state replayed from the audit log')
+      .option('--batch', 'read NDJSON requests on stdin, write one NDJSON answer per request, in order, at once (docs/batch.md)'),
     (o) => {
+      if (o.batch) {
+        const clash = (['user', 'service', 'tokenStdin', 'tokenFile', 'resource', 'protocol', 'port', 'asOf'] as const).filter((k) => o[k] !== undefined);
+        if (clash.length > 0) throw new UsageError('--batch takes its requests from stdin, one JSON object per line', 'drop --user, --service, --token-*, -r, --protocol, --port and --as-of');
+        return runAccessBatch(ctx);
+      }
       if (o.asOf !== undefined) {
         if (o.tokenStdin || o.tokenFile !== undefined) throw new UsageError('--as-of cannot judge a token', 'ask about its service: --service NAME --as-of T');
         return runAccessCheckAsOf({ user: o.user, service: o.service, resource: requireResource(o.resource), protocol: o.protocol, port: o.port, asOf: o.asOf }, ctx);

@@ -1,0 +1,224 @@
+import { evaluateAccess, type Decision, type GrantPath, type Subject } from '../../../domain/access.js';
+import { UserError } from '../../../domain/errors.js';
+import { formatTimestamp } from '../../../domain/time.js';
+import { serviceCandidates, userCandidates } from '../../../store/access.js';
+import { getResource } from '../../../store/resources.js';
+import { getService } from '../../../store/services.js';
+import { getUser } from '../../../store/users.js';
+import type { Ctx } from '../../context.js';
+import type { Output } from '../../emit.js';
+import { authenticateToken } from '../key/authenticate.js';
+import { parseRequest, resourceFacts, serviceSubject, userSubject } from './run.js';
+
+/**
+ * `access check --batch` (SPEC §13): NDJSON requests in, one NDJSON answer per request out, in
+ * order, each written as soon as it is known, so a gate can keep one process as a co-process.
+ * Each request is answered from the store as it is when the request is read: no read transaction
+ * spans two requests. docs/batch.md is the contract.
+ */
+
+/** A request line longer than this is answered with an error, never buffered whole. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+const FIELDS = new Set(['user', 'service', 'token', 'resource', 'port', 'protocol', 'id']);
+
+export interface Answer {
+  id?: string | number;
+  allowed: boolean;
+  reason: string | null;
+  via: GrantPath['via'] | null;
+  group: string | null;
+  expiresAt: string | null;
+  error?: { code: string; message: string };
+}
+
+/** A request the gate cannot have meant: answered, never fatal. */
+class BadRequest extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function runAccessBatch(ctx: Ctx): Promise<Output> {
+  // Opened before the first line is read: a missing or unreachable store is one line and exit 6,
+  // not a stream of error answers.
+  ctx.store();
+  await ctx.ready();
+  let pending: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  const answerLine = async (bytes: Buffer | null) => {
+    const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerRequest(ctx, bytes.toString('utf8'));
+    // Waits when the reader is slow (backpressure) before the next request is read.
+    await ctx.io.stdout.write(`${JSON.stringify(answer)}\n`);
+  };
+  for await (const chunk of ctx.io.stdin) {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    let nl: number;
+    while ((nl = buf.indexOf(0x0a)) !== -1) {
+      const head = buf.subarray(0, nl);
+      buf = buf.subarray(nl + 1);
+      if (overflow || size + head.length > MAX_REQUEST_BYTES) await answerLine(null);
+      else {
+        const line = pending.length === 0 ? head : Buffer.concat([...pending, head]);
+        if (!isBlank(line)) await answerLine(line);
+      }
+      pending = [];
+      size = 0;
+      overflow = false;
+    }
+    if (overflow) continue;
+    if (size + buf.length > MAX_REQUEST_BYTES) {
+      overflow = true;
+      pending = [];
+      size = 0;
+    } else if (buf.length > 0) {
+      pending.push(Buffer.from(buf));
+      size += buf.length;
+    }
+  }
+  // A last request without its newline is still a request.
+  if (overflow) await answerLine(null);
+  else if (size > 0 && !isBlank(Buffer.concat(pending))) await answerLine(Buffer.concat(pending));
+  return { kind: 'access', records: [], format: 'ndjson' };
+}
+
+function isBlank(line: Buffer): boolean {
+  return line.toString('utf8').trim() === '';
+}
+
+function errorAnswer(code: string, message: string, id?: string | number): Answer {
+  return { ...(id === undefined ? {} : { id }), allowed: false, reason: message, via: null, group: null, expiresAt: null, error: { code, message } };
+}
+
+interface Request {
+  id?: string | number;
+  user?: string;
+  service?: string;
+  token?: string;
+  resource: string;
+  port?: string;
+  protocol?: string;
+}
+
+/** Checks a request's shape. Messages never quote what was sent: a line may hold a token. */
+function parseLine(text: string): Request {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequest('MALFORMED', 'not a JSON object on one line');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequest('MALFORMED', 'not a JSON object on one line');
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!FIELDS.has(key)) throw new BadRequest('MALFORMED', `unknown field (expected ${[...FIELDS].join(', ')})`);
+  }
+  const text_ = (name: string): string | undefined => {
+    const v = o[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.length === 0) throw new BadRequest('MALFORMED', `"${name}" must be a non-empty string`);
+    return v;
+  };
+  const id = o.id;
+  if (id !== undefined && !(typeof id === 'number' && Number.isSafeInteger(id)) && !(typeof id === 'string' && id.length <= 200)) {
+    throw new BadRequest('MALFORMED', '"id" must be an integer or a string of at most 200 characters');
+  }
+  const port = o.port;
+  if (port !== undefined && typeof port !== 'number' && typeof port !== 'string') throw new BadRequest('MALFORMED', '"port" must be a number');
+  const request: Request = {
+    ...(id === undefined ? {} : { id: id as string | number }),
+    user: text_('user'),
+    service: text_('service'),
+    token: text_('token'),
+    resource: text_('resource') ?? '',
+    protocol: text_('protocol'),
+    port: port === undefined ? undefined : String(port),
+  };
+  const who = [request.user, request.service, request.token].filter((x) => x !== undefined).length;
+  if (who !== 1) throw new BadRequest('MALFORMED', 'say who is asking: exactly one of "user", "service" or "token"');
+  if (request.resource === '') throw new BadRequest('MALFORMED', 'missing "resource"');
+  return request;
+}
+
+async function answerRequest(ctx: Ctx, text: string): Promise<Answer> {
+  let request: Request;
+  try {
+    request = parseLine(text);
+  } catch (err) {
+    if (err instanceof BadRequest) return errorAnswer(err.code, err.message, idOf(text));
+    throw err;
+  }
+  try {
+    return { ...(request.id === undefined ? {} : { id: request.id }), ...(await decide(ctx, request)) };
+  } catch (err) {
+    if (err instanceof BadRequest) return errorAnswer(err.code, err.message, request.id);
+    throw err;
+  }
+}
+
+/** The id of a request that could not be parsed whole, when it can be had safely. */
+function idOf(text: string): string | number | undefined {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return (typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.length <= 200) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A store lookup whose failure is this request's answer, in words that never echo the reference. */
+async function lookup<T>(what: string, find: () => Promise<T>): Promise<T> {
+  try {
+    return await find();
+  } catch (err) {
+    if (err instanceof UserError && err.code === 'NOT_FOUND') throw new BadRequest('NOT_FOUND', `${what} not found`);
+    if (err instanceof UserError) throw new BadRequest(err.code, `invalid ${what} reference`);
+    throw err;
+  }
+}
+
+async function decide(ctx: Ctx, request: Request): Promise<Omit<Answer, 'id'>> {
+  let accessRequest;
+  try {
+    accessRequest = parseRequest(request.protocol, request.port);
+  } catch (err) {
+    // The message would quote the value, and a misplaced token must never come back.
+    if (err instanceof UserError) throw new BadRequest(err.code, 'invalid "port" or "protocol" (port 1-65535; protocol tcp, udp or icmp; no port with icmp)');
+    throw err;
+  }
+  const db = ctx.store().db;
+  const now = ctx.clock.now();
+  let serviceRef = request.service;
+  if (request.token !== undefined) {
+    // The token is judged before the resource: an invalid token learns nothing about it.
+    const auth = await authenticateToken(ctx, request.token);
+    if (!auth.valid) return { allowed: false, reason: `invalid token: ${auth.reason}`, via: null, group: null, expiresAt: null };
+    serviceRef = auth.serviceId!;
+  }
+  const resource = resourceFacts(await lookup('resource', () => getResource(db, request.resource)));
+  let subject: Subject;
+  let decision: Decision;
+  if (request.user !== undefined) {
+    subject = userSubject(await lookup('user', () => getUser(db, request.user!)));
+    decision = evaluateAccess(subject, resource, (await userCandidates(db, { subjectId: subject.id, resourceId: resource.id })).map((c) => c.path), now, accessRequest);
+  } else {
+    subject = serviceSubject(await lookup('service', () => getService(db, serviceRef!)));
+    decision = evaluateAccess(subject, resource, (await serviceCandidates(db, { subjectId: subject.id, resourceId: resource.id })).map((c) => c.path), now, accessRequest);
+  }
+  if (!decision.allowed) return { allowed: false, reason: decision.reason, via: null, group: null, expiresAt: null };
+  const path = longest(decision.paths);
+  return { allowed: true, reason: null, via: path.via, group: path.groupName, expiresAt: formatTimestamp(path.expiresAt) };
+}
+
+/** The path that grants longest: a gate caches an answer until expiresAt. */
+function longest(paths: readonly GrantPath[]): GrantPath {
+  let best = paths[0]!;
+  for (const p of paths) {
+    if (best.expiresAt === null) break;
+    if (p.expiresAt === null || p.expiresAt > best.expiresAt) best = p;
+  }
+  return best;
+}
