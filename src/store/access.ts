@@ -13,7 +13,7 @@ export interface CandidateRow {
   path: CandidatePath;
 }
 
-interface GroupPathRow {
+export interface GroupPathRow {
   subject_id: string;
   resource_id: string;
   group_id: string;
@@ -24,7 +24,7 @@ interface GroupPathRow {
   assignment_expires_at: number | null;
 }
 
-function groupPath(r: GroupPathRow): CandidateRow {
+export function groupPath(r: GroupPathRow): CandidateRow {
   return {
     subjectId: r.subject_id,
     resourceId: r.resource_id,
@@ -49,7 +49,7 @@ export interface PathQuery {
  * Paths through groups: a membership (user or service) joined to the group and its resources.
  * One query serves users and services; only the membership table differs.
  */
-async function groupCandidates(db: Db, membership: 'group_users' | 'group_services', q: PathQuery): Promise<CandidateRow[]> {
+export function groupPathsQuery(db: Db, membership: 'group_users' | 'group_services', q: PathQuery) {
   const subject = `m.${LINKS[membership].member}`;
   // The two membership tables share one shape; a loosely typed handle lets one query serve both.
   let query = (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
@@ -68,7 +68,19 @@ async function groupCandidates(db: Db, membership: 'group_users' | 'group_servic
     ]);
   if (q.subjectId !== undefined) query = query.where(subject, '=', q.subjectId);
   if (q.resourceId !== undefined) query = query.where('gr.resource_id', '=', q.resourceId);
-  return ((await query.execute()) as unknown as GroupPathRow[]).map(groupPath);
+  return query;
+}
+
+async function groupCandidates(db: Db, membership: 'group_users' | 'group_services', q: PathQuery): Promise<CandidateRow[]> {
+  return ((await groupPathsQuery(db, membership, q).execute()) as unknown as GroupPathRow[]).map(groupPath);
+}
+
+/** Direct service-to-resource assignments. */
+export function servicePathsQuery(db: Db, q: PathQuery) {
+  let direct = db.selectFrom('service_resources as sr').select(['sr.service_id as subject_id', 'sr.resource_id as resource_id', 'sr.expires_at as expires_at']);
+  if (q.subjectId !== undefined) direct = direct.where('sr.service_id', '=', q.subjectId);
+  if (q.resourceId !== undefined) direct = direct.where('sr.resource_id', '=', q.resourceId);
+  return direct;
 }
 
 export async function userCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
@@ -76,10 +88,7 @@ export async function userCandidates(db: Db, q: PathQuery): Promise<CandidateRow
 }
 
 export async function serviceCandidates(db: Db, q: PathQuery): Promise<CandidateRow[]> {
-  let direct = db.selectFrom('service_resources as sr').select(['sr.service_id as subject_id', 'sr.resource_id as resource_id', 'sr.expires_at as expires_at']);
-  if (q.subjectId !== undefined) direct = direct.where('sr.service_id', '=', q.subjectId);
-  if (q.resourceId !== undefined) direct = direct.where('sr.resource_id', '=', q.resourceId);
-  const directRows = (await direct.execute()).map(
+  const directRows = (await servicePathsQuery(db, q).execute()).map(
     (r): CandidateRow => ({ subjectId: r.subject_id, resourceId: r.resource_id, path: { via: 'direct', assignmentExpiresAt: r.expires_at } }),
   );
   return [...directRows, ...(await groupCandidates(db, 'group_services', q))];

@@ -1,10 +1,8 @@
 import { evaluateAccess, type Decision, type GrantPath, type Subject } from '../../../domain/access.js';
 import { UserError } from '../../../domain/errors.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { serviceCandidates, userCandidates } from '../../../store/access.js';
-import { getResource } from '../../../store/resources.js';
-import { getService } from '../../../store/services.js';
-import { getUser } from '../../../store/users.js';
+import { assertIdShape } from '../../../domain/ids.js';
+import { prepareAccessLookups, type AccessLookups } from '../../../store/access-lookups.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { authenticateToken } from '../key/authenticate.js';
@@ -44,15 +42,24 @@ class BadRequest extends Error {
 export async function runAccessBatch(ctx: Ctx): Promise<Output> {
   // Opened before the first line is read: a missing or unreachable store is one line and exit 6,
   // not a stream of error answers.
-  ctx.store();
+  const lookups = prepareAccessLookups(ctx.store());
   await ctx.ready();
   let pending: Buffer[] = [];
   let size = 0;
   let overflow = false;
+  // Answers to the lines of one chunk of input go out in one write, before more input is read:
+  // a gate waiting on its answer always gets it, and a fast feeder costs one write per chunk.
+  let out = '';
   const answerLine = async (bytes: Buffer | null) => {
-    const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerRequest(ctx, bytes.toString('utf8'));
+    const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerRequest(ctx, lookups, bytes.toString('utf8'));
+    out += `${JSON.stringify(answer)}\n`;
+  };
+  const flush = async () => {
+    if (out === '') return;
+    const text = out;
+    out = '';
     // Waits when the reader is slow (backpressure) before the next request is read.
-    await ctx.io.stdout.write(`${JSON.stringify(answer)}\n`);
+    await ctx.io.stdout.write(text);
   };
   for await (const chunk of ctx.io.stdin) {
     let buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
@@ -69,6 +76,7 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
       size = 0;
       overflow = false;
     }
+    await flush();
     if (overflow) continue;
     if (size + buf.length > MAX_REQUEST_BYTES) {
       overflow = true;
@@ -82,6 +90,7 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
   // A last request without its newline is still a request.
   if (overflow) await answerLine(null);
   else if (size > 0 && !isBlank(Buffer.concat(pending))) await answerLine(Buffer.concat(pending));
+  await flush();
   return { kind: 'access', records: [], format: 'ndjson' };
 }
 
@@ -143,7 +152,7 @@ function parseLine(text: string): Request {
   return request;
 }
 
-async function answerRequest(ctx: Ctx, text: string): Promise<Answer> {
+async function answerRequest(ctx: Ctx, lookups: AccessLookups, text: string): Promise<Answer> {
   let request: Request;
   try {
     request = parseLine(text);
@@ -152,7 +161,7 @@ async function answerRequest(ctx: Ctx, text: string): Promise<Answer> {
     throw err;
   }
   try {
-    return { ...(request.id === undefined ? {} : { id: request.id }), ...(await decide(ctx, request)) };
+    return { ...(request.id === undefined ? {} : { id: request.id }), ...(await decide(ctx, lookups, request)) };
   } catch (err) {
     if (err instanceof BadRequest) return errorAnswer(err.code, err.message, request.id);
     throw err;
@@ -169,18 +178,19 @@ function idOf(text: string): string | number | undefined {
   }
 }
 
-/** A store lookup whose failure is this request's answer, in words that never echo the reference. */
-async function lookup<T>(what: string, find: () => Promise<T>): Promise<T> {
+/** A lookup whose miss is this request's answer, in words that never echo the reference. */
+async function lookup<T>(kind: 'user' | 'service' | 'resource', ref: string, find: (ref: string) => Promise<T | undefined>): Promise<T> {
+  const row = await find(ref);
+  if (row !== undefined) return row;
   try {
-    return await find();
-  } catch (err) {
-    if (err instanceof UserError && err.code === 'NOT_FOUND') throw new BadRequest('NOT_FOUND', `${what} not found`);
-    if (err instanceof UserError) throw new BadRequest(err.code, `invalid ${what} reference`);
-    throw err;
+    assertIdShape(kind, ref);
+  } catch {
+    throw new BadRequest('USAGE', `invalid ${kind} reference`);
   }
+  throw new BadRequest('NOT_FOUND', `${kind} not found`);
 }
 
-async function decide(ctx: Ctx, request: Request): Promise<Omit<Answer, 'id'>> {
+async function decide(ctx: Ctx, lookups: AccessLookups, request: Request): Promise<Omit<Answer, 'id'>> {
   let accessRequest;
   try {
     accessRequest = parseRequest(request.protocol, request.port);
@@ -189,7 +199,6 @@ async function decide(ctx: Ctx, request: Request): Promise<Omit<Answer, 'id'>> {
     if (err instanceof UserError) throw new BadRequest(err.code, 'invalid "port" or "protocol" (port 1-65535; protocol tcp, udp or icmp; no port with icmp)');
     throw err;
   }
-  const db = ctx.store().db;
   const now = ctx.clock.now();
   let serviceRef = request.service;
   if (request.token !== undefined) {
@@ -198,15 +207,15 @@ async function decide(ctx: Ctx, request: Request): Promise<Omit<Answer, 'id'>> {
     if (!auth.valid) return { allowed: false, reason: `invalid token: ${auth.reason}`, via: null, group: null, expiresAt: null };
     serviceRef = auth.serviceId!;
   }
-  const resource = resourceFacts(await lookup('resource', () => getResource(db, request.resource)));
+  const resource = resourceFacts(await lookup('resource', request.resource, lookups.resource));
   let subject: Subject;
   let decision: Decision;
   if (request.user !== undefined) {
-    subject = userSubject(await lookup('user', () => getUser(db, request.user!)));
-    decision = evaluateAccess(subject, resource, (await userCandidates(db, { subjectId: subject.id, resourceId: resource.id })).map((c) => c.path), now, accessRequest);
+    subject = userSubject(await lookup('user', request.user, lookups.user));
+    decision = evaluateAccess(subject, resource, (await lookups.userPaths(subject.id, resource.id)).map((c) => c.path), now, accessRequest);
   } else {
-    subject = serviceSubject(await lookup('service', () => getService(db, serviceRef!)));
-    decision = evaluateAccess(subject, resource, (await serviceCandidates(db, { subjectId: subject.id, resourceId: resource.id })).map((c) => c.path), now, accessRequest);
+    subject = serviceSubject(await lookup('service', serviceRef!, lookups.service));
+    decision = evaluateAccess(subject, resource, (await lookups.servicePaths(subject.id, resource.id)).map((c) => c.path), now, accessRequest);
   }
   if (!decision.allowed) return { allowed: false, reason: decision.reason, via: null, group: null, expiresAt: null };
   const path = longest(decision.paths);
