@@ -35,6 +35,8 @@ export interface Fixture {
   resourceName: string;
   groupId: string;
   token: string;
+  /** Key tokens of the first services (svc-0 ...), for the batch figure's mix. */
+  tokens: string[];
   now: number;
 }
 
@@ -51,6 +53,7 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
   const resourceIds: string[] = [];
   const groupIds: string[] = [];
   let token = '';
+  const tokens: string[] = [];
   // The log is one format 2 event per created object (a group with its links, a service with its
   // direct assignment), then user updates up to the event count: replaying it rebuilds the tables.
   const created: Array<{ type: string; id: string; changes: Change[] }> = [];
@@ -113,6 +116,7 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       for (let k = 0; k < keysPer && keys < sizes.keys; k++, keys++) {
         const t = newToken('key', ids);
         if (!token) token = t;
+        if (k === 0 && tokens.length < 100) tokens.push(t);
         const keyId = ids.id('key');
         key.run(keyId, id, `key-${k}`, `key-${k}`, hashToken(t), tokenHint(t), now, now + 365 * 86_400_000);
         created.push({ type: 'key', id: keyId, changes: [ins('service_keys', { id: keyId, service_id: id, name: `key-${k}`, name_key: `key-${k}`, token_hash: hashToken(t), hint: tokenHint(t), created_at: now, expires_at: now + 365 * 86_400_000, revoked_at: null })] });
@@ -155,6 +159,7 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
     resourceName: `res-${g % resourceIds.length}`,
     groupId: groupIds[g]!,
     token,
+    tokens,
     now,
   };
 }

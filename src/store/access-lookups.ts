@@ -3,7 +3,9 @@ import { looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import { groupPath, groupPathsQuery, servicePathsQuery, type CandidateRow, type GroupPathRow } from './access.js';
 import type { Store } from './connection.js';
-import type { ResourcesTable, ServicesTable, UsersTable } from './tables.js';
+import { keysWithService, type KeyRow } from './keys.js';
+import type { Db } from './mutate.js';
+import type { ExchangeTokensTable, ResourcesTable, ServicesTable, UsersTable } from './tables.js';
 
 /**
  * The lookups of one access check, compiled once and run many times: what `access check --batch`
@@ -18,6 +20,31 @@ export interface AccessLookups {
   resource(ref: string): Promise<ResourcesTable | undefined>;
   userPaths(userId: string, resourceId: string): Promise<CandidateRow[]>;
   servicePaths(serviceId: string, resourceId: string): Promise<CandidateRow[]>;
+  keyByTokenHash(hash: string): Promise<KeyRow | undefined>;
+  keyById(id: string): Promise<KeyRow | undefined>;
+  exchangeTokenByHash(hash: string): Promise<ExchangeTokensTable | undefined>;
+}
+
+/** Every query of an access check, compiled with its parameters in order (the bench's raw loops run these same statements). */
+export function compileAccessQueries(db: Db) {
+  const Q = '?';
+  return {
+    userById: db.selectFrom('users').selectAll().where('id', '=', Q).compile(),
+    userByEmail: db.selectFrom('users').selectAll().where('email_key', '=', Q).compile(),
+    serviceById: db.selectFrom('services').selectAll().where('id', '=', Q).compile(),
+    serviceByName: db.selectFrom('services').selectAll().where('name_key', '=', Q).compile(),
+    resourceById: db.selectFrom('resources').selectAll().where('id', '=', Q).compile(),
+    resourceByName: db.selectFrom('resources').selectAll().where('name_key', '=', Q).compile(),
+    /** [user id, resource id] */
+    userGroups: groupPathsQuery(db, 'group_users', { subjectId: Q, resourceId: Q }).compile(),
+    /** [service id, resource id] */
+    serviceGroups: groupPathsQuery(db, 'group_services', { subjectId: Q, resourceId: Q }).compile(),
+    /** [service id, resource id] */
+    serviceDirect: servicePathsQuery(db, { subjectId: Q, resourceId: Q }).compile(),
+    keyByTokenHash: keysWithService(db).where('k.token_hash', '=', Q).compile(),
+    keyById: keysWithService(db).where('k.id', '=', Q).compile(),
+    exchangeByHash: db.selectFrom('exchange_tokens').selectAll().where('token_hash', '=', Q).compile(),
+  };
 }
 
 type Run = <T>(query: CompiledQuery, parameters: readonly unknown[]) => Promise<T[]>;
@@ -25,28 +52,22 @@ type Run = <T>(query: CompiledQuery, parameters: readonly unknown[]) => Promise<
 export function prepareAccessLookups(store: Store): AccessLookups {
   const db = store.db;
   const run = store.sqlite ? sqliteRunner(store.sqlite) : kyselyRunner(db as unknown as Kysely<never>);
-  const Q = '?';
-  const userById = db.selectFrom('users').selectAll().where('id', '=', Q).compile();
-  const userByEmail = db.selectFrom('users').selectAll().where('email_key', '=', Q).compile();
-  const serviceById = db.selectFrom('services').selectAll().where('id', '=', Q).compile();
-  const serviceByName = db.selectFrom('services').selectAll().where('name_key', '=', Q).compile();
-  const resourceById = db.selectFrom('resources').selectAll().where('id', '=', Q).compile();
-  const resourceByName = db.selectFrom('resources').selectAll().where('name_key', '=', Q).compile();
-  const userGroups = groupPathsQuery(db, 'group_users', { subjectId: Q, resourceId: Q }).compile();
-  const serviceGroups = groupPathsQuery(db, 'group_services', { subjectId: Q, resourceId: Q }).compile();
-  const serviceDirect = servicePathsQuery(db, { subjectId: Q, resourceId: Q }).compile();
+  const q = compileAccessQueries(db);
   const first = async <T>(q: CompiledQuery, p: unknown[]) => (await run<T>(q, p))[0];
   return {
-    user: (ref) => (looksLikeId('user', ref) ? first(userById, [ref]) : first(userByEmail, [nameKey(ref.trim())])),
-    service: (ref) => (looksLikeId('service', ref) ? first(serviceById, [ref]) : first(serviceByName, [nameKey(ref)])),
-    resource: (ref) => (looksLikeId('resource', ref) ? first(resourceById, [ref]) : first(resourceByName, [nameKey(ref)])),
-    userPaths: async (userId, resourceId) => (await run<GroupPathRow>(userGroups, [userId, resourceId])).map(groupPath),
+    user: (ref) => (looksLikeId('user', ref) ? first(q.userById, [ref]) : first(q.userByEmail, [nameKey(ref.trim())])),
+    service: (ref) => (looksLikeId('service', ref) ? first(q.serviceById, [ref]) : first(q.serviceByName, [nameKey(ref)])),
+    resource: (ref) => (looksLikeId('resource', ref) ? first(q.resourceById, [ref]) : first(q.resourceByName, [nameKey(ref)])),
+    userPaths: async (userId, resourceId) => (await run<GroupPathRow>(q.userGroups, [userId, resourceId])).map(groupPath),
     servicePaths: async (serviceId, resourceId) => {
-      const direct = (await run<{ subject_id: string; resource_id: string; expires_at: number | null }>(serviceDirect, [serviceId, resourceId])).map(
+      const direct = (await run<{ subject_id: string; resource_id: string; expires_at: number | null }>(q.serviceDirect, [serviceId, resourceId])).map(
         (r): CandidateRow => ({ subjectId: r.subject_id, resourceId: r.resource_id, path: { via: 'direct', assignmentExpiresAt: r.expires_at } }),
       );
-      return [...direct, ...(await run<GroupPathRow>(serviceGroups, [serviceId, resourceId])).map(groupPath)];
+      return [...direct, ...(await run<GroupPathRow>(q.serviceGroups, [serviceId, resourceId])).map(groupPath)];
     },
+    keyByTokenHash: (hash) => first(q.keyByTokenHash, [hash]),
+    keyById: (id) => first(q.keyById, [id]),
+    exchangeTokenByHash: (hash) => first(q.exchangeByHash, [hash]),
   };
 }
 

@@ -7,7 +7,7 @@ import type { ServiceKeysTable } from './tables.js';
 
 export type KeyRow = ServiceKeysTable & { service_name: string; service_state: string };
 
-function keysWithService(db: Db) {
+export function keysWithService(db: Db) {
   return db
     .selectFrom('service_keys as k')
     .innerJoin('services as s', 's.id', 'k.service_id')

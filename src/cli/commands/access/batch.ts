@@ -203,7 +203,7 @@ async function decide(ctx: Ctx, lookups: AccessLookups, request: Request): Promi
   let serviceRef = request.service;
   if (request.token !== undefined) {
     // The token is judged before the resource: an invalid token learns nothing about it.
-    const auth = await authenticateToken(ctx, request.token);
+    const auth = await authenticateToken(ctx, request.token, lookups);
     if (!auth.valid) return { allowed: false, reason: `invalid token: ${auth.reason}`, via: null, group: null, expiresAt: null };
     serviceRef = auth.serviceId!;
   }

@@ -60,22 +60,34 @@ export interface Authentication {
  * Checks a key token (ack_) or an exchanged token (act_). The shape and checksum are checked
  * before any lookup; the lookup is by SHA-256 only, so unknown and revoked tokens take one path.
  */
-export async function authenticateToken(ctx: Ctx, token: string): Promise<Authentication> {
+/** How a check finds keys: the store's queries, or the same ones compiled once (a batch of checks). */
+export interface KeyFinder {
+  keyByTokenHash(hash: string): Promise<KeyRow | undefined>;
+  keyById(id: string): Promise<KeyRow | undefined>;
+  exchangeTokenByHash(hash: string): Promise<{ key_id: string; expires_at: number } | undefined>;
+}
+
+export async function authenticateToken(ctx: Ctx, token: string, finder?: KeyFinder): Promise<Authentication> {
   const none: Authentication = { valid: false, reason: null, keyId: null, serviceId: null, serviceName: null, status: null, expiresAt: null, kind: null };
   const shape = checkTokenShape(token);
   if (!shape.ok) return { ...none, reason: shape.reason };
   const db = ctx.store().db;
+  const find: KeyFinder = finder ?? {
+    keyByTokenHash: (h) => keyByTokenHash(db, h),
+    keyById: (id) => keyById(db, id),
+    exchangeTokenByHash: (h) => exchangeTokenByHash(db, h),
+  };
   const now = ctx.clock.now();
   const hash = hashToken(token);
   let key: KeyRow | undefined;
   let tokenExpiresAt: number | null = null;
   if (shape.kind === 'key') {
-    key = await keyByTokenHash(db, hash);
+    key = await find.keyByTokenHash(hash);
   } else {
-    const t = await exchangeTokenByHash(db, hash);
+    const t = await find.exchangeTokenByHash(hash);
     if (t) {
       tokenExpiresAt = t.expires_at;
-      key = await keyById(db, t.key_id);
+      key = await find.keyById(t.key_id);
     }
   }
   if (!key) return { ...none, kind: shape.kind, reason: 'unknown token' };
