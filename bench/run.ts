@@ -1,21 +1,34 @@
 /**
- * accessctl performance: each figure against a baseline measured in the same run, printed as
- * ratios. Not part of `npm test` (no timed assertions there); `npm run bench -- --smoke` runs a
- * tiny version of it, and the test suite runs that so this file cannot rot.
+ * accessctl performance: every figure against a baseline measured in the same run, interleaved
+ * (baseline, accessctl, baseline, accessctl, ...), as the ratio of their medians, on SQLite and on
+ * PostgreSQL. Not part of `npm test` (no timed assertions there); `npm run bench -- --smoke` runs
+ * a tiny version, and the test suite runs that so this file cannot rot. docs/performance.md.
+ *
+ *   --smoke                 tiny sizes, few runs
+ *   --only a,b              figure groups: single, batch, import, sweep, lists, replay, access-code, concurrency
+ *   --dialect sqlite|postgres
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildFixture, FULL, SMOKE } from './fixture.js';
+import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/helpers/pg-cluster.js';
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
+import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
+import { buildFixture, FULL, SMOKE, type Fixture } from './fixture.js';
 
-const smoke = process.argv.includes('--smoke');
-/** `--only replay` (the full fixture is still built) or `--only access-code` (needs no fixture): just that figure. */
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const argv = process.argv.slice(2);
+const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const smoke = argv.includes('--smoke');
+const only = flag('--only')?.split(',');
+const dialects = (flag('--dialect')?.split(',') ?? ['sqlite', 'postgres']) as Array<'sqlite' | 'postgres'>;
+const wanted = (group: string) => only === undefined || only.includes(group);
 const sizes = smoke ? SMOKE : FULL;
-const RUNS = smoke ? 3 : 15;
+const PAIRS = smoke ? 3 : 20;
+const HEAVY_PAIRS = smoke ? 1 : 3;
+const IMPORT_ROWS = smoke ? 500 : 1_000_000;
+const BATCH_REQUESTS = smoke ? 300 : 100_000;
 // Bundled to bench/dist/run.mjs: the project root is two levels up.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'accessctl');
@@ -23,30 +36,35 @@ const NODE = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'accessctl-bench-'));
 const NOW = '2026-11-22T23:00:00.000Z';
 const log = (s: string) => process.stderr.write(`${s}\n`);
+const hasTime = existsSync('/usr/bin/time');
+const started = Date.now();
 
 interface Sample {
   ms: number;
   rssMb: number | null;
 }
-
-const hasTime = existsSync('/usr/bin/time');
+interface Measured {
+  ms: number;
+  rssMb: number | null;
+}
 
 /** One whole process: wall time, and peak RSS from /usr/bin/time when it is there. */
-function measure(argv: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Sample {
+function measure(command: string[], opts: { stdin?: string; stdinFile?: string; env?: Record<string, string>; okCodes?: number[] } = {}): Sample {
   const rssFile = join(dir, 'rss');
-  const command = hasTime ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...argv] : argv;
+  const full = hasTime ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...command] : command;
+  const input = opts.stdinFile !== undefined ? readFileSync(opts.stdinFile) : (opts.stdin ?? '');
   const start = process.hrtime.bigint();
-  const r = spawnSync(command[0]!, command.slice(1), {
-    input: opts.stdin ?? '',
+  const r = spawnSync(full[0]!, full.slice(1), {
+    input,
     stdio: ['pipe', 'ignore', 'pipe'],
     env: { PATH: process.env.PATH ?? '', ACCESSCTL_NOW: NOW, ...opts.env },
     maxBuffer: 64 * 1024 * 1024,
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0 && !(r.status === 5 && argv.includes('check'))) {
-    throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
+  if (r.status !== 0 && !(opts.okCodes ?? []).includes(r.status ?? -1)) {
+    throw new Error(`${command.join(' ').slice(0, 200)} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
   }
-  const rssMb = hasTime ? Number(spawnSync('cat', [rssFile], { encoding: 'utf8' }).stdout.trim()) / 1024 : null;
+  const rssMb = hasTime ? Number(readFileSync(rssFile, 'utf8').trim()) / 1024 : null;
   return { ms, rssMb };
 }
 
@@ -54,48 +72,71 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+const summarise = (samples: Sample[]): Measured => ({
+  ms: median(samples.map((s) => s.ms)),
+  rssMb: samples[0]!.rssMb === null ? null : Math.max(...samples.map((s) => s.rssMb!)),
+});
 
-function repeat(runs: number, fn: () => Sample): { ms: number; rssMb: number | null } {
-  const samples = Array.from({ length: runs }, fn);
-  return { ms: median(samples.map((s) => s.ms)), rssMb: samples[0]!.rssMb === null ? null : Math.max(...samples.map((s) => s.rssMb!)) };
+/** Baseline and subject alternately, `pairs` times each: machine drift moves both alike. */
+function interleaved(pairs: number, base: () => Sample, ours: () => Sample): { base: Measured; ours: Measured } {
+  const b: Sample[] = [];
+  const o: Sample[] = [];
+  for (let i = 0; i < pairs; i++) {
+    b.push(base());
+    o.push(ours());
+  }
+  return { base: summarise(b), ours: summarise(o) };
 }
 
 interface Row {
+  dialect: string;
   figure: string;
   accessctl: string;
   baseline: string;
-  ratio: number;
+  ratio: string;
   target: string;
-  met: boolean;
+  met: string;
 }
 const rows: Row[] = [];
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const mb = (m: Measured) => (m.rssMb === null ? '' : `, ${m.rssMb.toFixed(0)} MB`);
 
-function record(figure: string, ours: { ms: number; rssMb?: number | null }, base: { ms: number }, targetRatio: number, rssLimit?: number) {
-  const ratio = ours.ms / base.ms;
-  const rssOk = rssLimit === undefined || ours.rssMb === null || ours.rssMb === undefined || ours.rssMb <= rssLimit;
+/**
+ * One row. `targetRatio` null: reported, no target. `rssLimit`: a peak-memory bound as well.
+ * `extra` adds a rate (req/s) to the accessctl cell.
+ */
+function record(dialect: string, figure: string, m: { base: Measured; ours: Measured }, targetRatio: number | null, opts: { rssLimit?: number; extra?: string } = {}) {
+  const ratio = m.ours.ms / m.base.ms;
+  const rssOk = opts.rssLimit === undefined || m.ours.rssMb === null || m.ours.rssMb <= opts.rssLimit;
+  const ratioOk = targetRatio === null || ratio <= targetRatio;
+  const targets = [targetRatio === null ? null : `<= ${targetRatio}x`, opts.rssLimit === undefined ? null : `<= ${opts.rssLimit} MB`].filter(Boolean);
   rows.push({
+    dialect,
     figure,
-    accessctl: `${fmt(ours.ms)}${ours.rssMb ? `, ${ours.rssMb.toFixed(0)} MB peak` : ''}`,
-    baseline: fmt(base.ms),
-    ratio: Math.round(ratio * 100) / 100,
-    target: `<= ${targetRatio}${rssLimit ? `, <= ${rssLimit} MB` : ''}`,
-    met: ratio <= targetRatio && rssOk,
+    accessctl: `${fmt(m.ours.ms)}${mb(m.ours)}${opts.extra ? `, ${opts.extra}` : ''}`,
+    baseline: `${fmt(m.base.ms)}${mb(m.base)}`,
+    ratio: `${ratio.toFixed(2)}x`,
+    target: targets.length ? targets.join(', ') : 'report',
+    met: targets.length ? (ratioOk && rssOk ? 'yes' : 'NO') : '-',
   });
-  log(`  ${figure}: ${fmt(ours.ms)} vs ${fmt(base.ms)} = ${ratio.toFixed(2)}x`);
+  log(`  [${dialect}] ${figure}: ${fmt(m.ours.ms)}${mb(m.ours)} vs ${fmt(m.base.ms)}${mb(m.base)} = ${ratio.toFixed(2)}x`);
 }
 
-/** A small node program using raw better-sqlite3, run as its own process like the CLI is. */
-function rawScript(name: string, body: string): string {
+function script(name: string, body: string): string {
   const file = join(dir, `${name}.cjs`);
-  writeFileSync(file, `const Database = require(${JSON.stringify(join(ROOT, 'node_modules', 'better-sqlite3'))});\n${body}\n`);
+  writeFileSync(file, body);
   return file;
 }
+const requireSqlite = `const Database = require(${JSON.stringify(join(ROOT, 'node_modules', 'better-sqlite3'))});\n`;
+const requirePg = `const pg = require(${JSON.stringify(join(ROOT, 'node_modules', 'pg'))}); pg.types.setTypeParser(20, (v) => Number(v));\nconst Cursor = require(${JSON.stringify(join(ROOT, 'node_modules', 'pg-cursor'))});\n`;
 
-function freshEmptyStore(emptyTemplate: string): string {
-  const db = join(dir, `s-${Math.random().toString(36).slice(2)}.db`);
-  copyFileSync(emptyTemplate, db);
-  return db;
+/** Where a figure's store lives: a file, or a database on the throwaway server. */
+interface Target {
+  dialect: 'sqlite' | 'postgres';
+  /** The fixture store, read-only figures use it as it is. */
+  store: string;
+  /** A fresh copy of the fixture (for figures that change it) or of an empty store. */
+  fresh(of: 'fixture' | 'empty'): string;
 }
 
 async function main(): Promise<void> {
@@ -105,132 +146,308 @@ async function main(): Promise<void> {
   // the fixture's own audit chain is written after that first event.
   const init = spawnSync(NODE, [BIN, '--db', empty, 'db', 'init', '--allow-clock-override'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
   if (init.status !== 0) throw new Error(init.stderr);
-  if (only !== 'access-code') await fixtureFigures(empty);
-  if (only === undefined || only === 'access-code') accessCodeFigures(empty);
+  const template = join(dir, 'template.db');
+  copyFileSync(empty, template);
+  const t0 = Date.now();
+  const fx = buildFixture(template, sizes, Date.parse(NOW));
+  log(`  fixture: ${Object.entries(sizes).map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+  const targets: Target[] = [];
+  if (dialects.includes('sqlite')) targets.push(sqliteTarget(empty, template));
+  let cluster: Cluster | null = null;
+  try {
+    if (dialects.includes('postgres')) {
+      const pg = await postgresTarget(template);
+      if (pg) {
+        cluster = pg.cluster;
+        targets.push(pg.target);
+      }
+    }
+    if (wanted('single')) singleCalls(targets, fx);
+    for (const t of targets) {
+      if (wanted('batch')) await batchFigure(t, fx);
+      if (wanted('import')) importFigure(t);
+      if (wanted('sweep')) sweepFigure(t);
+      if (wanted('lists')) listFigures(t);
+      if (wanted('replay')) replayFigure(t);
+      if (wanted('access-code')) accessCodeFigures(t);
+      if (wanted('concurrency') && t.dialect === 'postgres') await concurrencyFigure(t);
+    }
+  } finally {
+    if (cluster) removeCluster(cluster);
+  }
   printTable();
 }
 
-/** 6. Access as code: apply of a whole file into an empty store, then plan of it (no changes). */
-function accessCodeFigures(empty: string): void {
-  const s = smoke ? ACCESS_SMOKE : ACCESS_FULL;
-  const file = writeAccessFile(dir, s);
-  const runs = smoke ? 1 : 3;
-  const raw = rawScript('access-raw', rawInsertScript(s));
-  const rawInsert = repeat(runs, () => measure([NODE, raw, freshEmptyStore(empty)]));
-  let applied = '';
-  const apply = repeat(runs, () => {
-    applied = freshEmptyStore(empty);
-    return measure([NODE, BIN, '--db', applied, '-q', 'apply', '-f', file], { env: { ACCESSCTL_ACTOR: 'bench' } });
-  });
-  const size = `${s.users.toLocaleString('en-US')} users, ${s.groups.toLocaleString('en-US')} groups, ${(s.groups * s.membersPerGroup).toLocaleString('en-US')} memberships`;
-  record(`apply of a file (${size})`, apply, rawInsert, 5);
-  const plan = repeat(runs, () => measure([NODE, BIN, '--db', applied, '-q', 'plan', '-f', file]));
-  record(`plan of the applied file (${size}, no changes)`, plan, rawInsert, 5);
+function sqliteTarget(empty: string, template: string): Target {
+  return {
+    dialect: 'sqlite',
+    store: (() => {
+      const store = join(dir, 'store.db');
+      copyFileSync(template, store);
+      return store;
+    })(),
+    fresh(of) {
+      const db = join(dir, `s-${Math.random().toString(36).slice(2)}.db`);
+      copyFileSync(of === 'empty' ? empty : template, db);
+      return db;
+    },
+  };
 }
 
-async function fixtureFigures(empty: string): Promise<void> {
-  const template = join(dir, 'template.db');
-  copyFileSync(empty, template);
-  const started = Date.now();
-  const fx = buildFixture(template, sizes, Date.parse(NOW));
-  log(`  fixture: ${Object.entries(sizes).map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const store = join(dir, 'store.db');
-  copyFileSync(template, store);
-
-  if (only === undefined) await figuresOneToFour(store, empty, template, fx);
-  if (only === undefined || only === 'replay') replayFigure(store);
+/** A throwaway server (or ACCESSCTL_BENCH_PG_URL), with the SQLite fixture copied row by row. */
+async function postgresTarget(template: string): Promise<{ target: Target; cluster: Cluster | null } | null> {
+  let cluster: Cluster | null = null;
+  let base = process.env.ACCESSCTL_BENCH_PG_URL;
+  if (!base) {
+    const bin = findPgBin();
+    if (!bin) {
+      log('PostgreSQL figures skipped: no server binaries under /usr/lib/postgresql and no ACCESSCTL_BENCH_PG_URL');
+      return null;
+    }
+    cluster = await startCluster(bin);
+    base = `${cluster.baseUrl}postgres`;
+  }
+  const url = (name: string) => {
+    const u = new URL(base!);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const admin = (sql: string) => {
+    const r = spawnSync(NODE, ['-e', `${requirePg}const c = new pg.Client(${JSON.stringify(url('postgres'))}); c.connect().then(() => c.query(process.argv[1])).then(() => c.end()).catch((e) => { console.error(e.message); process.exit(1); });`, sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${sql}: ${r.stderr}`);
+  };
+  const prefix = `accessctl_bench_${process.pid}`;
+  for (const name of ['empty', 'fixture']) {
+    admin(`drop database if exists ${prefix}_${name}`);
+    admin(`create database ${prefix}_${name} template template0`);
+    const init = spawnSync(NODE, [BIN, '--db', url(`${prefix}_${name}`), 'db', 'init', '--allow-clock-override'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    if (init.status !== 0) throw new Error(init.stderr);
+  }
+  const t0 = Date.now();
+  const copy = spawnSync(NODE, [script('copy-to-pg', copyToPgScript()), template, url(`${prefix}_fixture`)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (copy.status !== 0) throw new Error(`copying the fixture to PostgreSQL: ${copy.stderr}`);
+  log(`  PostgreSQL fixture copied (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  let n = 0;
+  const target: Target = {
+    dialect: 'postgres',
+    store: url(`${prefix}_fixture`),
+    fresh(of) {
+      const name = `${prefix}_${n++}`;
+      admin(`create database ${name} template ${prefix}_${of}`);
+      return url(name);
+    },
+  };
+  return { target, cluster };
 }
 
-async function figuresOneToFour(store: string, empty: string, template: string, fx: ReturnType<typeof buildFixture>): Promise<void> {
-  // 1. One CLI call against bare node start-up.
-  const bare = repeat(RUNS, () => measure([NODE, '-e', '0']));
-  for (const [label, argv, stdin] of [
-    ['group show -i', ['group', 'show', '-i', fx.groupId], undefined],
+/** Copies every table of the SQLite fixture verbatim (the audit chain included) into the PostgreSQL store. */
+function copyToPgScript(): string {
+  return `${requireSqlite}${requirePg}
+const src = new Database(process.argv[2], { readonly: true });
+const client = new pg.Client(process.argv[3]);
+const tables = ['users', 'resources', 'groups', 'services', 'group_users', 'group_resources', 'group_services', 'service_resources', 'service_keys', 'exchange_tokens', 'settings', 'audit_events'];
+(async () => {
+  await client.connect();
+  await client.query('begin');
+  await client.query('truncate ' + tables.join(', ') + ' cascade');
+  for (const table of tables) {
+    const cols = src.prepare('select * from ' + table + ' limit 0').columns().map((c) => c.name);
+    const per = Math.floor(30000 / cols.length);
+    let batch = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const values = batch.map((_, i) => '(' + cols.map((__, j) => '$' + (i * cols.length + j + 1)).join(',') + ')').join(',');
+      await client.query('insert into ' + table + ' (' + cols.join(',') + ') values ' + values, batch.flat());
+      batch = [];
+    };
+    for (const row of src.prepare('select * from ' + table).raw().iterate()) {
+      batch.push(row);
+      if (batch.length === per) await flush();
+    }
+    await flush();
+  }
+  await client.query('commit');
+  await client.query('analyze');
+  await client.end();
+})().catch((e) => { console.error(e.message); process.exit(1); });`;
+}
+
+const cli = (store: string, args: string[]) => [NODE, BIN, '--db', store, ...args];
+
+/** 1. One CLI call against bare node start-up (on PostgreSQL the call includes connecting). */
+function singleCalls(targets: Target[], fx: Fixture): void {
+  const calls = [
+    ['-f csv group show -i G', ['-f', 'csv', 'group', 'show', '-i', fx.groupId], undefined],
     ['access check --user', ['access', 'check', '--user', fx.userEmail, '-r', fx.resourceName], undefined],
     ['access check --token-stdin', ['access', 'check', '--token-stdin', '-r', 'res-0'], fx.token],
-  ] as const) {
-    const ours = repeat(RUNS, () => measure([NODE, BIN, '--db', store, '-f', 'csv', ...argv], { stdin }));
-    record(`one call: ${label}`, ours, bare, 1.5);
+  ] as const;
+  for (const t of targets) {
+    for (const [label, args, stdin] of calls) {
+      const m = interleaved(PAIRS, () => measure([NODE, '-e', '0']), () => measure(cli(t.store, [...args]), { stdin }));
+      record(t.dialect, `one call: ${label} vs node -e 0`, m, t.dialect === 'sqlite' ? 1.5 : null);
+    }
   }
-
-  // 2. user import against raw prepared inserts of the same rows in one transaction.
-  const n = sizes.users;
-  const csv = join(dir, 'import.csv');
-  const lines = ['email,firstName,lastName,role'];
-  for (let i = 0; i < n; i++) lines.push(`import${i}@example.com,First,Last${i},MEMBER`);
-  writeFileSync(csv, `${lines.join('\n')}\n`);
-  const heavyRuns = smoke ? 1 : 3;
-  const rawImport = rawScript(
-    'import',
-    `const db = new Database(process.argv[2]); db.pragma('journal_mode = WAL'); db.pragma('synchronous = FULL');
-const text = require('fs').readFileSync(process.argv[3], 'utf8').trim().split('\\n').slice(1);
-const insert = db.prepare("insert into users values (?, ?, ?, ?, ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
-const now = Date.now();
-// The same rows accessctl writes: random 16-character base62 ids, not sequential ones.
-const A = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const id = () => { let s = 'usr_'; for (const b of require('crypto').randomBytes(16)) s += A[b % 62]; return s; };
-db.transaction(() => { for (const line of text) { const [email, first, last] = line.split(','); insert.run(id(), email, email.toLowerCase(), first, last, now, now); } })();
-db.close();`,
-  );
-  const importOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', freshEmptyStore(empty), '-q', 'user', 'import', csv]));
-  const importRaw = repeat(heavyRuns, () => measure([NODE, rawImport, freshEmptyStore(empty), csv]));
-  record(`user import of ${n.toLocaleString('en-US')} rows`, importOurs, importRaw, 3);
-
-  // 3. sweep of the expired groups and their memberships against the equivalent raw DELETEs.
-  const rawSweep = rawScript(
-    'sweep',
-    `const db = new Database(process.argv[2]); db.pragma('foreign_keys = ON'); db.pragma('synchronous = FULL');
-const now = Date.parse(${JSON.stringify(NOW)});
-db.transaction(() => { db.prepare('delete from groups where expires_at is not null and expires_at <= ?').run(now); })();
-db.close();`,
-  );
-  const copy = () => {
-    const db = join(dir, `sweep-${Math.random().toString(36).slice(2)}.db`);
-    copyFileSync(template, db);
-    return db;
-  };
-  const sweepOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', copy(), '-q', 'sweep']));
-  const sweepRaw = repeat(heavyRuns, () => measure([NODE, rawSweep, copy()]));
-  record(`sweep of ${sizes.expiredGroups.toLocaleString('en-US')} expired groups (${(sizes.expiredGroups * Math.ceil(sizes.memberships / sizes.groups)).toLocaleString('en-US')} memberships)`, sweepOurs, sweepRaw, 2);
-
-  // 4. Whole-store lists, streamed: time and peak memory against iterate() + JSON.stringify.
-  const rawAudit = rawScript(
-    'audit',
-    `const db = new Database(process.argv[2]); let out = [];
-for (const row of db.prepare('select * from audit_events order by seq').iterate()) { out.push(JSON.stringify(row)); if (out.length === 1000) { process.stdout.write(out.join('\\n') + '\\n'); out = []; } }
-process.stdout.write(out.join('\\n') + '\\n');`,
-  );
-  const auditOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-f', 'ndjson', 'audit', 'list']));
-  const auditRaw = repeat(heavyRuns, () => measure([NODE, rawAudit, store]));
-  record(`audit list -f ndjson (${sizes.auditEvents.toLocaleString('en-US')} events)`, auditOurs, auditRaw, 2, 150);
-  const rawGroups = rawScript(
-    'groups',
-    `const db = new Database(process.argv[2]); let out = [];
-const sql = "select g.*, (select group_concat(user_id, ';') from group_users where group_id = g.id) users, (select group_concat(resource_id, ';') from group_resources where group_id = g.id) resources from groups g order by g.id";
-for (const row of db.prepare(sql).iterate()) { out.push(JSON.stringify(row)); if (out.length === 100) { process.stdout.write(out.join('\\n') + '\\n'); out = []; } }
-process.stdout.write(out.join('\\n') + '\\n');`,
-  );
-  const groupsOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-f', 'csv', 'group', 'list']));
-  const groupsRaw = repeat(heavyRuns, () => measure([NODE, rawGroups, store]));
-  record(`group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, groupsOurs, groupsRaw, 2, 150);
 }
 
-function replayFigure(store: string): void {
-  const heavyRuns = smoke ? 1 : 3;
-  // 5. db check replays the whole log and compares it with the tables: against audit verify,
-  // which walks the same chain without replaying it.
-  const verifyOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-q', 'audit', 'verify']));
-  const checkOurs = repeat(heavyRuns, () => measure([NODE, BIN, '--db', store, '-q', 'db', 'check']));
-  record(`db check replay vs audit verify (${sizes.auditEvents.toLocaleString('en-US')} events)`, checkOurs, verifyOurs, 3);
+/** 2. access check --batch over mixed requests against the raw driver loop with the same SQL. */
+async function batchFigure(t: Target, fx: Fixture): Promise<void> {
+  const requests = writeRequests(dir, fx, sizes, BATCH_REQUESTS);
+  const raw = script(`batch-${t.dialect}`, t.dialect === 'sqlite' ? rawSqliteBatch(ROOT) : rawPgBatch(ROOT));
+  const m = interleaved(HEAVY_PAIRS, () => measure([NODE, raw, t.store], { stdinFile: requests }), () => measure(cli(t.store, ['access', 'check', '--batch']), { stdinFile: requests }));
+  const rate = (ms: number) => `${Math.round(BATCH_REQUESTS / (ms / 1000)).toLocaleString('en-US')} req/s`;
+  record(t.dialect, `access check --batch, ${BATCH_REQUESTS.toLocaleString('en-US')} mixed requests (raw: ${rate(m.base.ms)})`, m, 2, { extra: rate(m.ours.ms) });
+}
+
+/** 3. user import against raw prepared inserts of the same rows in one transaction. */
+function importFigure(t: Target): void {
+  const csv = join(dir, 'import.csv');
+  if (!existsSync(csv)) {
+    const lines = ['email,firstName,lastName,role'];
+    for (let i = 0; i < IMPORT_ROWS; i++) lines.push(`import${i}@example.com,First,Last${i},MEMBER`);
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+  }
+  // The same rows accessctl writes: random 16-character base62 ids, not sequential ones.
+  const ids = `const A = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const id = () => { let s = 'usr_'; for (const b of require('crypto').randomBytes(16)) s += A[b % 62]; return s; };
+const lines = require('fs').readFileSync(process.argv[3], 'utf8').trim().split('\\n').slice(1);
+const now = Date.now();`;
+  const raw =
+    t.dialect === 'sqlite'
+      ? script('import-sqlite', `${requireSqlite}${ids}
+const db = new Database(process.argv[2]); db.pragma('journal_mode = WAL'); db.pragma('synchronous = FULL');
+const insert = db.prepare("insert into users values (?, ?, ?, ?, ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
+db.transaction(() => { for (const line of lines) { const [email, first, last] = line.split(','); insert.run(id(), email, email.toLowerCase(), first, last, now, now); } })();
+db.close();`)
+      : script('import-pg', `${requirePg}${ids}
+const c = new pg.Client(process.argv[2]);
+(async () => { await c.connect(); await c.query('begin');
+  for (let i = 0; i < lines.length; i += 3000) { const part = lines.slice(i, i + 3000); const p = [];
+    const values = part.map((line, k) => { const [email, first, last] = line.split(','); p.push(id(), email, email.toLowerCase(), first, last, now, now); const b = k * 7; return '($' + (b + 1) + ',$' + (b + 2) + ',$' + (b + 3) + ',$' + (b + 4) + ',$' + (b + 5) + ",'MEMBER','ACTIVE','MANUAL',$" + (b + 6) + ',$' + (b + 7) + ')'; });
+    await c.query('insert into users values ' + values.join(','), p); }
+  await c.query('commit'); await c.end(); })();`);
+  const m = interleaved(HEAVY_PAIRS, () => measure([NODE, raw, t.fresh('empty'), csv]), () => measure(cli(t.fresh('empty'), ['-q', 'user', 'import', csv])));
+  record(t.dialect, `user import of ${IMPORT_ROWS.toLocaleString('en-US')} rows`, m, 3, { rssLimit: 300 });
+}
+
+/** 4. sweep of the expired groups and their memberships against the equivalent raw DELETE. */
+function sweepFigure(t: Target): void {
+  const now = Date.parse(NOW);
+  const raw =
+    t.dialect === 'sqlite'
+      ? script('sweep-sqlite', `${requireSqlite}const db = new Database(process.argv[2]); db.pragma('foreign_keys = ON'); db.pragma('synchronous = FULL');
+db.transaction(() => { db.prepare('delete from groups where expires_at is not null and expires_at <= ?').run(${now}); })();
+db.close();`)
+      : script('sweep-pg', `${requirePg}const c = new pg.Client(process.argv[2]);
+(async () => { await c.connect(); await c.query('begin'); await c.query('delete from groups where expires_at is not null and expires_at <= $1', [${now}]); await c.query('commit'); await c.end(); })();`);
+  const m = interleaved(HEAVY_PAIRS, () => measure([NODE, raw, t.fresh('fixture')]), () => measure(cli(t.fresh('fixture'), ['-q', 'sweep'])));
+  const members = sizes.expiredGroups * Math.ceil(sizes.memberships / sizes.groups);
+  record(t.dialect, `sweep of ${sizes.expiredGroups.toLocaleString('en-US')} expired groups (${members.toLocaleString('en-US')} memberships)`, m, 2);
+}
+
+/** 5. Whole-store lists, streamed: time and peak memory against the driver streaming the same rows. */
+function listFigures(t: Target): void {
+  const stream = (name: string, sql: string, every: number) =>
+    t.dialect === 'sqlite'
+      ? script(`${name}-sqlite`, `${requireSqlite}const db = new Database(process.argv[2], { readonly: true }); let out = [];
+for (const row of db.prepare(${JSON.stringify(sql)}).iterate()) { out.push(JSON.stringify(row)); if (out.length === ${every}) { process.stdout.write(out.join('\\n') + '\\n'); out = []; } }
+process.stdout.write(out.join('\\n') + '\\n');`)
+      : script(`${name}-pg`, `${requirePg}const c = new pg.Client(process.argv[2]);
+(async () => { await c.connect(); const cur = c.query(new Cursor(${JSON.stringify(sql)}));
+  for (;;) { const rows = await cur.read(${every}); if (rows.length === 0) break; process.stdout.write(rows.map((r) => JSON.stringify(r)).join('\\n') + '\\n'); }
+  await cur.close(); await c.end(); })();`);
+  const audit = stream('audit', 'select * from audit_events order by seq', 1000);
+  const a = interleaved(HEAVY_PAIRS, () => measure([NODE, audit, t.store]), () => measure(cli(t.store, ['-f', 'ndjson', 'audit', 'list'])));
+  record(t.dialect, `audit list -f ndjson (${sizes.auditEvents.toLocaleString('en-US')} events)`, a, 2, { rssLimit: 150 });
+  const agg = t.dialect === 'sqlite' ? (col: string, table: string) => `(select group_concat(${col}, ';') from ${table} where group_id = g.id)` : (col: string, table: string) => `(select string_agg(${col}, ';' order by ${col}) from ${table} where group_id = g.id)`;
+  const groups = stream('groups', `select g.*, ${agg('user_id', 'group_users')} users, ${agg('resource_id', 'group_resources')} resources from groups g order by g.id`, 100);
+  const g = interleaved(HEAVY_PAIRS, () => measure([NODE, groups, t.store]), () => measure(cli(t.store, ['-f', 'csv', 'group', 'list'])));
+  record(t.dialect, `group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, g, 2, { rssLimit: 150 });
+}
+
+/** 6. db check replays the whole log and compares it with the tables, against audit verify, which walks the same chain without replaying it. */
+function replayFigure(t: Target): void {
+  const m = interleaved(HEAVY_PAIRS, () => measure(cli(t.store, ['-q', 'audit', 'verify'])), () => measure(cli(t.store, ['-q', 'db', 'check'])));
+  record(t.dialect, `db check replay vs audit verify (${sizes.auditEvents.toLocaleString('en-US')} events)`, m, 3);
+}
+
+/**
+ * 7. Access as code: apply of a whole file into an empty store, then plan of it (no changes),
+ * against raw better-sqlite3 inserts of the same rows (on both dialects: the work to compare with).
+ */
+function accessCodeFigures(t: Target): void {
+  const s = smoke ? ACCESS_SMOKE : ACCESS_FULL;
+  const file = writeAccessFile(dir, s);
+  const raw = script('access-raw', `${requireSqlite}${rawInsertScript(s)}`);
+  const sqliteEmpty = () => (t.dialect === 'sqlite' ? t.fresh('empty') : join(dir, 'empty.db'));
+  const size = `${s.users.toLocaleString('en-US')} users, ${s.groups.toLocaleString('en-US')} groups, ${(s.groups * s.membersPerGroup).toLocaleString('en-US')} memberships`;
+  let applied = '';
+  const rawRun = () => {
+    const db = join(dir, `raw-${Math.random().toString(36).slice(2)}.db`);
+    copyFileSync(sqliteEmpty(), db);
+    return measure([NODE, raw, db]);
+  };
+  const apply = interleaved(HEAVY_PAIRS, rawRun, () => {
+    applied = t.fresh('empty');
+    return measure(cli(applied, ['-q', 'apply', '-f', file]), { env: { ACCESSCTL_ACTOR: 'bench' } });
+  });
+  record(t.dialect, `apply of a file (${size}) vs raw SQLite inserts`, apply, 5);
+  const plan = interleaved(HEAVY_PAIRS, rawRun, () => measure(cli(applied, ['-q', 'plan', '-f', file])));
+  record(t.dialect, `plan of the applied file (${size}, no changes) vs raw SQLite inserts`, plan, 5);
+}
+
+/**
+ * 8. PostgreSQL: 8 writer processes at once, each creating and deleting groups, against one
+ * writer doing the same total one after another. Every mutation must succeed and the chain verify.
+ */
+async function concurrencyFigure(t: Target): Promise<void> {
+  const writers = 8;
+  const each = smoke ? 3 : 25;
+  const store = t.fresh('empty');
+  const env = { PATH: process.env.PATH ?? '', ACCESSCTL_NOW: NOW, ACCESSCTL_ACTOR: 'bench' };
+  const job = (w: number, i: number) => ['--db', store, '-q', 'group', 'create', '-g', `w${w}-g${i}`];
+  const runOne = (args: string[]) =>
+    new Promise<number>((resolve) => {
+      const child = spawn(NODE, [BIN, ...args], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+  const serialStart = Date.now();
+  let failures = 0;
+  for (let i = 0; i < writers * each; i++) if ((await runOne(job(99, i))) !== 0) failures++;
+  const serialMs = Date.now() - serialStart;
+  const parallelStart = Date.now();
+  const codes = await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      const out: number[] = [];
+      for (let i = 0; i < each; i++) out.push(await runOne(job(w, i)));
+      return out;
+    }),
+  );
+  const parallelMs = Date.now() - parallelStart;
+  failures += codes.flat().filter((c) => c !== 0).length;
+  const verify = spawnSync(NODE, [BIN, '--db', store, '-f', 'json', 'audit', 'verify'], { encoding: 'utf8', env });
+  const events = spawnSync(NODE, [BIN, '--db', store, '-f', 'ndjson', 'audit', 'list', '--action', 'group.create'], { encoding: 'utf8', env }).stdout.trim().split('\n').length;
+  const total = writers * each;
+  const rate = (ms: number) => `${((total / ms) * 1000).toFixed(1)} mutations/s`;
+  rows.push({
+    dialect: t.dialect,
+    figure: `${writers} concurrent writers x ${each} group creates vs 1 writer doing ${total} (each its own process)`,
+    accessctl: `${fmt(parallelMs)}, ${rate(parallelMs)}`,
+    baseline: `${fmt(serialMs)}, ${rate(serialMs)}`,
+    ratio: `${(parallelMs / serialMs).toFixed(2)}x`,
+    target: `0 failures, ${total * 2} audit events, chain verifies`,
+    met: failures === 0 && events === total * 2 && verify.status === 0 ? 'yes' : `NO (${failures} failed, ${events} events, verify exit ${verify.status})`,
+  });
+  log(`  [postgres] concurrency: ${fmt(parallelMs)} with ${writers} writers vs ${fmt(serialMs)} serial; ${failures} failures; verify ${verify.status}`);
 }
 
 function printTable(): void {
+  const cols: Array<keyof Row> = ['dialect', 'figure', 'accessctl', 'baseline', 'ratio', 'target', 'met'];
   const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
-  const cols: Array<keyof Row> = ['figure', 'accessctl', 'baseline', 'ratio', 'target', 'met'];
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width(cols[i]!))).join(' | ')} |`;
   const table = [line(cols), `|${cols.map((c) => '-'.repeat(width(c) + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
   process.stdout.write(`${table}\n`);
-  log(`medians of ${RUNS} runs for single calls, ${smoke ? 1 : 3} for bulk work; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}`);
+  log(`interleaved medians: ${PAIRS} pairs for single calls, ${HEAVY_PAIRS} for bulk work; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 }
 
 main()

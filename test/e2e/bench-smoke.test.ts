@@ -1,26 +1,46 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { findPgBin } from '../helpers/pg-cluster.js';
 import { ROOT } from '../helpers/spawn.js';
 
+const FIGURES = [
+  'one call: -f csv group show -i G vs node -e 0',
+  'one call: access check --user vs node -e 0',
+  'one call: access check --token-stdin vs node -e 0',
+  'access check --batch',
+  'user import',
+  'sweep',
+  'audit list -f ndjson',
+  'group list -f csv',
+  'db check replay vs audit verify',
+  'apply of a file',
+  'plan of the applied file',
+];
+
 describe('npm run bench', () => {
-  it('runs end to end on a tiny fixture and prints every ratio (no timing is asserted)', () => {
+  it('runs end to end on a tiny fixture and prints every figure for both dialects, with target and met (no timing is asserted)', () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs', '--bench-only'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
     const r = spawnSync(process.execPath, ['bench/dist/run.mjs', '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
-    const rows = r.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| figure'));
-    expect(rows.map((l) => l.split('|')[1]!.trim().replace(/ \(.*$/, '').replace(/ of \d.*$/, ''))).toEqual([
-      'one call: group show -i',
-      'one call: access check --user',
-      'one call: access check --token-stdin',
-      'user import',
-      'sweep',
-      'audit list -f ndjson',
-      'group list -f csv',
-      'db check replay vs audit verify',
-      'apply of a file',
-      'plan of the applied file',
-    ]);
-    for (const row of rows) expect(row).toMatch(/\| \d+(\.\d+)? +\|/);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\| dialect +\| figure +\| accessctl +\| baseline +\| ratio +\| target +\| met +\|$/);
+    const rows = lines.slice(2).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    const named = (dialect: string) =>
+      rows.filter((c) => c[0] === dialect).map((c) => c[1]!.replace(/ \(.*$/, '').replace(/, \d[\d,]* mixed requests.*$/, '').replace(/ of \d.*$/, ''));
+    expect(named('sqlite')).toEqual(FIGURES);
+    const pg = Boolean(process.env.ACCESSCTL_BENCH_PG_URL) || findPgBin() !== null;
+    if (pg) {
+      expect(named('postgres')).toEqual([...FIGURES, '8 concurrent writers x 3 group creates vs 1 writer doing 24']);
+      expect(rows.find((c) => c[1]!.startsWith('8 concurrent writers'))![6]).toBe('yes');
+    } else {
+      expect(r.stderr).toMatch(/PostgreSQL figures skipped/);
+    }
+    for (const c of rows) {
+      expect(c[4]).toMatch(/^\d+\.\d\dx$/);
+      expect(c[6]).toMatch(/^(yes|NO|-)/);
+    }
+    // The batch figure reports a rate for both the command and its raw loop.
+    expect(rows.filter((c) => c[1]!.startsWith('access check --batch')).every((c) => /req\/s/.test(c[1]!) && /req\/s/.test(c[2]!))).toBe(true);
   }, 300_000);
 });
