@@ -279,8 +279,8 @@ const cli = (store: string, args: string[]) => [NODE, BIN, '--db', store, ...arg
 function singleCalls(targets: Target[], fx: Fixture): void {
   const calls = [
     ['-f csv group show -i G', ['-f', 'csv', 'group', 'show', '-i', fx.groupId], undefined],
-    ['access check --user', ['access', 'check', '--user', fx.userEmail, '-r', fx.resourceName], undefined],
-    ['access check --token-stdin', ['access', 'check', '--token-stdin', '-r', 'res-0'], fx.token],
+    ['-f csv access check --user', ['-f', 'csv', 'access', 'check', '--user', fx.userEmail, '-r', fx.resourceName], undefined],
+    ['-f csv access check --token-stdin', ['-f', 'csv', 'access', 'check', '--token-stdin', '-r', 'res-0'], fx.token],
   ] as const;
   for (const t of targets) {
     for (const [label, args, stdin] of calls) {

@@ -1,16 +1,53 @@
-// Bundles the CLI into one CommonJS file, then records V8's code cache for it, so that a call
-// costs little more than starting Node: nothing is resolved, parsed or compiled twice.
+// Bundles the CLI into one minified CommonJS file, then records V8's code cache for it, so that a
+// call costs little more than starting Node: nothing is resolved, parsed or compiled twice.
+// docs/performance.md says what each choice here saves.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 // `--bench-only` bundles the benchmark alone: the test suite uses it so that other tests, which
 // spawn the CLI at the same time, never see dist/ deleted and rebuilt under them.
 const benchOnly = process.argv.includes('--bench-only');
-if (!benchOnly) await buildCli();
+
+/**
+ * Node modules that cost milliseconds to load and that most calls never use: every import of
+ * them becomes an object of getters that loads the module on first use. commander requires
+ * child_process (and with it net) for executable subcommands accessctl does not have; crypto is
+ * needed for tokens, ids and the audit chain, not for a read.
+ */
+const LAZY = ['crypto', 'child_process', 'net'];
+function lazyBuiltins() {
+  const require = createRequire(import.meta.url);
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      const filter = new RegExp(`^(node:)?(${LAZY.join('|')})$`);
+      b.onResolve({ filter }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        if (args.namespace === 'lazy-builtin') return { path: `node:${name}`, external: true };
+        return { path: name, namespace: 'lazy-builtin' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        const keys = Object.keys(require(`node:${args.path}`));
+        return {
+          loader: 'js',
+          contents: `let m; const load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));
+for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enumerable: true, get: () => load()[k] });`,
+        };
+      });
+    },
+  };
+}
 
 async function buildCli() {
   rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+  // The driver's compiled addon, as a path from dist/: opening a store need not search for it.
+  const require = createRequire(import.meta.url);
+  const addon = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
   await build({
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/accessctl.cjs',
@@ -18,21 +55,28 @@ async function buildCli() {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // The native driver, and what only some commands need (prompts, tables, CSV), load from
-    // node_modules on first use instead of being parsed on every start.
-    // pg loads only for a postgres:// store.
-    external: ['better-sqlite3', '@inquirer/prompts', 'cli-table3', 'csv-parse', 'csv-stringify', 'yaml', 'pg', 'pg-cursor'],
+    minify: true,
+    // What only some commands need (prompts, tables, CSV parsing, YAML) loads from node_modules on
+    // first use instead of being parsed on every start; pg loads only for a postgres:// store.
+    // better-sqlite3's JavaScript is bundled; its addon is loaded by path (nativeBinding).
+    external: ['@inquirer/prompts', 'cli-table3', 'csv-parse', 'yaml', 'pg', 'pg-cursor'],
+    plugins: [lazyBuiltins()],
     charset: 'ascii',
     // import() of those becomes require(): the bundle runs as a classic script with a code cache.
     supported: { 'dynamic-import': false },
     // import.meta.url (used to find schema.sql) means the bundle's own location.
-    define: { 'import.meta.url': '__accessctlUrl' },
+    define: {
+      'import.meta.url': '__accessctlUrl',
+      __ACCESSCTL_NATIVE_BINDING__: JSON.stringify(relative(join(root, 'dist'), addon)),
+    },
     banner: { js: "const __accessctlUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
   // Runs a few commands in-process and saves the compiled code; see scripts/warm-cache.cjs.
   execFileSync(process.execPath, [new URL('./warm-cache.cjs', import.meta.url).pathname], { stdio: 'inherit' });
 }
+
+if (!benchOnly) await buildCli();
 
 // The benchmark is bundled on its own, outside the CLI's dist/.
 if (benchOnly || process.argv.includes('--bench')) {

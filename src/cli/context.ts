@@ -9,6 +9,12 @@ export interface Io {
   stderr: { write(chunk: string): void };
   stdin: NodeJS.ReadableStream;
   stdinIsTTY: boolean;
+  /**
+   * Reads all of stdin at once, synchronously, when it is a pipe or a file (the process's fd 0),
+   * refusing more than `max` bytes; undefined where that cannot be done (a terminal, or in tests,
+   * which read `stdin`).
+   */
+  readStdinSync?(max: number): Buffer | undefined;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   /** The terminal's width when stdout is one (process.stdout.columns). */

@@ -1,3 +1,4 @@
+import { fstatSync, readSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { randomIds } from '../domain/ids.js';
 import { ExitCode, UserError } from '../domain/errors.js';
@@ -5,14 +6,15 @@ import { clockFromEnv } from '../domain/time.js';
 import { translateSqliteError } from '../store/connection.js';
 import { translatePgError } from '../store/postgres/errors.js';
 import { createContext, type ContextParts } from './create-context.js';
-import { createProgram } from './program.js';
+import { commandWordIndex, createProgram } from './program.js';
 
 /** Runs one command line and returns its exit code. Owns every mapping from failure to exit code. */
 export async function run(argv: readonly string[], parts: ContextParts): Promise<number> {
   const ctx = createContext(parts);
   try {
-    const program = createProgram(ctx);
-    await program.parseAsync(helpAsFlag(argv), { from: 'user' });
+    const line = helpAsFlag(argv);
+    const program = createProgram(ctx, line);
+    await program.parseAsync(line, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
     return report(err, ctx, argv);
@@ -52,13 +54,9 @@ function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: reado
   return ExitCode.internal;
 }
 
-/** Global options that take a value, to find the first word of a command line. */
-const VALUE_FLAGS = new Set(['-s', '--session', '--db', '-f', '--format', '--columns', '--actor']);
-
 /** `accessctl help group create` is `accessctl group create --help`. */
 export function helpAsFlag(argv: readonly string[]): string[] {
-  let i = 0;
-  while (i < argv.length && argv[i]!.startsWith('-')) i += VALUE_FLAGS.has(argv[i]!) ? 2 : 1;
+  const i = commandWordIndex(argv);
   if (argv[i] !== 'help' || i + 1 >= argv.length) return [...argv];
   return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
 }
@@ -120,8 +118,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     io: {
       stdout: { write: (chunk) => writeStdout(chunk) },
       stderr: { write: (chunk) => void process.stderr.write(chunk) },
-      stdin: process.stdin,
-      stdinIsTTY: Boolean(process.stdin.isTTY),
+      // process.stdin is built on first use (for a pipe, a socket, and node:net with it): only a
+      // command that reads stdin pays for it.
+      get stdin() {
+        return process.stdin;
+      },
+      get stdinIsTTY() {
+        return Boolean(process.stdin.isTTY);
+      },
+      readStdinSync,
       stdoutIsTTY: Boolean(process.stdout.isTTY),
       stderrIsTTY: Boolean(process.stderr.isTTY),
       stdoutColumns: process.stdout.columns,
@@ -132,6 +137,40 @@ export async function main(argv: readonly string[]): Promise<void> {
     ids: randomIds(),
   });
   process.exitCode = code;
+}
+
+/** All of fd 0 when it is a pipe or a file; undefined for anything else (a terminal, /dev/null's kin). */
+function readStdinSync(max: number): Buffer | undefined {
+  let stat;
+  try {
+    stat = fstatSync(0);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isFIFO() && !stat.isFile()) return undefined;
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(65_536, max + 1 - size));
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      // A non-blocking pipe with nothing yet: the caller reads the stream instead.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' && size === 0) return undefined;
+      if (code === 'EOF') break;
+      if (code !== 'EAGAIN') throw err;
+      // Part of it came, the rest is on its way: wait a moment without spinning.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      continue;
+    }
+    if (n === 0) break;
+    parts.push(buf.subarray(0, n));
+    size += n;
+    if (size > max) break;
+  }
+  return Buffer.concat(parts);
 }
 
 function clockFromEnvSafe() {

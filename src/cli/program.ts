@@ -47,8 +47,41 @@ interface GlobalFlags {
   color: boolean;
 }
 
-/** A fresh command tree for one run; tests build their own. */
-export function createProgram(ctx: ContextControl): Command {
+/** Every noun (and top-level verb) with the names it answers to, in the order help lists them. */
+const NOUNS: Array<[names: string[], register: (program: Command, ctx: ContextControl) => void]> = [
+  [['user'], registerUser],
+  [['resource'], registerResource],
+  [['group'], registerGroup],
+  [['service', 'account'], registerService],
+  [['key'], registerKey],
+  [['access'], registerAccess],
+  [['sweep'], registerSweep],
+  [['config'], registerConfig],
+  [['audit'], registerAudit],
+  [['db'], registerDb],
+  [['completion'], registerCompletion],
+  [['export'], registerExport],
+  [['plan'], registerPlan],
+  [['apply'], registerApply],
+  [['test'], registerTest],
+];
+
+/** Global options that take a value, to find the first word of a command line. */
+const VALUE_FLAGS = new Set(['-s', '--session', '--db', '-f', '--format', '--columns', '--actor']);
+
+/** Where the noun is in a command line: the first word that is not a global option or its value. */
+export function commandWordIndex(argv: readonly string[]): number {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) i += VALUE_FLAGS.has(argv[i]!) ? 2 : 1;
+  return i;
+}
+
+/**
+ * A fresh command tree for one run; tests build their own. Given the command line, only its noun
+ * is built (a call pays for its own verbs, not sixty); without one, an unknown word (so that "did
+ * you mean" sees every noun), top-level help and completion (which describes them all), every noun.
+ */
+export function createProgram(ctx: ContextControl, argv?: readonly string[]): Command {
   const program = new Command('accessctl')
     .description('Zero-trust access control for people and machines, in an embedded SQLite store or a shared PostgreSQL database.')
     .version(VERSION, '-V, --version')
@@ -77,21 +110,9 @@ export function createProgram(ctx: ContextControl): Command {
 
   program.hook('preAction', (_program, action) => ctx.setGlobals(globalsFrom(mergeOutputFlags(program, action), ctx, action)));
 
-  registerUser(program, ctx);
-  registerResource(program, ctx);
-  registerGroup(program, ctx);
-  registerService(program, ctx);
-  registerKey(program, ctx);
-  registerAccess(program, ctx);
-  registerSweep(program, ctx);
-  registerConfig(program, ctx);
-  registerAudit(program, ctx);
-  registerDb(program, ctx);
-  registerCompletion(program, ctx);
-  registerExport(program, ctx);
-  registerPlan(program, ctx);
-  registerApply(program, ctx);
-  registerTest(program, ctx);
+  const word = argv === undefined ? undefined : argv[commandWordIndex(argv)];
+  const one = word === undefined || word === 'completion' ? undefined : NOUNS.find(([names]) => names.includes(word));
+  for (const [, register] of one ? [one] : NOUNS) register(program, ctx);
 
   for (const [heading, names] of HELP_GROUPS) {
     for (const name of names) program.commands.find((c) => c.name() === name)?.helpGroup(heading);

@@ -1,6 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { StoreError, UsageError } from '../domain/errors.js';
@@ -88,7 +90,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   const target = prepareFile(location, opts);
   let sqlite: BetterSqlite3.Database;
   try {
-    sqlite = new BetterSqlite3(target, { timeout: BUSY_TIMEOUT_MS });
+    sqlite = new BetterSqlite3(target, { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() });
   } catch (err) {
     throw translateSqliteError(err, path);
   }
@@ -201,6 +203,25 @@ function schemaText(): string {
     if (existsSync(url)) return readFileSync(url, 'utf8');
   }
   throw new Error('schema.sql not found beside the accessctl package');
+}
+
+/**
+ * The bundle knows where the driver's compiled addon is (scripts/build.mjs defines the path
+ * relative to dist/), so opening a store does not search for it. Unbundled (tests), or if the
+ * file is not there, the driver finds it itself.
+ */
+declare const __ACCESSCTL_NATIVE_BINDING__: string | undefined;
+let binding: string | null | undefined;
+function nativeBinding(): { nativeBinding?: string } {
+  if (binding === undefined) {
+    binding = null;
+    if (typeof __ACCESSCTL_NATIVE_BINDING__ === 'string') {
+      const file = join(dirname(fileURLToPath(import.meta.url)), __ACCESSCTL_NATIVE_BINDING__);
+      // Installed as a dependency, the driver may sit elsewhere in node_modules: ask Node where.
+      binding = existsSync(file) ? file : createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    }
+  }
+  return binding === null ? {} : { nativeBinding: binding };
 }
 
 /** Reuses prepared statements: the same SQL is parsed once per process. */

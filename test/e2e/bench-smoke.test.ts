@@ -5,8 +5,8 @@ import { ROOT } from '../helpers/spawn.js';
 
 const FIGURES = [
   'one call: -f csv group show -i G vs node -e 0',
-  'one call: access check --user vs node -e 0',
-  'one call: access check --token-stdin vs node -e 0',
+  'one call: -f csv access check --user vs node -e 0',
+  'one call: -f csv access check --token-stdin vs node -e 0',
   'access check --batch',
   'user import',
   'sweep',

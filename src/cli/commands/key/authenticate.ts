@@ -25,7 +25,10 @@ export async function readToken(ctx: Ctx, source: TokenSource): Promise<string> 
   } else {
     // At a terminal the token is read like a password: a pasted secret never shows on screen
     // (or in a screen recording, a shared tmux pane, a terminal's scrollback).
-    text = ctx.io.stdinIsTTY ? await ctx.prompter.password('Paste the token (it is not shown), then press Enter:') : await readBounded(ctx.io.stdin, MAX_TOKEN_INPUT);
+    // A pipe or a file is read at once, synchronously: no stream is built for a few bytes.
+    const piped = ctx.io.readStdinSync?.(MAX_TOKEN_INPUT);
+    if (piped !== undefined) text = piped.toString('utf8');
+    else text = ctx.io.stdinIsTTY ? await ctx.prompter.password('Paste the token (it is not shown), then press Enter:') : await readBounded(ctx.io.stdin, MAX_TOKEN_INPUT);
     if (text.length > MAX_TOKEN_INPUT) throw new UsageError('input is too large to be a token');
   }
   const token = text.trim();
