@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, harness, HOUR, MINUTE, type Harness } from '../helpers/harness.js';
 
@@ -11,14 +12,44 @@ beforeEach(() => {
 });
 afterEach(() => h.cleanup());
 
-const raw = (fn: (db: Database.Database) => void) => {
-  const db = new Database(h.db);
-  try {
-    fn(db);
-  } finally {
-    db.close();
+/** SQL behind accessctl's back, on either dialect: `?` placeholders, rows as the driver gives them. */
+interface RawDb {
+  run(sql: string, ...params: unknown[]): Promise<void>;
+  get<T>(sql: string, ...params: unknown[]): Promise<T>;
+  all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
+}
+async function raw(fn: (db: RawDb) => Promise<void>): Promise<void> {
+  if (h.dialect === 'sqlite') {
+    const db = new Database(h.db);
+    try {
+      await fn({
+        run: async (sql, ...p) => void db.prepare(sql).run(...p),
+        get: async <T>(sql: string, ...p: unknown[]) => db.prepare(sql).get(...p) as T,
+        all: async <T>(sql: string, ...p: unknown[]) => db.prepare(sql).all(...p) as T[],
+      });
+    } finally {
+      db.close();
+    }
+    return;
   }
-};
+  const client = new pg.Client({ connectionString: h.db });
+  await client.connect();
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  // bigint columns (seq, at) come back as numbers, as they do from SQLite.
+  const rows = async (sql: string, p: unknown[]) => (await client.query({ text: numbered(sql), values: p, types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as never })).rows;
+  try {
+    await fn({
+      run: async (sql, ...p) => void (await rows(sql, p)),
+      get: async <T>(sql: string, ...p: unknown[]) => (await rows(sql, p))[0] as T,
+      all: async <T>(sql: string, ...p: unknown[]) => (await rows(sql, p)) as T[],
+    });
+  } finally {
+    await client.end();
+  }
+}
 
 async function dbCheck() {
   const r = await h.run(['-f', 'json', 'db', 'check']);
@@ -86,7 +117,7 @@ describe('db check replays the log and compares it with the tables', () => {
 
   it('a membership inserted straight into the store is reported by table and id (exit 6)', async () => {
     const { bob, grp } = await seed();
-    raw((db) => db.prepare('insert into group_users (group_id, user_id, expires_at, created_at) values (?, ?, null, ?)').run(grp, bob, h.now));
+    await raw((db) => db.run('insert into group_users (group_id, user_id, expires_at, created_at) values (?, ?, null, ?)', grp, bob, h.now));
     expect((await h.run(['access', 'check', '--user', 'bob@example.com', '-r', 'prod-db'])).code).toBe(0);
     const { code, checks } = await dbCheck();
     expect(code).toBe(6);
@@ -101,10 +132,10 @@ describe('db check replays the log and compares it with the tables', () => {
     const { ada } = await seed();
     await h.ok(['service', 'create', '-n', 'ci']);
     const key = (await h.json(['key', 'create', '-i', 'ci']))[0]!.id as string;
-    raw((db) => {
-      db.prepare("update service_keys set token_hash = 'f00d' where id = ?").run(key);
-      db.prepare("update users set role = 'ADMIN' where id = ?").run(ada);
-      db.prepare('update service_keys set last_used_at = 5 where id = ?').run(key); // telemetry: not a difference
+    await raw(async (db) => {
+      await db.run("update service_keys set token_hash = 'f00d' where id = ?", key);
+      await db.run("update users set role = 'ADMIN' where id = ?", ada);
+      await db.run('update service_keys set last_used_at = 5 where id = ?', key); // telemetry: not a difference
     });
     const { code, checks } = await dbCheck();
     expect(code).toBe(6);
@@ -118,7 +149,7 @@ describe('db check replays the log and compares it with the tables', () => {
   it('deleting the last event (a user disable) while keeping its effect is caught by db check', async () => {
     await seed();
     await h.ok(['user', 'disable', '-i', 'ada@example.com']);
-    raw((db) => db.prepare('delete from audit_events where seq = (select max(seq) from audit_events)').run());
+    await raw((db) => db.run('delete from audit_events where seq = (select max(seq) from audit_events)'));
     expect((await h.run(['audit', 'verify'])).code).toBe(0); // a chain cannot see its own tail cut off
     const { code, checks } = await dbCheck();
     expect(code).toBe(6);
@@ -144,11 +175,11 @@ describe('checkpoints catch truncation and rewriting', () => {
     writeFileSync(file, await h.ok(['audit', 'checkpoint']));
     expect(await h.json(['audit', 'verify', '--checkpoint', file])).toEqual([{ ok: true, events: 6, brokenSeq: null, reason: null, checkpoints: 1 }]);
     // The attacker undoes the disable and removes its event: the chain alone still verifies.
-    raw((db) => {
-      const before = db.prepare("select details from audit_events where action = 'user.disable'").get() as { details: string };
+    await raw(async (db) => {
+      const before = await db.get<{ details: string }>("select details from audit_events where action = 'user.disable'");
       const from = JSON.parse(before.details).changes[0].from;
-      db.prepare('update users set state = ?, updated_at = ? where id = ?').run(from.state, from.updated_at, ada);
-      db.prepare("delete from audit_events where action = 'user.disable'").run();
+      await db.run('update users set state = ?, updated_at = ? where id = ?', from.state, from.updated_at, ada);
+      await db.run("delete from audit_events where action = 'user.disable'");
     });
     expect((await h.run(['audit', 'verify'])).code).toBe(0);
     expect((await dbCheck()).code).toBe(0);
@@ -166,16 +197,16 @@ describe('checkpoints catch truncation and rewriting', () => {
     writeFileSync(shipped, await h.ok(['-f', 'ndjson', 'audit', 'list']));
     expect((await h.run(['audit', 'verify', '--checkpoint', shipped])).code).toBe(0);
     // Hide bob's membership: drop it and its event, then re-chain everything.
-    raw((db) => {
-      db.prepare("delete from group_users where user_id = (select id from users where email = 'bob@example.com')").run();
-      db.prepare("delete from audit_events where action = 'group.add-user'").run();
-      const rows = db.prepare('select * from audit_events order by seq').all() as Array<Record<string, string | number>>;
+    await raw(async (db) => {
+      await db.run("delete from group_users where user_id = (select id from users where email = 'bob@example.com')");
+      await db.run("delete from audit_events where action = 'group.add-user'");
+      const rows = await db.all<Record<string, string | number>>('select * from audit_events order by seq');
       let prev = '';
-      rows.forEach((e, i) => {
+      for (const [i, e] of rows.entries()) {
         const text = `{"action":${JSON.stringify(e.action)},"actor":${JSON.stringify(e.actor)},"at":${e.at},"details":${e.details},"id":${JSON.stringify(e.id)},"seq":${i + 1},"targetId":${JSON.stringify(e.target_id)},"targetType":${JSON.stringify(e.target_type)}}`;
         prev = createHash('sha256').update(prev + text).digest('hex');
-        db.prepare('update audit_events set seq = ?, hash = ? where seq = ?').run(i + 1, prev, e.seq);
-      });
+        await db.run('update audit_events set seq = ?, hash = ? where seq = ?', i + 1, prev, e.seq);
+      }
     });
     expect((await h.run(['audit', 'verify'])).code).toBe(0);
     expect((await dbCheck()).code).toBe(0);
@@ -202,14 +233,17 @@ describe('the audit hash covers exactly the stored bytes', () => {
   it('details with a duplicated key fail verify even though re-parsing would agree with the hash', async () => {
     await seed();
     let extracted = '';
-    raw((db) => {
-      const e = db.prepare("select seq, details from audit_events where action = 'group.create'").get() as { seq: number; details: string };
-      // JSON.parse keeps the last "changes", SQLite's json_extract reads the first.
+    await raw(async (db) => {
+      const e = await db.get<{ seq: number; details: string }>("select seq, details from audit_events where action = 'group.create'");
       const forged = `{"changes":[],${e.details.slice(1)}`;
-      db.prepare('update audit_events set details = ? where seq = ?').run(forged, e.seq);
-      extracted = (db.prepare("select json_extract(details, '$.changes') as c from audit_events where seq = ?").get(e.seq) as { c: string }).c;
+      await db.run('update audit_events set details = ? where seq = ?', forged, e.seq);
+      // JSON.parse keeps the last "changes"; SQLite's json_extract reads the first, so a SQL
+      // reader would see no changes at all. (PostgreSQL's json operators, like JSON.parse, take the last.)
+      const sql = h.dialect === 'sqlite' ? "select json_extract(details, '$.changes') as c from audit_events where seq = ?" : "select (details::json -> 'changes')::text as c from audit_events where seq = ?";
+      extracted = (await db.get<{ c: string }>(sql, e.seq)).c;
     });
-    expect(extracted).toBe('[]');
+    if (h.dialect === 'sqlite') expect(extracted).toBe('[]');
+    else expect(extracted).not.toBe('[]');
     const r = await h.run(['audit', 'verify']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('accessctl: audit chain broken at seq 5: details are not the canonical text that was hashed (the audit log was altered outside accessctl)\n');
@@ -217,8 +251,8 @@ describe('the audit hash covers exactly the stored bytes', () => {
 
   it('details are stored as canonical JSON', async () => {
     await seed();
-    raw((db) => {
-      for (const { details } of db.prepare('select details from audit_events').all() as Array<{ details: string }>) {
+    await raw(async (db) => {
+      for (const { details } of await db.all<{ details: string }>('select details from audit_events')) {
         expect(details.startsWith('{"changes":[{"op":"insert","row":{')).toBe(true);
       }
     });
