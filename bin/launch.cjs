@@ -24,4 +24,30 @@ function load(cacheOut) {
   return { exports: module.exports, script };
 }
 
-module.exports = { load };
+/** Global options that take a value (as src/cli/program.ts): skipped to find the noun and verb. */
+const VALUE_FLAGS = new Set(['-s', '--session', '--db', '-f', '--format', '--columns', '--actor']);
+/** noun verb → V8 flags: the commands that stream a whole store. */
+const HEAVY = new Map([
+  ['audit list', ['--max-semi-space-size=2']],
+  ['user import', ['--max-semi-space-size=2']],
+  ['resource import', ['--max-semi-space-size=2']],
+]);
+
+function heapFlags(args) {
+  const words = [];
+  for (let i = 0; i < args.length && words.length < 2; i++) {
+    if (args[i].startsWith('-')) i += VALUE_FLAGS.has(args[i]) ? 1 : 0;
+    else words.push(args[i]);
+  }
+  return HEAVY.get(words.join(' ')) || [];
+}
+
+/** Runs this same command line again in a Node started with `flags`; its exit is ours. */
+function rerun(flags, args) {
+  const { spawnSync } = require('node:child_process');
+  const r = spawnSync(process.execPath, [...process.execArgv, ...flags, path.join(__dirname, 'accessctl'), ...args], { stdio: 'inherit' });
+  if (r.signal) process.kill(process.pid, r.signal);
+  process.exitCode = r.status === null ? 1 : r.status;
+}
+
+module.exports = { load, heapFlags, rerun };

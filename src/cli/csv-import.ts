@@ -1,7 +1,11 @@
-import { createReadStream, statSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../domain/errors.js';
 import { unescapeCsvCell } from '../output/render.js';
 import type { Ctx } from './context.js';
+import { KeyLines } from './key-lines.js';
 
 export interface RowError {
   line: number;
@@ -25,7 +29,8 @@ export async function readCsv(
   file: string,
   columns: readonly string[],
   required: readonly string[],
-  onRow: (row: Record<string, string>, line: number) => void,
+  onRow: (row: Record<string, string>, line: number) => void | Promise<void>,
+  showProgress = true,
 ): Promise<number> {
   const { parse } = await import('csv-parse');
   let input: NodeJS.ReadableStream;
@@ -63,7 +68,7 @@ export async function readCsv(
         return name;
       }),
   });
-  const progress = ctx.io.stderrIsTTY && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
+  const progress = showProgress && ctx.io.stderrIsTTY && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
   let rows = 0;
@@ -76,7 +81,7 @@ export async function readCsv(
         headerChecked = true;
       }
       rows++;
-      onRow(record, info.lines);
+      await onRow(record, info.lines);
       if (progress && rows % 5000 === 0) progress(rows, info.bytes);
     }
   } catch (err) {
@@ -111,9 +116,29 @@ export function importErrors(errors: readonly RowError[], total: number): UsageE
   return new UsageError(`${total} invalid row${total === 1 ? '' : 's'}, nothing imported: ${shown.join('; ')}${more}`, 'fix them and run the import again');
 }
 
+/** One valid row: the unique key it upserts by, and the fields it sets. */
+export interface ValidRow<R> {
+  line: number;
+  key: string;
+  name: string;
+  patch: Partial<R>;
+}
+
+/**
+ * The rows of an import, validated and read again in chunks: nothing holds a million rows at
+ * once. The input is first copied to a private file (stdin cannot be read twice, and a file
+ * edited meanwhile must not change what was checked).
+ */
+export interface ImportRows<R> {
+  count: number;
+  /** Reads the rows again, handing them to `work` `size` at a time, in order. */
+  eachChunk(size: number, work: (rows: Array<ValidRow<R>>) => Promise<void>): Promise<void>;
+  cleanup(): void;
+}
+
 /**
  * Reads and validates every row, collecting all the invalid ones (with line numbers) and
- * duplicates of the unique key; throws them together, or returns the valid rows.
+ * duplicates of the unique key; throws them together, or returns the rows to read again.
  */
 export async function collectRows<R>(
   ctx: Ctx,
@@ -121,25 +146,73 @@ export async function collectRows<R>(
   columns: readonly string[],
   required: readonly string[],
   validate: (row: Record<string, string>) => { key: string; name: string; patch: Partial<R> },
-): Promise<Array<{ line: number; key: string; name: string; patch: Partial<R> }>> {
-  const rows: Array<{ line: number; key: string; name: string; patch: Partial<R> }> = [];
-  const errors: RowError[] = [];
-  let errorCount = 0;
-  const seen = new Map<string, number>();
-  await readCsv(ctx, file, columns, required, (record, line) => {
-    try {
-      const row = validate(record);
-      const first = seen.get(row.key);
-      if (first !== undefined) throw new UsageError(`${row.name} already appears on line ${first}`);
-      seen.set(row.key, line);
-      rows.push({ line, ...row });
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      errorCount++;
-      if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, message: err.message });
+): Promise<ImportRows<R>> {
+  const dir = mkdtempSync(join(tmpdir(), 'accessctl-import-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const copy = join(dir, 'input.csv');
+    if (file === '-') await pipeline(ctx.io.stdin, createWriteStream(copy, { mode: 0o600 }));
+    else {
+      try {
+        copyFileSync(file, copy);
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`, 'check the path');
+      }
     }
-  });
-  if (errorCount > 0) throw importErrors(errors, errorCount);
-  if (rows.length === 0) throw new UsageError(`no rows in ${file === '-' ? 'stdin' : file}`, `the first line is the header: ${columns.join(',')}`);
-  return rows;
+    // Enough of the errors to show the first ones by line once duplicates are added in.
+    let errors: RowError[] = [];
+    let errorCount = 0;
+    const note = (e: RowError) => {
+      errorCount++;
+      if (errors.length < 10_000) errors.push(e);
+    };
+    let count = 0;
+    // Only a hash of each key and the line it was first seen on, for duplicates.
+    const seen = new KeyLines();
+    const suspects: Array<{ line: number; first: number; name: string }> = [];
+    await readCsv(ctx, copy, columns, required, (record, line) => {
+      try {
+        const row = validate(record);
+        const first = seen.firstLine(row.key, line);
+        if (first !== undefined) suspects.push({ line, first, name: row.name });
+        else count++;
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        note({ line, message: err.message });
+      }
+    });
+    // A hash match is a duplicate when the two lines' keys really are the same: read them again.
+    if (suspects.length > 0) {
+      const wanted = new Set(suspects.flatMap((d) => [d.line, d.first]));
+      const keyAt = new Map<number, string>();
+      await readCsv(ctx, copy, columns, required, (record, line) => void (wanted.has(line) && keyAt.set(line, validate(record).key)), false);
+      for (const d of suspects) {
+        if (keyAt.get(d.line) === keyAt.get(d.first)) note({ line: d.line, message: `${d.name} already appears on line ${d.first}` });
+        else count++;
+      }
+      errors = errors.sort((a, b) => a.line - b.line);
+    }
+    if (errorCount > 0) throw importErrors(errors.slice(0, MAX_REPORTED_ERRORS), errorCount);
+    if (count === 0) throw new UsageError(`no rows in ${file === '-' ? 'stdin' : file}`, `the first line is the header: ${columns.join(',')}`);
+    return {
+      count,
+      cleanup,
+      async eachChunk(size, work) {
+        let chunk: Array<ValidRow<R>> = [];
+        // The second reading shows no progress line: the first one did.
+        await readCsv(ctx, copy, columns, required, async (record, line) => {
+          chunk.push({ line, ...validate(record) });
+          if (chunk.length === size) {
+            const full = chunk;
+            chunk = [];
+            await work(full);
+          }
+        }, false);
+        if (chunk.length > 0) await work(chunk);
+      },
+    };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
 }
