@@ -3,6 +3,7 @@ import { DeniedError, UsageError } from '../../../domain/errors.js';
 import { PROTOCOLS, parsePort, type Protocol } from '../../../domain/ports.js';
 import { formatTimestamp } from '../../../domain/time.js';
 import { parseEnum } from '../../../domain/validate.js';
+import { resourceFactsOf } from '../../../domain/access-code/effective.js';
 import { serviceCandidates, userCandidates, type CandidateRow } from '../../../store/access.js';
 import { chunks, type Db } from '../../../store/mutate.js';
 import { getResource } from '../../../store/resources.js';
@@ -16,15 +17,8 @@ import { authenticateToken, readToken, type Authentication, type TokenSource } f
 
 export const userSubject = (u: UsersTable): Subject => ({ kind: 'user', id: u.id, name: u.email, state: u.state as Subject['state'] });
 export const serviceSubject = (s: ServicesTable): Subject => ({ kind: 'service', id: s.id, name: s.name, state: s.state as Subject['state'] });
-export const resourceFacts = (r: ResourcesTable): ResourceFacts => ({
-  id: r.id,
-  name: r.name,
-  address: r.address,
-  isActive: r.is_active === 1,
-  tcp: r.tcp,
-  udp: r.udp,
-  icmp: r.icmp === 1,
-});
+/** The one mapping from a resources row to what the access rule reads (domain/access-code/effective.ts). */
+export const resourceFacts = resourceFactsOf;
 
 /** One row per granting path, or one row saying why not. */
 export function accessRecords(subject: Subject, resource: ResourceFacts, decision: Decision): OutputRecord[] {
