@@ -27,6 +27,21 @@ export function groupCascade(db: Db, groupId: string): Promise<CascadeRow[]> {
   return linksNaming(db, [['group_users', 'owner'], ['group_resources', 'owner'], ['group_services', 'owner']], groupId);
 }
 
+/**
+ * The links each group's delete removes with it, for many groups at once: one query per link
+ * table instead of three per group (sweep removes a thousand groups in one transaction). The
+ * rows of each group come in the same order as groupCascade gives them.
+ */
+export async function groupCascades(db: Db, groupIds: readonly string[]): Promise<Map<string, CascadeRow[]>> {
+  const out = new Map<string, CascadeRow[]>(groupIds.map((id) => [id, []]));
+  for (const table of ['group_users', 'group_resources', 'group_services'] as const) {
+    const { owner, member } = LINKS[table];
+    const rows = (await loose(db).selectFrom(table).selectAll().where(owner, 'in', groupIds).orderBy(owner).orderBy(member).execute()) as CascadeRow['row'][];
+    for (const row of rows) out.get(row[owner] as string)!.push({ table, row });
+  }
+  return out;
+}
+
 /** The links a service's delete removes with it (its keys get events of their own). */
 export function serviceCascade(db: Db, serviceId: string): Promise<CascadeRow[]> {
   return linksNaming(db, [['service_resources', 'owner'], ['group_services', 'member']], serviceId);
