@@ -17,9 +17,10 @@ const benchOnly = process.argv.includes('--bench-only');
  * Node modules that cost milliseconds to load and that most calls never use: every import of
  * them becomes an object of getters that loads the module on first use. commander requires
  * child_process (and with it net) for executable subcommands accessctl does not have; crypto is
- * needed for tokens, ids and the audit chain, not for a read.
+ * needed for tokens, ids and the audit chain, not for a read; stream/promises and readline (and
+ * the stream machinery they bring) only for imports.
  */
-const LAZY = ['crypto', 'child_process', 'net'];
+const LAZY = ['crypto', 'child_process', 'net', 'stream/promises', 'readline'];
 function lazyBuiltins() {
   const require = createRequire(import.meta.url);
   return {
@@ -55,7 +56,8 @@ async function buildCli() {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    minify: true,
+    // `--no-minify` keeps names, for reading a CPU profile.
+    minify: !process.argv.includes('--no-minify'),
     // What only some commands need (prompts, tables, CSV parsing, YAML) loads from node_modules on
     // first use instead of being parsed on every start; pg loads only for a postgres:// store.
     // better-sqlite3's JavaScript is bundled; its addon is loaded by path (nativeBinding).

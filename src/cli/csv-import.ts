@@ -48,17 +48,18 @@ export async function readCsv(
   const canonical = new Map(columns.map((c) => [c.toLowerCase(), c]));
   // Where the last whole record ended: a record that grows past the cap is reported at the line
   // it starts on (a stray quote there usually swallowed the rest of the file).
-  let lastEnd = { lines: 1, emptyLines: 0, commentLines: 0 };
+  let lastEnd: { lines: number; empty_lines: number; comment_lines: number } = { lines: 1, empty_lines: 0, comment_lines: 0 };
   const parser = parse({
     bom: true,
     trim: true,
     skip_empty_lines: true,
-    info: true,
     max_record_size: MAX_RECORD_CHARS,
-    on_record: (rec: { record: Record<string, string>; info: { lines: number; empty_lines: number; comment_lines: number } }) => {
-      lastEnd = { lines: rec.info.lines, emptyLines: rec.info.empty_lines, commentLines: rec.info.comment_lines };
-      for (const k in rec.record) rec.record[k] = unescapeCsvCell(rec.record[k]!);
-      return rec;
+    // The hook is handed the record's info (where it ends) and passes on what the reader needs;
+    // csv-parse's `info` option would build that object a second time for every record.
+    on_record: (record: Record<string, string>, info: { lines: number; bytes: number; empty_lines: number; comment_lines: number }) => {
+      lastEnd = info;
+      for (const k in record) record[k] = unescapeCsvCell(record[k]!);
+      return { record, lines: info.lines, bytes: info.bytes };
     },
     relax_column_count: false,
     columns: (header: string[]) =>
@@ -74,21 +75,21 @@ export async function readCsv(
   let rows = 0;
   let headerChecked = false;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; bytes: number } }>) {
+    for await (const { record, lines, bytes } of parser as AsyncIterable<{ record: Record<string, string>; lines: number; bytes: number }>) {
       if (!headerChecked) {
         const missing = required.filter((c) => !(c in record));
         if (missing.length > 0) throw new UsageError(`the CSV has no ${missing.join(', ')} column`, `columns: ${columns.join(', ')}`);
         headerChecked = true;
       }
       rows++;
-      await onRow(record, info.lines);
-      if (progress && rows % 5000 === 0) progress(rows, info.bytes);
+      await onRow(record, lines);
+      if (progress && rows % 5000 === 0) progress(rows, bytes);
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const e = err as { code?: string; lines?: number; empty_lines?: number; comment_lines?: number; message: string };
     if (e.code === 'CSV_MAX_RECORD_SIZE') {
-      const start = lastEnd.lines + (e.empty_lines ?? lastEnd.emptyLines) - lastEnd.emptyLines + (e.comment_lines ?? lastEnd.commentLines) - lastEnd.commentLines + 1;
+      const start = lastEnd.lines + (e.empty_lines ?? lastEnd.empty_lines) - lastEnd.empty_lines + (e.comment_lines ?? lastEnd.comment_lines) - lastEnd.comment_lines + 1;
       throw new UsageError(`line ${start}: record is longer than ${MAX_RECORD_CHARS / 1024} KiB, nothing imported`, 'no valid row is that long; look for an unclosed quote on that line');
     }
     if (e.code?.startsWith('CSV_')) throw new UsageError(`malformed CSV${e.lines ? ` at line ${e.lines}` : ''}: ${e.message.replace(/^Invalid [A-Za-z ]+: /, '')}`);

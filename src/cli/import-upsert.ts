@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import { objectCreated, objectUpdated } from '../domain/audit-events.js';
+import { prepareBulkWrite } from '../store/connection.js';
 import { insertMany } from '../store/insert-many.js';
 import { mutate, type Tx } from '../store/mutate.js';
 import type { OutputRecord } from '../output/fields.js';
@@ -104,7 +105,10 @@ export async function upsertRows<R extends { id: string }>(ctx: Ctx, spec: Upser
   };
   try {
     if (dryRun) await plan(null);
-    else await mutate(ctx.store().db, meta(ctx), plan);
+    else {
+      prepareBulkWrite(ctx.store());
+      await mutate(ctx.store().db, meta(ctx), plan);
+    }
   } catch (err) {
     done();
     throw err;

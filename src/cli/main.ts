@@ -7,6 +7,7 @@ import { translateSqliteError } from '../store/connection.js';
 import { translatePgError } from '../store/postgres/errors.js';
 import { createContext, type ContextParts } from './create-context.js';
 import { commandWordIndex, createProgram } from './program.js';
+import { stdoutIsTerminal, stdoutWriter } from './stdio.js';
 
 /** Runs one command line and returns its exit code. Owns every mapping from failure to exit code. */
 export async function run(argv: readonly string[], parts: ContextParts): Promise<number> {
@@ -111,12 +112,12 @@ function wantsJsonErrors(ctx: ReturnType<typeof createContext>, argv: readonly s
 
 /** The process entry: real streams, real clock, real randomness. */
 export async function main(argv: readonly string[]): Promise<void> {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-  });
+  const writeStdout = stdoutWriter();
+  let stdoutIsTTY: boolean | undefined;
   const code = await run(argv, {
     io: {
-      stdout: { write: (chunk) => writeStdout(chunk) },
+      stdout: { write: writeStdout },
+      // process.stderr, like process.stdin, is built on first use (stdio.ts).
       stderr: { write: (chunk) => void process.stderr.write(chunk) },
       // process.stdin is built on first use (for a pipe, a socket, and node:net with it): only a
       // command that reads stdin pays for it.
@@ -127,9 +128,15 @@ export async function main(argv: readonly string[]): Promise<void> {
         return Boolean(process.stdin.isTTY);
       },
       readStdinSync,
-      stdoutIsTTY: Boolean(process.stdout.isTTY),
-      stderrIsTTY: Boolean(process.stderr.isTTY),
-      stdoutColumns: process.stdout.columns,
+      get stdoutIsTTY() {
+        return (stdoutIsTTY ??= stdoutIsTerminal());
+      },
+      get stderrIsTTY() {
+        return Boolean(process.stderr.isTTY);
+      },
+      get stdoutColumns() {
+        return process.stdout.columns;
+      },
     },
     env: process.env,
     clock: clockFromEnvSafe(),
@@ -183,8 +190,4 @@ function clockFromEnvSafe() {
   }
 }
 
-function writeStdout(chunk: string): Promise<void> | void {
-  if (process.stdout.write(chunk)) return;
-  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
-}
 export { randomIds } from '../domain/ids.js';

@@ -112,11 +112,20 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
 
   const word = argv === undefined ? undefined : argv[commandWordIndex(argv)];
   const one = word === undefined || word === 'completion' ? undefined : NOUNS.find(([names]) => names.includes(word));
-  for (const [, register] of one ? [one] : NOUNS) register(program, ctx);
+  // `accessctl --version` needs no noun at all.
+  const versionOnly = word === undefined && argv !== undefined && argv.some((a) => a === '-V' || a === '--version') && !argv.some((a) => a === '-h' || a === '--help');
+  for (const [, register] of one ? [one] : versionOnly ? [] : NOUNS) register(program, ctx);
 
   for (const [heading, names] of HELP_GROUPS) {
     for (const name of names) program.commands.find((c) => c.name() === name)?.helpGroup(heading);
   }
+
+  // With one noun built, its other verbs are never parsed: only the invoked verb (when the line
+  // names one) gets the copied global options and --limit, ten options fewer on each of the rest.
+  const verb = one && argv ? argv.slice(commandWordIndex(argv) + 1).find((a) => !a.startsWith('-')) : undefined;
+  const names = (c: Command) => [c.name(), ...c.aliases()];
+  const idle = (cmd: Command) =>
+    verb !== undefined && cmd.parent !== program && !names(cmd).includes(verb) && (cmd.parent?.commands.some((c) => names(c).includes(verb)) ?? false);
 
   // Every nested command inherits the same error and output handling.
   const configure = (cmd: Command) => {
@@ -126,7 +135,7 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
       })
       .configureOutput(program.configureOutput())
       .showSuggestionAfterError(true);
-    if (cmd.commands.length === 0) {
+    if (cmd.commands.length === 0 && !idle(cmd)) {
       if (LIST_VERBS.has(cmd.name()) && !hasFlag(cmd, '--limit')) cmd.addOption(new Option('--limit <n>', 'print at most this many').argParser(limitArg));
       addGlobalCopies(cmd);
     }

@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, ROOT } from '../helpers/spawn.js';
+import { BIN, cli, ROOT } from '../helpers/spawn.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -139,6 +139,31 @@ describe('the built binary', () => {
       }
     }
     expect(cli(['sweep', '--help'], { env }).stdout).toContain('Examples:');
+  });
+
+  it('a non-blocking stdout that fills up still gets every byte, in order', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => `u${i}@example.com,${'x'.repeat(100)}`).join('\n');
+    expect(cli(['user', 'import', '-'], { env, stdin: `email,firstName\n${rows}\n` }).code).toBe(0);
+    const args = ['-f', 'ndjson', 'user', 'list'];
+    const expected = cli(args, { env }).stdout;
+    expect(expected.length).toBeGreaterThan(256 * 1024);
+    // A parent that is not Node may hand over a non-blocking pipe: perl (always on Debian) sets
+    // O_NONBLOCK and execs the CLI, and the pipe fills while the test is not reading (EAGAIN).
+    const setNonBlocking = 'my $f = fcntl(STDOUT, F_GETFL, 0) or die; fcntl(STDOUT, F_SETFL, $f | O_NONBLOCK) or die; exec @ARGV or die';
+    const child = spawn('perl', ['-MFcntl', '-e', setNonBlocking, '--', process.execPath, BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ACCESSCTL_ACTOR: 'e2e', ...env },
+    });
+    child.stdout.pause();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise((r) => setTimeout(r, 500));
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
   });
 
   it('-V prints the version', () => {

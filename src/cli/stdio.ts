@@ -1,0 +1,57 @@
+import { fstatSync, writeSync } from 'node:fs';
+
+/**
+ * The process's stdout and stderr without building Node's stream objects until something needs
+ * them. For a pipe, `process.stdout` is a socket (node:net and the stream machinery with it):
+ * building it and `process.stderr` cost about a sixth of a short call (docs/performance.md).
+ */
+
+/**
+ * Writes to fd 1 with write(2) while it takes the bytes. A non-blocking descriptor that is full
+ * (EAGAIN) sends the rest through `process.stdout`, which waits for 'drain', and so does every
+ * later write, in order. A reader that has gone (`| head -1`, EPIPE) ends the process with 0,
+ * as the stream's error handler does.
+ */
+export function stdoutWriter(): (chunk: string) => Promise<void> | void {
+  let stream: NodeJS.WriteStream | null = null;
+  const viaStream = (data: string | Uint8Array): Promise<void> | void => {
+    if (!stream) {
+      stream = process.stdout;
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+      });
+    }
+    if (stream.write(data)) return;
+    const s = stream;
+    return new Promise((resolve) => s.once('drain', () => resolve()));
+  };
+  return (chunk) => {
+    if (stream) return viaStream(chunk);
+    const bytes = Buffer.from(chunk, 'utf8');
+    let off = 0;
+    try {
+      while (off < bytes.length) off += writeSync(1, bytes, off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(0);
+      if (code !== 'EAGAIN') throw err;
+      return viaStream(bytes.subarray(off));
+    }
+  };
+}
+
+/**
+ * Whether fd 1 is a terminal. Only a character device can be one: a pipe or a file is answered
+ * from fstat alone, and so is Linux's /dev/null (a memory device, major number 1, like /dev/zero),
+ * where cron and scripts send output; any other device asks `process.stdout`.
+ */
+export function stdoutIsTerminal(): boolean {
+  try {
+    const st = fstatSync(1);
+    if (!st.isCharacterDevice()) return false;
+    if (process.platform === 'linux' && ((st.rdev >> 8) & 0xfff) === 1) return false;
+  } catch {
+    return false;
+  }
+  return Boolean(process.stdout.isTTY);
+}
