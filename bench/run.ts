@@ -17,12 +17,33 @@ import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/he
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
 import { buildFixture, FULL, SMOKE, type Fixture } from './fixture.js';
+import { fmt, hasTime, interleaved, log, measurer, Report } from './measure.js';
 
+const GROUPS = ['single', 'batch', 'import', 'sweep', 'lists', 'replay', 'access-code', 'concurrency'];
+const DIALECTS = ['sqlite', 'postgres'];
 const argv = process.argv.slice(2);
-const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+/** A bad command line is one line and exit 2, before anything is built. */
+function usage(message: string): never {
+  log(`bench: ${message} (usage: npm run bench -- [--smoke] [--only ${GROUPS.join(',')}] [--dialect ${DIALECTS.join(',')}])`);
+  process.exit(2);
+}
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--only' || argv[i] === '--dialect') i++;
+  else if (argv[i] !== '--smoke') usage(`unknown argument ${JSON.stringify(argv[i]!.slice(0, 40))}`);
+}
+/** The comma-separated values of `name`, each one of `allowed`; undefined when the flag is absent. */
+function listFlag(name: string, allowed: readonly string[]): string[] | undefined {
+  if (!argv.includes(name)) return undefined;
+  const value = argv[argv.indexOf(name) + 1];
+  if (value === undefined || value.startsWith('--')) usage(`${name} needs a value`);
+  const items = value.split(',');
+  const bad = items.find((x) => !allowed.includes(x));
+  if (bad !== undefined) usage(`${name}: unknown ${JSON.stringify(bad.slice(0, 40))}`);
+  return items;
+}
 const smoke = argv.includes('--smoke');
-const only = flag('--only')?.split(',');
-const dialects = (flag('--dialect')?.split(',') ?? ['sqlite', 'postgres']) as Array<'sqlite' | 'postgres'>;
+const only = listFlag('--only', GROUPS);
+const dialects = (listFlag('--dialect', DIALECTS) ?? DIALECTS) as Array<'sqlite' | 'postgres'>;
 const wanted = (group: string) => only === undefined || only.includes(group);
 const sizes = smoke ? SMOKE : FULL;
 const PAIRS = smoke ? 3 : 20;
@@ -39,92 +60,9 @@ const BIN = join(ROOT, 'bin', 'accessctl');
 const NODE = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'accessctl-bench-'));
 const NOW = '2026-11-22T23:00:00.000Z';
-const log = (s: string) => process.stderr.write(`${s}\n`);
-const hasTime = existsSync('/usr/bin/time');
+const measure = measurer(dir, NOW);
+const report = new Report();
 const started = Date.now();
-
-interface Sample {
-  ms: number;
-  rssMb: number | null;
-}
-interface Measured {
-  ms: number;
-  rssMb: number | null;
-}
-
-/** One whole process: wall time, and peak RSS from /usr/bin/time when it is there. */
-function measure(command: string[], opts: { stdin?: string; stdinFile?: string; env?: Record<string, string>; okCodes?: number[] } = {}): Sample {
-  const rssFile = join(dir, 'rss');
-  const full = hasTime ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...command] : command;
-  const input = opts.stdinFile !== undefined ? readFileSync(opts.stdinFile) : (opts.stdin ?? '');
-  const start = process.hrtime.bigint();
-  const r = spawnSync(full[0]!, full.slice(1), {
-    input,
-    stdio: ['pipe', 'ignore', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', ACCESSCTL_NOW: NOW, ...opts.env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0 && !(opts.okCodes ?? []).includes(r.status ?? -1)) {
-    throw new Error(`${command.join(' ').slice(0, 200)} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
-  }
-  const rssMb = hasTime ? Number(readFileSync(rssFile, 'utf8').trim()) / 1024 : null;
-  return { ms, rssMb };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const summarise = (samples: Sample[]): Measured => ({
-  ms: median(samples.map((s) => s.ms)),
-  rssMb: samples[0]!.rssMb === null ? null : Math.max(...samples.map((s) => s.rssMb!)),
-});
-
-/** Baseline and subject alternately, `pairs` times each: machine drift moves both alike. */
-function interleaved(pairs: number, base: () => Sample, ours: () => Sample): { base: Measured; ours: Measured } {
-  const b: Sample[] = [];
-  const o: Sample[] = [];
-  for (let i = 0; i < pairs; i++) {
-    b.push(base());
-    o.push(ours());
-  }
-  return { base: summarise(b), ours: summarise(o) };
-}
-
-interface Row {
-  dialect: string;
-  figure: string;
-  accessctl: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  met: string;
-}
-const rows: Row[] = [];
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-const mb = (m: Measured) => (m.rssMb === null ? '' : `, ${m.rssMb.toFixed(0)} MB`);
-
-/**
- * One row. `targetRatio` null: reported, no target. `rssLimit`: a peak-memory bound as well.
- * `extra` adds a rate (req/s) to the accessctl cell.
- */
-function record(dialect: string, figure: string, m: { base: Measured; ours: Measured }, targetRatio: number | null, opts: { rssLimit?: number; extra?: string } = {}) {
-  const ratio = m.ours.ms / m.base.ms;
-  const rssOk = opts.rssLimit === undefined || m.ours.rssMb === null || m.ours.rssMb <= opts.rssLimit;
-  const ratioOk = targetRatio === null || ratio <= targetRatio;
-  const targets = [targetRatio === null ? null : `<= ${targetRatio}x`, opts.rssLimit === undefined ? null : `<= ${opts.rssLimit} MB`].filter(Boolean);
-  rows.push({
-    dialect,
-    figure,
-    accessctl: `${fmt(m.ours.ms)}${mb(m.ours)}${opts.extra ? `, ${opts.extra}` : ''}`,
-    baseline: `${fmt(m.base.ms)}${mb(m.base)}`,
-    ratio: `${ratio.toFixed(2)}x`,
-    target: targets.length ? targets.join(', ') : 'report',
-    met: targets.length ? (ratioOk && rssOk ? 'yes' : 'NO') : '-',
-  });
-  log(`  [${dialect}] ${figure}: ${fmt(m.ours.ms)}${mb(m.ours)} vs ${fmt(m.base.ms)}${mb(m.base)} = ${ratio.toFixed(2)}x`);
-}
 
 function script(name: string, body: string): string {
   const file = join(dir, `${name}.cjs`);
@@ -289,7 +227,7 @@ function singleCalls(targets: Target[], fx: Fixture): void {
   for (const t of targets) {
     for (const [label, args, stdin] of calls) {
       const m = interleaved(PAIRS, () => measure([NODE, '-e', '0']), () => measure(cli(t.store, [...args]), { stdin }));
-      record(t.dialect, `one call: ${label} vs node -e 0`, m, t.dialect === 'sqlite' ? 1.5 : null);
+      report.record(t.dialect, `one call: ${label} vs node -e 0`, m, t.dialect === 'sqlite' ? 1.5 : null);
     }
   }
 }
@@ -301,7 +239,7 @@ async function batchFigure(t: Target, fx: Fixture): Promise<void> {
   const raw = script(`batch-${t.dialect}`, t.dialect === 'sqlite' ? rawSqliteBatch(ROOT) : rawPgBatch(ROOT));
   const m = interleaved(HEAVY_PAIRS, () => measure([NODE, raw, t.store], { stdinFile: requests }), () => measure(cli(t.store, ['access', 'check', '--batch']), { stdinFile: requests }));
   const rate = (ms: number) => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')} req/s`;
-  record(t.dialect, `access check --batch, ${count.toLocaleString('en-US')} mixed requests (raw: ${rate(m.base.ms)})`, m, 2, { extra: rate(m.ours.ms) });
+  report.record(t.dialect, `access check --batch, ${count.toLocaleString('en-US')} mixed requests (raw: ${rate(m.base.ms)})`, m, 2, { extra: rate(m.ours.ms) });
 }
 
 /** 3. user import against raw prepared inserts of the same rows in one transaction. */
@@ -332,7 +270,7 @@ const c = new pg.Client(process.argv[2]);
     await c.query('insert into users values ' + values.join(','), p); }
   await c.query('commit'); await c.end(); })();`);
   const m = interleaved(IMPORT_PAIRS, () => measure([NODE, raw, t.fresh('empty'), csv]), () => measure(cli(t.fresh('empty'), ['-q', 'user', 'import', csv])));
-  record(t.dialect, `user import of ${IMPORT_ROWS.toLocaleString('en-US')} rows`, m, 3, { rssLimit: 300 });
+  report.record(t.dialect, `user import of ${IMPORT_ROWS.toLocaleString('en-US')} rows`, m, 3, { rssLimit: 300 });
 }
 
 /** 4. sweep of the expired groups and their memberships against the equivalent raw DELETE. */
@@ -347,7 +285,7 @@ db.close();`)
 (async () => { await c.connect(); await c.query('begin'); await c.query('delete from groups where expires_at is not null and expires_at <= $1', [${now}]); await c.query('commit'); await c.end(); })();`);
   const m = interleaved(HEAVY_PAIRS, () => measure([NODE, raw, t.fresh('fixture')]), () => measure(cli(t.fresh('fixture'), ['-q', 'sweep'])));
   const members = sizes.expiredGroups * Math.ceil(sizes.memberships / sizes.groups);
-  record(t.dialect, `sweep of ${sizes.expiredGroups.toLocaleString('en-US')} expired groups (${members.toLocaleString('en-US')} memberships)`, m, 2);
+  report.record(t.dialect, `sweep of ${sizes.expiredGroups.toLocaleString('en-US')} expired groups (${members.toLocaleString('en-US')} memberships)`, m, 2);
 }
 
 /** 5. Whole-store lists, streamed: time and peak memory against the driver streaming the same rows. */
@@ -363,17 +301,17 @@ process.stdout.write(out.join('\\n') + '\\n');`)
   await cur.close(); await c.end(); })();`);
   const audit = stream('audit', 'select * from audit_events order by seq', 1000);
   const a = interleaved(HEAVY_PAIRS, () => measure([NODE, audit, t.store]), () => measure(cli(t.store, ['-f', 'ndjson', 'audit', 'list'])));
-  record(t.dialect, `audit list -f ndjson (${sizes.auditEvents.toLocaleString('en-US')} events)`, a, 2, { rssLimit: 150 });
+  report.record(t.dialect, `audit list -f ndjson (${sizes.auditEvents.toLocaleString('en-US')} events)`, a, 2, { rssLimit: 150 });
   const agg = t.dialect === 'sqlite' ? (col: string, table: string) => `(select group_concat(${col}, ';') from ${table} where group_id = g.id)` : (col: string, table: string) => `(select string_agg(${col}, ';' order by ${col}) from ${table} where group_id = g.id)`;
   const groups = stream('groups', `select g.*, ${agg('user_id', 'group_users')} users, ${agg('resource_id', 'group_resources')} resources from groups g order by g.id`, 100);
   const g = interleaved(HEAVY_PAIRS, () => measure([NODE, groups, t.store]), () => measure(cli(t.store, ['-f', 'csv', 'group', 'list'])));
-  record(t.dialect, `group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, g, 2, { rssLimit: 150 });
+  report.record(t.dialect, `group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, g, 2, { rssLimit: 150 });
 }
 
 /** 6. db check replays the whole log and compares it with the tables, against audit verify, which walks the same chain without replaying it. */
 function replayFigure(t: Target): void {
   const m = interleaved(HEAVY_PAIRS, () => measure(cli(t.store, ['-q', 'audit', 'verify'])), () => measure(cli(t.store, ['-q', 'db', 'check'])));
-  record(t.dialect, `db check replay vs audit verify (${sizes.auditEvents.toLocaleString('en-US')} events)`, m, 3);
+  report.record(t.dialect, `db check replay vs audit verify (${sizes.auditEvents.toLocaleString('en-US')} events)`, m, 3);
 }
 
 /**
@@ -396,9 +334,9 @@ function accessCodeFigures(t: Target): void {
     applied = t.fresh('empty');
     return measure(cli(applied, ['-q', 'apply', '-f', file]), { env: { ACCESSCTL_ACTOR: 'bench' } });
   });
-  record(t.dialect, `apply of a file (${size}) vs raw SQLite inserts`, apply, 5);
+  report.record(t.dialect, `apply of a file (${size}) vs raw SQLite inserts`, apply, 5);
   const plan = interleaved(HEAVY_PAIRS, rawRun, () => measure(cli(applied, ['-q', 'plan', '-f', file])));
-  record(t.dialect, `plan of the applied file (${size}, no changes) vs raw SQLite inserts`, plan, 5);
+  report.record(t.dialect, `plan of the applied file (${size}, no changes) vs raw SQLite inserts`, plan, 5);
 }
 
 /**
@@ -434,7 +372,7 @@ async function concurrencyFigure(t: Target): Promise<void> {
   const events = spawnSync(NODE, [BIN, '--db', store, '-f', 'ndjson', 'audit', 'list', '--action', 'group.create'], { encoding: 'utf8', env }).stdout.trim().split('\n').length;
   const total = writers * each;
   const rate = (ms: number) => `${((total / ms) * 1000).toFixed(1)} mutations/s`;
-  rows.push({
+  report.add({
     dialect: t.dialect,
     figure: `${writers} concurrent writers x ${each} group creates vs 1 writer doing ${total} (each its own process)`,
     accessctl: `${fmt(parallelMs)}, ${rate(parallelMs)}`,
@@ -447,11 +385,7 @@ async function concurrencyFigure(t: Target): Promise<void> {
 }
 
 function printTable(): void {
-  const cols: Array<keyof Row> = ['dialect', 'figure', 'accessctl', 'baseline', 'ratio', 'target', 'met'];
-  const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width(cols[i]!))).join(' | ')} |`;
-  const table = [line(cols), `|${cols.map((c) => '-'.repeat(width(c) + 2)).join('|')}|`, ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
-  process.stdout.write(`${table}\n`);
+  report.print();
   log(`interleaved medians: ${PAIRS} pairs for single calls, ${HEAVY_PAIRS} for bulk work, ${IMPORT_PAIRS} for the import; peak RSS from ${hasTime ? '/usr/bin/time' : '(unavailable)'}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 }
 

@@ -43,4 +43,22 @@ describe('npm run bench', () => {
     // The batch figure reports a rate for both the command and its raw loop.
     expect(rows.filter((c) => c[1]!.startsWith('access check --batch')).every((c) => /req\/s/.test(c[1]!) && /req\/s/.test(c[2]!))).toBe(true);
   }, 300_000);
+
+  it('a bad command line is one line and exit 2, before anything is built (an empty or unknown --only ran everything)', () => {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--bench-only'], { cwd: ROOT, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    for (const [args, message] of [
+      [['--only'], '--only needs a value'],
+      [['--only', '--smoke'], '--only needs a value'],
+      [['--only', 'nonsense'], '--only: unknown "nonsense"'],
+      [['--only', 'single,bogus'], '--only: unknown "bogus"'],
+      [['--dialect', 'nosuch'], '--dialect: unknown "nosuch"'],
+      [['--frob'], 'unknown argument "--frob"'],
+    ] as Array<[string[], string]>) {
+      const r = spawnSync(process.execPath, ['bench/dist/run.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')).toEqual([expect.stringContaining(`bench: ${message} (usage: npm run bench -- `), '']);
+    }
+  });
 });
