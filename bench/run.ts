@@ -97,6 +97,16 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   if (dialects.includes('sqlite')) targets.push(sqliteTarget(empty, template));
   let cluster: Cluster | null = null;
+  // Ctrl-C or a kill leaves no server running and no gigabytes in /tmp. (During a figure the
+  // signal is handled once its process returns.)
+  const stop = (signal: NodeJS.Signals) => {
+    if (cluster) removeCluster(cluster);
+    rmSync(dir, { recursive: true, force: true });
+    log(`bench: stopped by ${signal}; the throwaway server and the temporary files are removed`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     if (dialects.includes('postgres')) {
       const pg = await postgresTarget(template);

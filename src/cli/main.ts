@@ -1,7 +1,7 @@
 import { fstatSync, readSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { randomIds } from '../domain/ids.js';
-import { ExitCode, UserError } from '../domain/errors.js';
+import { ExitCode, UsageError, UserError } from '../domain/errors.js';
 import { clockFromEnv } from '../domain/time.js';
 import { translateSqliteError } from '../store/connection.js';
 import { translatePgError } from '../store/postgres/errors.js';
@@ -122,6 +122,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       // process.stdin is built on first use (for a pipe, a socket, and node:net with it): only a
       // command that reads stdin pays for it.
       get stdin() {
+        // Node reads a directory on fd 0 as an empty stream: say so instead of answering nothing.
+        if (stdinIsDirectory()) throw new UsageError('stdin is a directory', 'redirect a file or a pipe into accessctl');
         return process.stdin;
       },
       get stdinIsTTY() {
@@ -144,6 +146,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     ids: randomIds(),
   });
   process.exitCode = code;
+}
+
+function stdinIsDirectory(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** All of fd 0 when it is a pipe or a file; undefined for anything else (a terminal, /dev/null's kin). */

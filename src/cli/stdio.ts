@@ -1,4 +1,5 @@
 import { fstatSync, writeSync } from 'node:fs';
+import { ExitCode, UserError } from '../domain/errors.js';
 
 /**
  * The process's stdout and stderr without building Node's stream objects until something needs
@@ -19,6 +20,8 @@ export function stdoutWriter(): (chunk: string) => Promise<void> | void {
       stream = process.stdout;
       stream.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') process.exit(0);
+        process.stderr.write(`accessctl: ${outputError(err.code).message} (${outputError(err.code).hint})\n`);
+        process.exit(ExitCode.internal);
       });
     }
     if (stream.write(data)) return;
@@ -34,10 +37,15 @@ export function stdoutWriter(): (chunk: string) => Promise<void> | void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') process.exit(0);
-      if (code !== 'EAGAIN') throw err;
+      if (code !== 'EAGAIN') throw outputError(code);
       return viaStream(bytes.subarray(off));
     }
   };
+}
+
+/** Output that could not be written (a full disk: ENOSPC) is a failure, never a silent exit 0. */
+function outputError(code: string | undefined): UserError {
+  return new UserError('OUTPUT', ExitCode.internal, `cannot write to stdout: ${code ?? 'write failed'}`, 'check where the output goes: a full disk?');
 }
 
 /**

@@ -84,6 +84,11 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** The SQLite handle (SQLite stores only): pragmas for best-effort telemetry. */
   readonly sqlite?: BetterSqlite3.Database;
+  /**
+   * Whether the store's path still names the file that was opened (SQLite): false once it was
+   * replaced (a restore, a mv) or removed. A long-running process asks before each answer.
+   */
+  sameFile?(): boolean;
   /** Connects and reads the server's clock (PostgreSQL); SQLite opens synchronously and has none. */
   connect?(): Promise<{ serverNow: number }>;
   /** Creates the schema if the store is empty (db init); true if it did. */
@@ -121,11 +126,16 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     throw translateSqliteError(err, path);
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
+  const opened = statSync(target);
   return {
     path,
     dialect: 'sqlite',
     db,
     sqlite,
+    sameFile: () => {
+      const now = statSync(target, { throwIfNoEntry: false });
+      return now !== undefined && now.ino === opened.ino && now.dev === opened.dev;
+    },
     init: async () => false,
     checks: async () => sqliteChecks(sqlite),
     backup: (file) => sqliteBackup(sqlite, file),
@@ -153,7 +163,13 @@ function prepareFile({ path, managedDir, create }: StoreLocation, opts: OpenOpti
   }
   checkStoreDir(dir);
   if (existsSync(target)) {
-    if (statSync(target).isDirectory()) throw new StoreError(`${path} is a directory, not a store file`, 'pass a file path to --db');
+    const st = statSync(target);
+    if (st.isDirectory()) throw new StoreError(`${path} is a directory, not a store file`, 'pass a file path to --db');
+    // SQLite takes an empty file for an empty database: a store truncated to nothing (a full
+    // disk, a bad restore) would silently become a new, empty store and deny everything.
+    if (st.size === 0 && !create && !(statSync(`${target}-wal`, { throwIfNoEntry: false })?.size ?? 0)) {
+      throw new StoreError(`${path} is an empty file, not an accessctl store`, 'restore it from a backup, or run "accessctl db init" to make a new store there');
+    }
     checkStoreFiles(target);
     return target;
   }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { renameSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { base62, crc32 } from '../../src/domain/tokens.js';
 import { harness, T0, type Harness } from '../helpers/harness.js';
@@ -155,6 +156,67 @@ describe('access check --batch', () => {
     expect(out.slice(0, 3).every((l) => (JSON.parse(l) as { allowed: boolean }).allowed)).toBe(true);
     expect(out[3]).toBe('0');
     expect(spawnSync('cat', [`${h.dir}/err`], { encoding: 'utf8' }).stdout).toBe('');
+  });
+
+  it('answers what only looks blank, drops a leading byte-order mark, and refuses duplicate fields, bad UTF-8 and a padded port', () => {
+    const lines = [
+      Buffer.from(`\ufeff${q({ id: 1, user: 'ada@example.com', resource: 'prod-db' })}\n`),
+      Buffer.from('\u00a0\n'), // no-break space: not JSON whitespace, so not a blank line
+      Buffer.from('\u2028\n'),
+      Buffer.from(' \t\r\n'), // blank: no answer
+      Buffer.from('{"id":2,"user":"ada@example.com","resource":"prod-db","user":"bob@example.com"}\n'),
+      Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3]), Buffer.from('","user":"ada@example.com","resource":"prod-db"}\n')]),
+      Buffer.from(`${q({ id: 4, user: 'ada@example.com', resource: 'prod-db', port: ' 5432' })}\n`),
+      Buffer.from(`${q({ id: 5, user: 'ada@example.com', resource: 'prod-db', port: '5432' })}\n`),
+    ];
+    const r = spawnSync(process.execPath, [BIN, '--db', h.db, 'access', 'check', '--batch'], { input: Buffer.concat(lines), env: { PATH: process.env.PATH ?? '', HOME: h.dir, ...env() }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const answers = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(answers).toHaveLength(7);
+    expect(answers[0]).toMatchObject({ id: 1, allowed: true });
+    expect(answers[1]).toMatchObject({ allowed: false, error: { code: 'MALFORMED' } });
+    expect(answers[2]).toMatchObject({ allowed: false, error: { code: 'MALFORMED' } });
+    expect(answers[3]).toMatchObject({ id: 2, allowed: false, error: { code: 'MALFORMED', message: 'a field is given twice' } });
+    expect(answers[4]).toEqual({ allowed: false, reason: 'not valid UTF-8', via: null, group: null, expiresAt: null, error: { code: 'MALFORMED', message: 'not valid UTF-8' } });
+    expect(answers[5]).toMatchObject({ id: 4, allowed: false, error: { code: 'MALFORMED' } });
+    expect(answers[6]).toMatchObject({ id: 5, allowed: true });
+  });
+
+  it('a stdin that is a directory, and answers that cannot be written (a full disk), are one line each, never a silent exit 0', () => {
+    const dir = spawnSync('sh', ['-c', `exec "$0" "$1" --db "$2" access check --batch < /`, process.execPath, BIN, h.db], { env: { PATH: process.env.PATH ?? '', HOME: h.dir, ...env() }, encoding: 'utf8' });
+    expect(dir.status).toBe(2);
+    expect(dir.stderr).toBe('accessctl: stdin is a directory (redirect a file or a pipe into accessctl)\n');
+    const full = spawnSync('sh', ['-c', `exec "$0" "$1" --db "$2" access check --batch > /dev/full`, process.execPath, BIN, h.db], {
+      input: `${q({ user: 'ada@example.com', resource: 'prod-db' })}\n`,
+      env: { PATH: process.env.PATH ?? '', HOME: h.dir, ...env() },
+      encoding: 'utf8',
+    });
+    expect(full.status).toBe(1);
+    expect(full.stderr).toBe('accessctl: cannot write to stdout: ENOSPC (check where the output goes: a full disk?)\n');
+  });
+
+  it('a store file replaced (a restore, a mv) or removed under a running batch is exit 6 before the next answer, never a stale one', async () => {
+    if (h.dialect !== 'sqlite') return;
+    for (const change of ['replace', 'remove'] as const) {
+      const g = gate();
+      // ada is allowed until the store is replaced by one where she is disabled.
+      expect(await g.ask(q({ user: 'ada@example.com', resource: 'prod-db' }))).toMatchObject({ allowed: change === 'replace' });
+      if (change === 'replace') {
+        // A backup of the store in which ada is disabled, moved over the store the gate has open.
+        const copy = `${h.db}.new`;
+        expect(cli(['--db', h.db, 'db', 'backup', copy], { env: { PATH: process.env.PATH ?? '' } }).code).toBe(0);
+        expect(cli(['--db', copy, 'user', 'disable', '-i', 'ada@example.com'], { env: env() }).code).toBe(0);
+        renameSync(copy, h.db);
+      } else {
+        for (const f of [h.db, `${h.db}-wal`, `${h.db}-shm`]) rmSync(f, { force: true });
+      }
+      g.child.stdin.write(`${q({ user: 'ada@example.com', resource: 'prod-db' })}\n`);
+      const { code, stderr } = await g.end();
+      expect(code, change).toBe(6);
+      expect(stderr).toMatch(/^accessctl: store .* was replaced or removed while the batch was running \(start the batch again on the store as it is now\)\n$/);
+      if (change === 'replace') await h.ok(['user', 'list']);
+    }
   });
 
   it('refuses request flags beside --batch, and a missing store, with one line each', () => {

@@ -166,6 +166,21 @@ describe('the built binary', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
   });
 
+  it('an empty file at the store path is not taken for a new store by a read (a truncated store would deny everything): exit 6, untouched', () => {
+    const file = join(dir, 'empty.db');
+    writeFileSync(file, '');
+    for (const args of [['user', 'list'], ['access', 'check', '--user', 'ada@example.com', '-r', 'db'], ['access', 'check', '--batch']]) {
+      const r = cli(['--db', file, ...args], { env, stdin: '{"user":"ada@example.com","resource":"db"}\n' });
+      expect(r.code, args.join(' ')).toBe(6);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`accessctl: ${file} is an empty file, not an accessctl store (restore it from a backup, or run "accessctl db init" to make a new store there)\n`);
+      expect(statSync(file).size).toBe(0);
+    }
+    // A command that creates something may make the store there, as db init does.
+    expect(init(['--db', file]).code).toBe(0);
+    expect(cli(['--db', file, 'user', 'list'], { env }).code).toBe(0);
+  });
+
   it('-V prints the version', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(cli(['-V'], { env }).stdout).toBe(`${pkg.version}\n`);

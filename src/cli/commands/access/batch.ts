@@ -1,5 +1,5 @@
 import { evaluateAccess, type Decision, type GrantPath, type Subject } from '../../../domain/access.js';
-import { UserError } from '../../../domain/errors.js';
+import { StoreError, UserError } from '../../../domain/errors.js';
 import { formatTimestamp } from '../../../domain/time.js';
 import { assertIdShape } from '../../../domain/ids.js';
 import { prepareAccessLookups, type AccessLookups } from '../../../store/access-lookups.js';
@@ -50,8 +50,18 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
   // Answers to the lines of one chunk of input go out in one write, before more input is read:
   // a gate waiting on its answer always gets it, and a fast feeder costs one write per chunk.
   let out = '';
+  const store = ctx.store();
+  let first = true;
   const answerLine = async (bytes: Buffer | null) => {
-    const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerRequest(ctx, lookups, bytes.toString('utf8'));
+    // A store file replaced (a restore, a mv) or removed under a long-running gate would keep
+    // being answered from the old file: that is exit 6 before the next answer, never a stale one.
+    if (store.sameFile && !store.sameFile()) {
+      throw new StoreError(`store ${store.path} was replaced or removed while the batch was running`, 'start the batch again on the store as it is now');
+    }
+    // A byte-order mark before the first request (an editor's, a Windows tool's) is not part of it.
+    if (first && bytes !== null && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    first = false;
+    const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerBytes(ctx, lookups, bytes);
     out += `${JSON.stringify(answer)}\n`;
   };
   const flush = async () => {
@@ -94,8 +104,44 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
   return { kind: 'access', records: [], format: 'ndjson' };
 }
 
+/** Only JSON's own whitespace makes a line blank: a line of U+00A0 or U+2028 gets an answer. */
 function isBlank(line: Buffer): boolean {
-  return line.toString('utf8').trim() === '';
+  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A line that is not UTF-8 is answered as malformed: its id could not be echoed faithfully. */
+function answerBytes(ctx: Ctx, lookups: AccessLookups, bytes: Buffer): Promise<Answer> | Answer {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return errorAnswer('MALFORMED', 'not valid UTF-8');
+  }
+  return answerRequest(ctx, lookups, text);
+}
+
+/**
+ * The members of a JSON object's outermost level, counted in its text: JSON.parse keeps the last
+ * of two equal keys, and a gate that reads the first would disagree about who is asking.
+ */
+function memberCount(text: string): number {
+  let depth = 0;
+  let inString = false;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x3a && depth === 1) count++;
+  }
+  return count;
 }
 
 function errorAnswer(code: string, message: string, id?: string | number): Answer {
@@ -125,6 +171,7 @@ function parseLine(text: string): Request {
   for (const key of Object.keys(o)) {
     if (!FIELDS.has(key)) throw new BadRequest('MALFORMED', `unknown field (expected ${[...FIELDS].join(', ')})`);
   }
+  if (memberCount(text) !== Object.keys(o).length) throw new BadRequest('MALFORMED', 'a field is given twice');
   const text_ = (name: string): string | undefined => {
     const v = o[name];
     if (v === undefined) return undefined;
@@ -136,7 +183,9 @@ function parseLine(text: string): Request {
     throw new BadRequest('MALFORMED', '"id" must be an integer or a string of at most 200 characters');
   }
   const port = o.port;
-  if (port !== undefined && typeof port !== 'number' && typeof port !== 'string') throw new BadRequest('MALFORMED', '"port" must be a number');
+  if (port !== undefined && typeof port !== 'number' && !(typeof port === 'string' && /^[0-9]{1,5}$/.test(port))) {
+    throw new BadRequest('MALFORMED', '"port" must be a number');
+  }
   const request: Request = {
     ...(id === undefined ? {} : { id: id as string | number }),
     user: text_('user'),
