@@ -82,6 +82,17 @@ interface Target {
 }
 
 async function main(): Promise<void> {
+  let cluster: Cluster | null = null;
+  // Ctrl-C or a kill leaves no server running and no gigabytes in /tmp. (The signal is handled
+  // once the step under way returns: a figure's process, or building the fixture.)
+  const stop = (signal: NodeJS.Signals) => {
+    if (cluster) removeCluster(cluster);
+    rmSync(dir, { recursive: true, force: true });
+    log(`bench: stopped by ${signal}; the throwaway server and the temporary files are removed`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   log(`accessctl bench (${smoke ? 'smoke' : 'full'}): ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const empty = join(dir, 'empty.db');
   // A bench store is a test store: it opts in to ACCESSCTL_NOW (with the machine's clock), then
@@ -96,17 +107,6 @@ async function main(): Promise<void> {
 
   const targets: Target[] = [];
   if (dialects.includes('sqlite')) targets.push(sqliteTarget(empty, template));
-  let cluster: Cluster | null = null;
-  // Ctrl-C or a kill leaves no server running and no gigabytes in /tmp. (During a figure the
-  // signal is handled once its process returns.)
-  const stop = (signal: NodeJS.Signals) => {
-    if (cluster) removeCluster(cluster);
-    rmSync(dir, { recursive: true, force: true });
-    log(`bench: stopped by ${signal}; the throwaway server and the temporary files are removed`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   try {
     if (dialects.includes('postgres')) {
       const pg = await postgresTarget(template);
@@ -115,14 +115,24 @@ async function main(): Promise<void> {
         targets.push(pg.target);
       }
     }
+    // The figures run processes synchronously: between two, the event loop turns once, so that a
+    // signal that came meanwhile is handled (stop) instead of waiting for the whole run.
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
     if (wanted('single')) singleCalls(targets, fx);
     for (const t of targets) {
       if (wanted('batch')) await batchFigure(t, fx);
+      await turn();
       if (wanted('import')) importFigure(t);
+      await turn();
       if (wanted('sweep')) sweepFigure(t);
+      await turn();
       if (wanted('lists')) listFigures(t);
+      await turn();
       if (wanted('replay')) replayFigure(t);
+      await turn();
       if (wanted('access-code')) accessCodeFigures(t);
+      await turn();
       if (wanted('concurrency') && t.dialect === 'postgres') await concurrencyFigure(t);
     }
   } finally {

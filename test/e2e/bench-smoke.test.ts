@@ -1,4 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPgBin } from '../helpers/pg-cluster.js';
 import { ROOT } from '../helpers/spawn.js';
@@ -43,6 +46,34 @@ describe('npm run bench', () => {
     // The batch figure reports a rate for both the command and its raw loop.
     expect(rows.filter((c) => c[1]!.startsWith('access check --batch')).every((c) => /req\/s/.test(c[1]!) && /req\/s/.test(c[2]!))).toBe(true);
   }, 300_000);
+
+  it('a SIGTERM stops it with exit 143, leaving no server running and no temporary files', async () => {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--bench-only'], { cwd: ROOT, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    // Its own TMPDIR (traversable by the postgres user, which runs the throwaway server there).
+    const tmp = mkdtempSync(join(tmpdir(), 'accessctl-bench-sig-'));
+    chmodSync(tmp, 0o755);
+    try {
+      const child = spawn(process.execPath, ['bench/dist/run.mjs', '--smoke'], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
+      let stderr = '';
+      let killed = false;
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        // Once a figure has run (the server, when there is one, is up by then).
+        if (!killed && /\[(sqlite|postgres)\] /.test(stderr)) {
+          killed = true;
+          child.kill('SIGTERM');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, stderr).toBe(143);
+      expect(stderr).toContain('bench: stopped by SIGTERM; the throwaway server and the temporary files are removed');
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout).not.toContain(tmp);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a bad command line is one line and exit 2, before anything is built (an empty or unknown --only ran everything)', () => {
     const build = spawnSync(process.execPath, ['scripts/build.mjs', '--bench-only'], { cwd: ROOT, encoding: 'utf8' });
