@@ -223,6 +223,13 @@ describe('access check --batch', () => {
     const mixed = cli(['--db', h.db, 'access', 'check', '--batch', '--user', 'ada@example.com'], { env: env() });
     expect(mixed.code).toBe(2);
     expect(mixed.stderr.trimEnd().split('\n')).toHaveLength(1);
+    // Output flags that would be silently ignored.
+    for (const flags of [['--columns', 'allowed'], ['-q']]) {
+      const r = cli(['--db', h.db, ...flags, 'access', 'check', '--batch'], { env: env(), stdin: `${q({ user: 'ada@example.com', resource: 'prod-db' })}\n` });
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('accessctl: --batch answers are whole NDJSON objects (drop --columns and -q)\n');
+    }
     if (h.dialect === 'sqlite') {
       const missing = cli(['--db', `${h.dir}/nowhere.db`, 'access', 'check', '--batch'], { stdin: q({ user: 'ada@example.com', resource: 'wiki' }), env: env() });
       expect(missing.code).toBe(6);

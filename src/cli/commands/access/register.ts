@@ -51,6 +51,8 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       if (o.batch) {
         const clash = (['user', 'service', 'tokenStdin', 'tokenFile', 'resource', 'protocol', 'port', 'asOf'] as const).filter((k) => o[k] !== undefined);
         if (clash.length > 0) throw new UsageError('--batch takes its requests from stdin, one JSON object per line', 'drop --user, --service, --token-*, -r, --protocol, --port and --as-of');
+        const globals = ctx.globals();
+        if (globals.columns !== undefined || globals.quiet) throw new UsageError('--batch answers are whole NDJSON objects', 'drop --columns and -q');
         return runAccessBatch(ctx);
       }
       if (o.asOf !== undefined) {
