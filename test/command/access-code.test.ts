@@ -313,6 +313,31 @@ describe('a malformed file is one clear line, exit 2, and changes nothing', () =
     expect(await auditCount()).toBe(events);
   });
 
+  it('the fast YAML reader and the full one mean the same: a plain file, the same file with what only the full one reads, and its JSON plan alike', async () => {
+    // Changes against the store, so that the plans have something to say.
+    const doc = BASE.replace('firstName: Ada', 'firstName: Augusta').replace('  - email: bob@example.com\nresources:', '  - email: bob@example.com\n  - email: cy@example.com\n    role: DEVOPS\nresources:');
+    const plain = await h.run(['plan', '-f', file('plain.yaml', doc)]);
+    expect(plain.stdout).toContain('cy@example.com');
+    // A `&` in a comment sends the file to the yaml library; anchors and aliases are read there.
+    const full = await h.run(['plan', '-f', file('full.yaml', `# R&D\n${doc}`)]);
+    const aliased = await h.run(['plan', '-f', file('aliased.yaml', doc.replace('    resources: [prod-db]\n    services', '    resources: &r [prod-db]\n    services'))]);
+    const { parse } = await import('yaml');
+    const json = await h.run(['plan', '-f', file('same.json', JSON.stringify(parse(doc)))]);
+    // The same plan, but for the file's name and the plan id (a hash of the file's bytes).
+    const same = (out: string) => out.replace(/\S+\.(yaml|json)/g, 'F').replace(/Plan id: \w+/, 'Plan id: X');
+    for (const other of [full, aliased, json]) expect({ code: other.code, stdout: same(other.stdout) }).toEqual({ code: plain.code, stdout: same(plain.stdout) });
+    // A key given twice, a tag, a directive: the full reader's verdict and line, whichever reads first.
+    for (const [text, message] of [
+      ['users:\n  - email: ada@example.com\n    email: bob@example.com\n', /^accessctl: f\.yaml:\d+: not valid YAML: Map keys must be unique/],
+      ['users:\n  - email: !!str ada@example.com\n', null],
+      ['%YAML 1.2\n---\nusers:\n  - email: ada@example.com\n', null],
+    ] as Array<[string, RegExp | null]>) {
+      const r = await h.run(['plan', '-f', file('f.yaml', text)]);
+      if (message) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(message) });
+      else expect(r.code, r.stderr).not.toBe(2); // a plan (changes pending), not a refusal
+    }
+  });
+
   it('a JSON file gets line numbers too', async () => {
     const path = file('f.json', '{\n  "users": [\n    {"email": "ada@example.com", "colour": "blue"}\n  ]\n}\n');
     const r = await h.run(['plan', '-f', path]);
