@@ -10,8 +10,13 @@ import { clip } from './time.js';
  * folding and harmless for names that must not look alike. NFKC again after folding recomposes.
  */
 export function nameKey(name: string): string {
+  // ASCII is its own NFKC form and folds by lower-casing alone: most names and every email
+  // address in a large import take this path.
+  if (ASCII.test(name)) return name.toLowerCase();
   return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 export function validateName(kind: string, raw: string): string {
   const name = raw.normalize('NFC');
