@@ -128,10 +128,32 @@ export function parseSince(text: string, now: number, what = '--since'): number 
   return parseTimestamp(text, what);
 }
 
+/**
+ * `new Date(ms).toISOString()`, with the day's `YYYY-MM-DDT` kept from the previous call: a list
+ * of a million events (in time order) formats each time in arithmetic instead of a Date.
+ */
 export function formatTimestamp(ms: number | null | undefined): string | null {
   if (ms === null || ms === undefined) return null;
-  return new Date(ms).toISOString();
+  // Not a whole millisecond: as Date writes it (or refuses it).
+  if (!Number.isInteger(ms)) return new Date(ms).toISOString();
+  if (!(ms >= dayStart && ms < dayStart + DAY_MS)) {
+    // Outside 1970-9999: as Date writes it.
+    if (ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
+    dayStart = ms - (ms % DAY_MS);
+    dayPrefix = new Date(dayStart).toISOString().slice(0, 11);
+  }
+  const t = ms - dayStart;
+  const h = Math.floor(t / 3_600_000);
+  const m = Math.floor(t / 60_000) % 60;
+  const sec = Math.floor(t / 1000) % 60;
+  const milli = t % 1000;
+  return `${dayPrefix}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
+
+const DAY_MS = 86_400_000;
+const YEAR_10000_MS = 253_402_300_800_000;
+let dayStart = Number.NaN;
+let dayPrefix = '';
 
 /**
  * Relative form for tables, rounded to the nearest unit: a 2h TTL read a few milliseconds later

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRelative, parseDays, parseDuration, parseSince, parseTimestamp } from '../../src/domain/time.js';
+import { formatDuration, formatRelative, formatTimestamp, parseDays, parseDuration, parseSince, parseTimestamp } from '../../src/domain/time.js';
 
 describe('durations', () => {
   it.each([
@@ -59,5 +60,16 @@ describe('timestamps', () => {
     expect(formatRelative(now + 59 * 60_000 + 50_000, now)).toBe('in 1h');
     expect(formatRelative(now - 89_000, now)).toBe('1m ago');
     expect(formatRelative(now + 400, now)).toBe('now');
+  });
+});
+
+describe('formatTimestamp', () => {
+  it('writes exactly what Date#toISOString writes, in any order of calls', () => {
+    const ms = fc.oneof(fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.integer({ min: -1e15, max: 1e15 }), fc.double({ min: -1e13, max: 1e13, noNaN: true }), fc.constantFrom(0, 86_399_999, 86_400_000, 253_402_300_799_999, 253_402_300_800_000, -1));
+    fc.assert(fc.property(fc.array(ms, { minLength: 1, maxLength: 20 }), (list) => list.every((x) => formatTimestamp(x) === new Date(x).toISOString())), { numRuns: 3000 });
+    // A day's events in time order, across midnight.
+    for (let t = 1_796_515_200_000 - 5_000; t < 1_796_515_200_000 + 5_000; t += 7) expect(formatTimestamp(t)).toBe(new Date(t).toISOString());
+    expect(formatTimestamp(null)).toBeNull();
+    expect(() => formatTimestamp(Number.NaN)).toThrow(RangeError);
   });
 });
