@@ -62,10 +62,12 @@ export async function liveLinksOf(db: Db, table: LinkTableName, owners: readonly
   // One row per owner, its members joined in the database (ids never contain ';'): a list of a
   // million memberships makes ten thousand strings, not a million row objects.
   const member = sql.ref(m);
-  const joined =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? sql<string>`string_agg(${member}, ';' order by ${member})`
-      : sql<string>`group_concat(${member}, ';' order by ${member})`;
+  // SQLite sorts for an ordered group_concat even though the primary key (owner, member) already
+  // yields each owner's members in order (11.7 → 6.2 ms for a page of 500 groups of 100): the
+  // members are joined unordered and put in order here, which is a check when they already are.
+  // Ids are ASCII, so JavaScript's order is SQLite's BINARY order.
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  const joined = pg ? sql<string>`string_agg(${member}, ';' order by ${member})` : sql<string>`group_concat(${member}, ';')`;
   const out = new Map<string, string[]>();
   for (const part of chunks(owners)) {
     const rows = (await loose(db)
@@ -75,7 +77,7 @@ export async function liveLinksOf(db: Db, table: LinkTableName, owners: readonly
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .groupBy(o)
       .execute()) as Array<{ owner: string; members: string }>;
-    for (const r of rows) out.set(r.owner, r.members.split(';'));
+    for (const r of rows) out.set(r.owner, pg ? r.members.split(';') : inOrder(r.members.split(';')));
   }
   return out;
 }
@@ -90,4 +92,9 @@ export function expiredLinks(db: Db, table: LinkTableName, cutoff: number) {
     .where('expires_at', '<=', cutoff)
     .orderBy('expires_at')
     .execute() as Promise<Array<{ owner: string; member: string; expires_at: number }>>;
+}
+
+function inOrder(ids: string[]): string[] {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! > ids[i]!) return ids.sort();
+  return ids;
 }
