@@ -168,7 +168,7 @@ function prepareFile({ path, managedDir, create }: StoreLocation, opts: OpenOpti
     // SQLite takes an empty file for an empty database: a store truncated to nothing (a full
     // disk, a bad restore) would silently become a new, empty store and deny everything.
     if (st.size === 0 && !create && !(statSync(`${target}-wal`, { throwIfNoEntry: false })?.size ?? 0)) {
-      throw new StoreError(`${path} is an empty file, not an accessctl store`, 'restore it from a backup, or run "accessctl db init" to make a new store there');
+      throw new StoreError(`${path} is an empty file, not an accessctl store`, 'if a store is being created there, try again in a moment; otherwise restore it from a backup, or run "accessctl db init"');
     }
     checkStoreFiles(target);
     return target;

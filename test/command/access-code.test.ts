@@ -334,7 +334,12 @@ describe('a malformed file is one clear line, exit 2, and changes nothing', () =
     ] as Array<[string, RegExp | null]>) {
       const r = await h.run(['plan', '-f', file('f.yaml', text)]);
       if (message) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(message) });
-      else expect(r.code, r.stderr).not.toBe(2); // a plan (changes pending), not a refusal
+      else {
+        // Read, not refused: a plan with changes pending (exit 7), ada kept.
+        expect(r.code, r.stderr).toBe(7);
+        expect(r.stdout).toContain('Plan:');
+        expect(r.stdout).not.toMatch(/^- user ada@example\.com/m);
+      }
     }
   });
 

@@ -160,7 +160,9 @@ describe('access check --batch', () => {
 
   it('answers what only looks blank, drops a leading byte-order mark, and refuses duplicate fields, bad UTF-8 and a padded port', () => {
     const lines = [
-      Buffer.from(`\ufeff${q({ id: 1, user: 'ada@example.com', resource: 'prod-db' })}\n`),
+      // A file saved on Windows: a byte-order mark, then an empty line (blank: no answer).
+      Buffer.from('\ufeff\r\n'),
+      Buffer.from(`${q({ id: 1, user: 'ada@example.com', resource: 'prod-db' })}\n`),
       Buffer.from('\u00a0\n'), // no-break space: not JSON whitespace, so not a blank line
       Buffer.from('\u2028\n'),
       Buffer.from(' \t\r\n'), // blank: no answer
@@ -168,12 +170,16 @@ describe('access check --batch', () => {
       Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3]), Buffer.from('","user":"ada@example.com","resource":"prod-db"}\n')]),
       Buffer.from(`${q({ id: 4, user: 'ada@example.com', resource: 'prod-db', port: ' 5432' })}\n`),
       Buffer.from(`${q({ id: 5, user: 'ada@example.com', resource: 'prod-db', port: '5432' })}\n`),
+      // Anywhere but the very start, a byte-order mark is part of the line.
+      Buffer.from(`\ufeff${q({ id: 6, user: 'ada@example.com', resource: 'prod-db' })}\n`),
+      // Two ids: neither is echoed.
+      Buffer.from('{"id":7,"user":"ada@example.com","resource":"prod-db","id":8}\n'),
     ];
     const r = spawnSync(process.execPath, [BIN, '--db', h.db, 'access', 'check', '--batch'], { input: Buffer.concat(lines), env: { PATH: process.env.PATH ?? '', HOME: h.dir, ...env() }, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const answers = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(answers).toHaveLength(7);
+    expect(answers).toHaveLength(9);
     expect(answers[0]).toMatchObject({ id: 1, allowed: true });
     expect(answers[1]).toMatchObject({ allowed: false, error: { code: 'MALFORMED' } });
     expect(answers[2]).toMatchObject({ allowed: false, error: { code: 'MALFORMED' } });
@@ -181,6 +187,8 @@ describe('access check --batch', () => {
     expect(answers[4]).toEqual({ allowed: false, reason: 'not valid UTF-8', via: null, group: null, expiresAt: null, error: { code: 'MALFORMED', message: 'not valid UTF-8' } });
     expect(answers[5]).toMatchObject({ id: 4, allowed: false, error: { code: 'MALFORMED' } });
     expect(answers[6]).toMatchObject({ id: 5, allowed: true });
+    expect(answers[7]).toMatchObject({ allowed: false, error: { code: 'MALFORMED' } });
+    expect(answers[8]).toEqual({ allowed: false, reason: 'a field is given twice', via: null, group: null, expiresAt: null, error: { code: 'MALFORMED', message: 'a field is given twice' } });
   });
 
   it('a stdin that is a directory, and answers that cannot be written (a full disk), are one line each, never a silent exit 0', () => {

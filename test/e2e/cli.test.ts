@@ -173,7 +173,7 @@ describe('the built binary', () => {
       const r = cli(['--db', file, ...args], { env, stdin: '{"user":"ada@example.com","resource":"db"}\n' });
       expect(r.code, args.join(' ')).toBe(6);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe(`accessctl: ${file} is an empty file, not an accessctl store (restore it from a backup, or run "accessctl db init" to make a new store there)\n`);
+      expect(r.stderr).toBe(`accessctl: ${file} is an empty file, not an accessctl store (if a store is being created there, try again in a moment; otherwise restore it from a backup, or run "accessctl db init")\n`);
       expect(statSync(file).size).toBe(0);
     }
     // A command that creates something may make the store there, as db init does.

@@ -51,16 +51,12 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
   // a gate waiting on its answer always gets it, and a fast feeder costs one write per chunk.
   let out = '';
   const store = ctx.store();
-  let first = true;
   const answerLine = async (bytes: Buffer | null) => {
     // A store file replaced (a restore, a mv) or removed under a long-running gate would keep
     // being answered from the old file: that is exit 6 before the next answer, never a stale one.
     if (store.sameFile && !store.sameFile()) {
       throw new StoreError(`store ${store.path} was replaced or removed while the batch was running`, 'start the batch again on the store as it is now');
     }
-    // A byte-order mark before the first request (an editor's, a Windows tool's) is not part of it.
-    if (first && bytes !== null && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-    first = false;
     const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerBytes(ctx, lookups, bytes);
     out += `${JSON.stringify(answer)}\n`;
   };
@@ -71,8 +67,15 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
     // Waits when the reader is slow (backpressure) before the next request is read.
     await ctx.io.stdout.write(text);
   };
+  let start = true;
   for await (const chunk of ctx.io.stdin) {
     let buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    // A byte-order mark at the very start of the stream (an editor's, a Windows tool's) belongs
+    // to no request; anywhere else it is part of a line, and that line is malformed.
+    if (start && buf.length > 0) {
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+      start = false;
+    }
     let nl: number;
     while ((nl = buf.indexOf(0x0a)) !== -1) {
       const head = buf.subarray(0, nl);
@@ -110,7 +113,7 @@ function isBlank(line: Buffer): boolean {
   return true;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A line that is not UTF-8 is answered as malformed: its id could not be echoed faithfully. */
 function answerBytes(ctx: Ctx, lookups: AccessLookups, bytes: Buffer): Promise<Answer> | Answer {
@@ -124,24 +127,36 @@ function answerBytes(ctx: Ctx, lookups: AccessLookups, bytes: Buffer): Promise<A
 }
 
 /**
- * The members of a JSON object's outermost level, counted in its text: JSON.parse keeps the last
- * of two equal keys, and a gate that reads the first would disagree about who is asking.
+ * The keys of a JSON object's outermost level, as written (the text has parsed as an object):
+ * JSON.parse keeps the last of two equal keys, and a gate that reads the first would disagree
+ * about who is asking.
  */
-function memberCount(text: string): number {
+function writtenKeys(text: string): string[] {
+  const keys: string[] = [];
   let depth = 0;
   let inString = false;
-  let count = 0;
+  let keyStart = -1;
+  let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
-    else if (c === 0x3a && depth === 1) count++;
+      else if (c === 0x22) {
+        inString = false;
+        if (keyStart >= 0) keys.push(JSON.parse(text.slice(keyStart, i + 1)) as string);
+        keyStart = -1;
+      }
+    } else if (c === 0x22) {
+      inString = true;
+      if (depth === 1 && expectKey) keyStart = i;
+      expectKey = false;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      expectKey = depth === 1 && c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 1) expectKey = true;
   }
-  return count;
+  return keys;
 }
 
 function errorAnswer(code: string, message: string, id?: string | number): Answer {
@@ -171,7 +186,7 @@ function parseLine(text: string): Request {
   for (const key of Object.keys(o)) {
     if (!FIELDS.has(key)) throw new BadRequest('MALFORMED', `unknown field (expected ${[...FIELDS].join(', ')})`);
   }
-  if (memberCount(text) !== Object.keys(o).length) throw new BadRequest('MALFORMED', 'a field is given twice');
+  if (writtenKeys(text).length !== Object.keys(o).length) throw new BadRequest('MALFORMED', 'a field is given twice');
   const text_ = (name: string): string | undefined => {
     const v = o[name];
     if (v === undefined) return undefined;
@@ -220,7 +235,10 @@ async function answerRequest(ctx: Ctx, lookups: AccessLookups, text: string): Pr
 /** The id of a request that could not be parsed whole, when it can be had safely. */
 function idOf(text: string): string | number | undefined {
   try {
-    const id = (JSON.parse(text) as { id?: unknown }).id;
+    const parsed = JSON.parse(text) as { id?: unknown };
+    // Two ids: echoing either would pick a side.
+    if (parsed === null || typeof parsed !== 'object' || writtenKeys(text).filter((k) => k === 'id').length > 1) return undefined;
+    const id = parsed.id;
     return (typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.length <= 200) ? id : undefined;
   } catch {
     return undefined;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UsageError } from '../../../domain/errors.js';
+import { UsageError, UserError } from '../../../domain/errors.js';
 import { FileProblem, pathText, type AccessFile } from '../../../domain/access-code/model.js';
 import { validateAccessFile } from '../../../domain/access-code/validate-file.js';
 
@@ -30,6 +30,7 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<stri
   try {
     bytes = path === '-' ? Buffer.from(await readStdin()) : readFileSync(path);
   } catch (err) {
+    if (err instanceof UserError) throw err; // stdin that is a directory, said as such
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`, 'pass the access file with -f FILE');
   }
@@ -62,15 +63,17 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<stri
     // The fastest path, for the plain YAML people keep in git: js-yaml reads the YAML 1.2 core
     // schema as the yaml library does, about ten times as fast (docs/performance.md). Anything
     // it refuses goes to the yaml library, which has the last word and the line numbers.
+    // Loaded outside the try: a missing package is a failure, not a silent slow path.
+    const { load } = await import('js-yaml');
     try {
-      const { load } = await import('js-yaml');
       const loaded = load(text);
       if (loaded !== undefined) {
         value = loaded;
         parsed = true;
       }
     } catch {
-      // the yaml library decides below
+      // Whatever js-yaml refuses or fails on (its docs: catch every exception, a deep nesting is
+      // a RangeError), the yaml library decides below.
     }
   }
   if (!parsed && !looksJson) {
