@@ -112,7 +112,7 @@ function wantsJsonErrors(ctx: ReturnType<typeof createContext>, argv: readonly s
 
 /** The process entry: real streams, real clock, real randomness. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const writeStdout = stdoutWriter();
+  const writeStdout = stdoutWriter(exitNow);
   let stdoutIsTTY: boolean | undefined;
   const code = await run(argv, {
     io: {
@@ -146,6 +146,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     ids: randomIds(),
   });
   process.exitCode = code;
+}
+
+/** Ends the process at once (the reader of stdout has gone, or stdout failed), after one line. */
+function exitNow(code: number, line?: string): never {
+  if (line !== undefined) process.stderr.write(line);
+  process.exit(code);
 }
 
 function stdinIsDirectory(): boolean {

@@ -10,18 +10,18 @@ import { ExitCode, UserError } from '../domain/errors.js';
 /**
  * Writes to fd 1 with write(2) while it takes the bytes. A non-blocking descriptor that is full
  * (EAGAIN) sends the rest through `process.stdout`, which waits for 'drain', and so does every
- * later write, in order. A reader that has gone (`| head -1`, EPIPE) ends the process with 0,
- * as the stream's error handler does.
+ * later write, in order. A reader that has gone (`| head -1`, EPIPE) ends the process with 0
+ * through `exit`, which main owns; so does an error the stream reports later, with 1.
  */
-export function stdoutWriter(): (chunk: string) => Promise<void> | void {
+export function stdoutWriter(exit: (code: number, line?: string) => never): (chunk: string) => Promise<void> | void {
   let stream: NodeJS.WriteStream | null = null;
   const viaStream = (data: string | Uint8Array): Promise<void> | void => {
     if (!stream) {
       stream = process.stdout;
       stream.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EPIPE') process.exit(0);
-        process.stderr.write(`accessctl: ${outputError(err.code).message} (${outputError(err.code).hint})\n`);
-        process.exit(ExitCode.internal);
+        if (err.code === 'EPIPE') exit(ExitCode.ok);
+        const e = outputError(err.code);
+        exit(e.exitCode, `accessctl: ${e.message} (${e.hint})\n`);
       });
     }
     if (stream.write(data)) return;
@@ -36,7 +36,7 @@ export function stdoutWriter(): (chunk: string) => Promise<void> | void {
       while (off < bytes.length) off += writeSync(1, bytes, off);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') process.exit(0);
+      if (code === 'EPIPE') exit(ExitCode.ok);
       if (code !== 'EAGAIN') throw outputError(code);
       return viaStream(bytes.subarray(off));
     }

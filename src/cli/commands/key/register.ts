@@ -7,7 +7,8 @@ import { daysArg, durationArg, expirationArg, requireList, single } from '../../
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import type { TokenSource } from './authenticate.js';
 import { chooseExpiration, chooseService } from './prompts.js';
-import { runKeyCreate, runKeyDelete, runKeyExchange, runKeyList, runKeyRename, runKeyRevoke, runKeyRotate, runKeyShow, runKeyVerify } from './run.js';
+import { runKeyRotate } from './rotate.js';
+import { runKeyCreate, runKeyDelete, runKeyExchange, runKeyList, runKeyRename, runKeyRevoke, runKeyShow, runKeyVerify } from './run.js';
 import { FINDINGS, runKeyReport } from './report.js';
 
 interface KeyFlags {

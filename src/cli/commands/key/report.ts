@@ -5,7 +5,7 @@ import { streamKeys, type KeyRow } from '../../../store/keys.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
-import { statusOf } from './run.js';
+import { ROTATED_RE, statusOf } from './run.js';
 
 const DAY = 86_400_000;
 
@@ -14,7 +14,6 @@ export const FINDINGS = ['NO_EXPIRY', 'EXPIRING_7D', 'NEVER_USED', 'UNUSED_90D',
 export type Finding = (typeof FINDINGS)[number];
 
 /** A key renamed by `key rotate` and still ACTIVE is winding down over its overlap. */
-const ROTATED_RE = /-rotated-[0-9]+$/i;
 
 export function findingsOf(k: KeyRow, now: number): Finding[] {
   if (statusOf(k, now) !== 'ACTIVE') return [];

@@ -36,10 +36,11 @@ export function keyRecord(k: ServiceKeysTable, serviceName: string, now: number)
 export const statusOf = (k: ServiceKeysTable, now: number): KeyStatus => keyStatus({ revokedAt: k.revoked_at, expiresAt: k.expires_at }, now);
 
 /** The name a rotated key takes, freeing its own for its successor: `deploy` → `deploy-rotated-1`. */
-const ROTATED_RE = /-rotated-[0-9]+$/i;
+/** The name `key rotate` gives the key it replaces: NAME-rotated-N. */
+export const ROTATED_RE = /-rotated-[0-9]+$/i;
 
 /** A name ending in -rotated-N marks a key winding down after a rotation; people may not pick one. */
-function validateKeyName(name: string): string {
+export function validateKeyName(name: string): string {
   const valid = validateName('key', name);
   if (ROTATED_RE.test(valid)) throw new UsageError(`invalid key name ${JSON.stringify(valid)}`, 'names ending in -rotated-N are given to keys replaced by key rotate');
   return valid;
@@ -170,7 +171,7 @@ export async function runKeyRename(ref: string, name: string, ctx: Ctx): Promise
   return { kind: 'key', records: [keyRecord(row, row.service_name, m.now)] };
 }
 
-async function revokeKey(tx: Tx, k: KeyRow, cause: 'revoke' | 'rotate'): Promise<KeyRow> {
+export async function revokeKey(tx: Tx, k: KeyRow, cause: 'revoke' | 'rotate'): Promise<KeyRow> {
   // Its exchanged tokens stay until sweep so that a check can say why they fail; they die with the key.
   await tx.db.updateTable('service_keys').set({ revoked_at: tx.now }).where('id', '=', k.id).execute();
   tx.audit(keyUpdated('key.revoke', k, { ...k, revoked_at: tx.now }, cause));
@@ -208,79 +209,6 @@ export async function runKeyDelete(refs: string[], ctx: Ctx, ignoreNotFound = fa
     return [...out.values()];
   });
   return { kind: 'key', records: rows.map((k) => keyRecord(k, k.service_name, m.now)) };
-}
-
-export interface KeyRotateOptions {
-  ref: string;
-  overlap?: number | undefined;
-  name?: string | undefined;
-  /** Milliseconds until the new key expires, 0 = never; default: the old key's own lifetime. */
-  expiration?: number | undefined;
-}
-
-/**
- * A new key for the same service that keeps the old one's identity: it takes the old key's name
- * and lifetime (unless -n/-e say otherwise), and the old key, renamed NAME-rotated-N, is revoked
- * now or winds down over the overlap. A key already winding down cannot be rotated again.
- */
-export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Output> {
-  const m = meta(ctx);
-  const newName = opts.name === undefined ? undefined : validateKeyName(opts.name);
-  const { row, token, serviceName } = await mutate(ctx.store().db, m, async (tx) => {
-    const old = await getKey(tx.db, opts.ref);
-    assertKeyAction(old.id, statusOf(old, tx.now), 'rotate');
-    const service = await getService(tx.db, old.service_id);
-    const keys = await keysOfService(tx.db, old.service_id);
-    if (ROTATED_RE.test(old.name)) {
-      const successor = keys.find((k) => k.name_key === nameKey(old.name.replace(ROTATED_RE, '')) && statusOf(k, tx.now) === 'ACTIVE');
-      throw new ConflictError(
-        `cannot rotate key ${old.id} (${old.name}): it is already winding down after a rotation, until ${formatTimestamp(old.expires_at)}`,
-        successor ? `rotate its successor: accessctl key rotate -i ${successor.id}` : 'rotate its successor, or revoke it',
-      );
-    }
-    const lifetime = opts.expiration ?? (old.expires_at === null ? 0 : old.expires_at - old.created_at);
-    const name = newName ?? old.name;
-    if (nameKey(name) === old.name_key) {
-      // The old key steps aside so that its successor can take its name.
-      const retired = retiredName(old.name, keys);
-      await tx.db.updateTable('service_keys').set({ name: retired, name_key: nameKey(retired) }).where('id', '=', old.id).execute();
-      const renamed = { ...old, name: retired, name_key: nameKey(retired) };
-      tx.audit(keyUpdated('key.rotate', old, renamed, 'rotate'));
-      old.name = renamed.name;
-      old.name_key = renamed.name_key;
-    }
-    if (opts.overlap === undefined) {
-      await revokeKey(tx, old, 'rotate');
-    } else {
-      const until = old.expires_at === null ? tx.now + opts.overlap : Math.min(old.expires_at, tx.now + opts.overlap);
-      await tx.db.updateTable('service_keys').set({ expires_at: until }).where('id', '=', old.id).execute();
-      tx.audit(keyUpdated('key.rotate', old, { ...old, expires_at: until }, 'rotate'));
-    }
-    // The old key still counts against the cap during an overlap: rotation must not be blocked by it.
-    const issued = await issueKeyForRotation(tx, service, name, lifetime, old.id);
-    return { ...issued, serviceName: service.name };
-  });
-  return { kind: 'newKey', records: [{ ...keyRecord(row, serviceName, m.now), token }] };
-}
-
-function retiredName(name: string, keys: readonly ServiceKeysTable[]): string {
-  const taken = new Set(keys.map((k) => k.name_key));
-  for (let n = 1; ; n++) {
-    const suffix = `-rotated-${n}`;
-    const candidate = `${name.slice(0, 255 - suffix.length)}${suffix}`;
-    if (!taken.has(nameKey(candidate))) return candidate;
-  }
-}
-
-async function issueKeyForRotation(tx: Tx, service: ServicesTable, name: string, lifetime: number, oldId: string) {
-  try {
-    return await issueKey(tx, service, name, lifetime, oldId);
-  } catch (err) {
-    if (err instanceof ConflictError && err.message.includes('ACTIVE keys')) {
-      throw new ConflictError(`${err.message}; rotating ${oldId} would exceed it`, 'rotate without --overlap, or raise key.maxActivePerService');
-    }
-    throw err;
-  }
 }
 
 export interface KeyExchangeOptions {
