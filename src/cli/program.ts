@@ -22,7 +22,7 @@ import { registerTest } from './commands/test/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { limitArg, splitList } from './options.js';
-import { mayCreateStore } from './store-policy.js';
+import { mayCreateStore, storeAccess } from './store-policy.js';
 import { VERSION } from './version.js';
 
 /** `accessctl help` shows the nouns grouped, one line each. */
@@ -161,7 +161,7 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
     width: ctx.io.stdoutIsTTY ? terminalWidth(env, ctx.io.stdoutColumns) : undefined,
     actor,
     yes: Boolean(flags.yes),
-    location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action) },
+    location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action), access: storeAccess(action) },
   };
 }
 

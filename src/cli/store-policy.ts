@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { StoreAccess } from '../store/open-schema.js';
 
 /**
  * Verbs that bring a store into being: they create an object or a setting (SPEC section 2).
@@ -11,4 +12,17 @@ export function mayCreateStore(action: Command): boolean {
   if (!CREATING_VERBS.has(action.name())) return false;
   // A dry run only reads: it must not leave an empty store behind.
   return action.opts().dryRun !== true;
+}
+
+/**
+ * Verbs that only read (SPEC section 2, "Reads leave no trace"): they open a SQLite store
+ * read-only and never migrate it. Any verb not named here may write, and opens it read-write.
+ * `db check` also reads, and keeps going past schema differences so that it can list them all.
+ */
+const READING_VERBS = new Set(['list', 'show', 'get', 'check', 'verify', 'diff', 'report', 'path', 'backup', 'checkpoint', 'plan', 'test', 'export', 'completion']);
+
+export function storeAccess(action: Command): StoreAccess {
+  if (action.parent?.name() === 'db' && (action.name() === 'check' || action.name() === 'migrate')) return action.name() as StoreAccess;
+  if (READING_VERBS.has(action.name())) return 'read';
+  return action.opts().dryRun === true ? 'read' : 'write';
 }

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, st
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
@@ -11,7 +12,9 @@ import { openPostgres } from './postgres/store.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
 import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
-import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
+import { settleSchema, type OpenedSchema, type StoreAccess } from './open-schema.js';
+import { schemaRows, shippedRows, schemaObjectChecks } from './schema-digest.js';
+import { openReadOnly } from './sqlite-read-only.js';
 import type { Database } from './tables.js';
 
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -33,6 +36,8 @@ export interface StoreLocation {
   create?: boolean;
   /** A postgres:// store: the URL to connect with (password included; never printed). */
   url?: string;
+  /** How the command uses it (open-schema.ts); a command that only reads opens it read-only. Default write. */
+  access?: StoreAccess;
 }
 
 export interface OpenOptions {
@@ -93,6 +98,13 @@ export interface Store {
   connect?(): Promise<{ serverNow: number }>;
   /** Creates the schema if the store is empty (db init); true if it did. */
   init(): Promise<boolean>;
+  /** The schema version once opened, and what this open migrated or repaired (SQLite; PostgreSQL after connect). */
+  schema?(): OpenedSchema | null;
+  /**
+   * A read-write handle on the same file for the one write a read may make, the best-effort
+   * lastUsedAt (SQLite, when the store was opened read-only); null where the file cannot be written.
+   */
+  writable?(): BetterSqlite3.Database | null;
   /** The store's own checks for db check: integrity, foreign keys, schema version. */
   checks(): Promise<StoreCheck[]>;
   /** A consistent copy while in use, created 0600 (SQLite); PostgreSQL points to pg_dump. */
@@ -104,17 +116,20 @@ export interface Store {
 export function openStore(location: StoreLocation, opts: OpenOptions = {}): Store {
   if (location.url !== undefined) return openPostgres(location.url, { create: location.create === true, beforeCreate: opts.beforeCreate });
   const { path } = location;
+  const access = location.access ?? 'write';
   // A symlinked --db is judged, created and opened at its target, -wal and -shm beside it.
   const target = prepareFile(location, opts);
   let sqlite: BetterSqlite3.Database;
   try {
-    sqlite = new BetterSqlite3(target, { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() });
+    const options = { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() };
+    sqlite = access === 'write' || access === 'migrate' ? new BetterSqlite3(target, options) : openReadOnly(target, path, options);
   } catch (err) {
     throw translateSqliteError(err, path);
   }
+  let opened: OpenedSchema;
   try {
-    checkAndMigrate(sqlite, path);
-    for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) tighten(f);
+    opened = settleSchema(sqlite, path, access, schemaSource);
+    if (!sqlite.readonly) for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) tighten(f);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     // 16 MiB of page cache (SQLite's default is 2): random ids scatter index inserts, and a small
@@ -126,7 +141,8 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     throw translateSqliteError(err, path);
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
-  const opened = statSync(target);
+  const file = statSync(target);
+  let writer: BetterSqlite3.Database | null | undefined = sqlite.readonly ? undefined : sqlite;
   return {
     path,
     dialect: 'sqlite',
@@ -134,18 +150,24 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     sqlite,
     sameFile: () => {
       const now = statSync(target, { throwIfNoEntry: false });
-      return now !== undefined && now.ino === opened.ino && now.dev === opened.dev;
+      return now !== undefined && now.ino === file.ino && now.dev === file.dev;
+    },
+    schema: () => opened,
+    writable() {
+      if (writer === undefined) writer = openWriter(target, file);
+      return writer;
     },
     init: async () => false,
-    checks: async () => sqliteChecks(sqlite),
+    checks: async () => [...sqliteChecks(sqlite), ...schemaObjectChecks(schemaRows(sqlite), opened.version, schemaSource.rows(), sha256)],
     backup: (file) => sqliteBackup(sqlite, file),
     close: async () => {
+      if (writer && writer !== sqlite) writer.close();
       await db.destroy();
     },
   };
 }
 
-function prepareFile({ path, managedDir, create }: StoreLocation, opts: OpenOptions): string {
+function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: OpenOptions): string {
   const target = realTarget(path);
   const dir = dirname(target);
   if (!existsSync(dir)) {
@@ -170,7 +192,7 @@ function prepareFile({ path, managedDir, create }: StoreLocation, opts: OpenOpti
     if (st.size === 0 && !create && !(statSync(`${target}-wal`, { throwIfNoEntry: false })?.size ?? 0)) {
       throw new StoreError(`${path} is an empty file, not an accessctl store`, 'if a store is being created there, try again in a moment; otherwise restore it from a backup, or run "accessctl db init"');
     }
-    checkStoreFiles(target);
+    checkStoreFiles(target, access === undefined || access === 'write' || access === 'migrate');
     return target;
   }
   if (!create) throw missingStore(path);
@@ -199,32 +221,27 @@ function missingStore(path: string): StoreError {
   );
 }
 
-function checkAndMigrate(sqlite: BetterSqlite3.Database, path: string): void {
-  // Read-only checks first: a foreign or newer file must be left byte-for-byte untouched.
-  const appId = sqlite.pragma('application_id', { simple: true }) as number;
-  const version = sqlite.pragma('user_version', { simple: true }) as number;
-  if (appId !== APPLICATION_ID) {
-    const tables = sqlite.prepare("select count(*) as n from sqlite_master where name not like 'sqlite_%'").get() as { n: number };
-    if (appId !== 0 || version !== 0 || tables.n > 0) {
-      throw new StoreError(`${path} is a SQLite database but not an accessctl store`, 'refusing to touch it; choose another --db path');
+/** A second, read-write connection for lastUsedAt; null if the file cannot be written or is no longer the one opened. */
+function openWriter(target: string, opened: { ino: number; dev: number }): BetterSqlite3.Database | null {
+  try {
+    const w = new BetterSqlite3(target, { timeout: 0, fileMustExist: true, ...nativeBinding() });
+    const now = statSync(target);
+    if (now.ino !== opened.ino || now.dev !== opened.dev) {
+      w.close();
+      return null;
     }
-  } else if (version > LATEST_VERSION) {
-    throw new StoreError(
-      `store ${path} was written by a newer accessctl (schema ${version}, this one knows ${LATEST_VERSION})`,
-      'upgrade accessctl; the store was not modified',
-    );
+    return w;
+  } catch {
+    return null;
   }
-  if (appId === APPLICATION_ID && version === LATEST_VERSION) {
-    ensureWal(sqlite);
-    return;
-  }
-  ensureWal(sqlite);
-  migrateForward(sqlite, schemaText);
 }
 
-function ensureWal(sqlite: BetterSqlite3.Database): void {
-  if (sqlite.pragma('journal_mode', { simple: true }) !== 'wal') sqlite.pragma('journal_mode = WAL');
-}
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const schemaSource = {
+  text: schemaText,
+  rows: () => shippedRows(schemaText, (file) => new BetterSqlite3(file, nativeBinding())),
+};
 
 function schemaText(): string {
   for (const rel of ['../schema.sql', '../../schema.sql']) {

@@ -44,7 +44,7 @@ export function checkStoreDir(dir: string): void {
  * The store file and its -wal/-shm: ours or root's, never writable by others. A looser read mode
  * (0644) is tightened to 0600 rather than refused: nobody else could have changed the file.
  */
-export function checkStoreFiles(file: string): void {
+export function checkStoreFiles(file: string, fixMode = true): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     let st: Stats;
     try {
@@ -59,7 +59,8 @@ export function checkStoreFiles(file: string): void {
     if ((st.mode & 0o022) !== 0) {
       throw new StoreError(`store file ${f} is writable by ${who(st.mode)} (mode ${mode(st.mode)})`, `fix it with: chmod 600 ${quote(f)}`);
     }
-    tighten(f, st);
+    // A read changes nothing, not even a mode (SPEC section 2): the next write tightens it.
+    if (fixMode) tighten(f, st);
   }
 }
 

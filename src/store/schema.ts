@@ -1,5 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendMigrationSnapshot } from './migrate-snapshot.js';
+import type { SchemaRow } from './schema-digest.js';
+import { rebuildEarlyAuditEvents } from './schema-repair.js';
 
 /** "ACTL": marks a SQLite file as an accessctl store. */
 export const APPLICATION_ID = 0x4143544c;
@@ -9,13 +11,18 @@ export const LATEST_VERSION = 2;
  * Forward migrations, frozen in time: MIGRATIONS[n] takes a store from version n-1 to n.
  * schema.sql is always the latest version. A later version appends an entry here and updates schema.sql.
  */
-const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database) => void)> = {
+const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database, current: readonly SchemaRow[]) => void)> = {
   // 2: audit details in format 2 (docs/audit-events.md); the snapshot lets replay start here.
-  2: (sqlite) => appendMigrationSnapshot(sqlite, 1, 2),
+  // A store of the first release also loses its unique index on event ids (schema-repair.ts), so
+  // that every schema 2 store holds exactly schema.sql's objects.
+  2: (sqlite, current) => {
+    rebuildEarlyAuditEvents(sqlite, current);
+    appendMigrationSnapshot(sqlite, 1, 2);
+  },
 };
 
 /** Brings a fresh or older store to LATEST_VERSION in one transaction. */
-export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => string): void {
+export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => string, current: readonly SchemaRow[]): void {
   sqlite.exec('begin immediate');
   try {
     // Re-read inside the write lock: another process may have initialised it meanwhile.
@@ -27,7 +34,7 @@ export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => str
         const step = MIGRATIONS[v];
         if (step === undefined) throw new Error(`no migration to schema version ${v}`);
         if (typeof step === 'string') sqlite.exec(step);
-        else step(sqlite);
+        else step(sqlite, current);
       }
     }
     if (version < LATEST_VERSION) {

@@ -22,6 +22,20 @@ export async function recordKeyUse(store: Store, keyId: string, now: number): Pr
       throw err;
     }
   }
+  // A read opened the store read-only: the write goes through a second handle, if the file can be written.
+  if (store.sqlite.readonly) {
+    const writer = store.writable?.() ?? null;
+    if (writer === null) return false;
+    try {
+      const r = writer
+        .prepare('update service_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at <= ?)')
+        .run(now, keyId, now - LAST_USED_RESOLUTION_MS);
+      return r.changes > 0;
+    } catch (err) {
+      if (skippable(err)) return false;
+      throw err;
+    }
+  }
   store.sqlite.pragma('busy_timeout = 0');
   try {
     await store.db.transaction().execute(async (trx) => {

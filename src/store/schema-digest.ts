@@ -1,0 +1,152 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { StoreError } from '../domain/errors.js';
+import type { StoreCheck } from './sqlite-maintenance.js';
+
+/**
+ * SPEC section 2, "The schema is exactly ours": every table, index, trigger and view in
+ * sqlite_master must be exactly what the store's schema version defines. A planted
+ * `CREATE TRIGGER … RAISE(IGNORE)` would otherwise make a revocation silently do nothing while the
+ * command reports success. The comparison is of the canonical text of those rows (cheaper than
+ * hashing it, and no crypto to load on a read); its SHA-256 is what db check prints.
+ */
+
+/** One schema object as sqlite_master holds it. */
+export type SchemaRow = readonly [type: string, name: string, table: string, sql: string | null];
+
+/**
+ * Every object but SQLite's own: autoindexes follow from the table's text, sqlite_stat1 only steers
+ * the planner, and no one can create another name starting "sqlite_". (substr, not LIKE: "_" is a
+ * LIKE wildcard, and a trigger named "sqliteXtrigger" must not slip through.)
+ */
+const OBJECTS_SQL = "select type, name, tbl_name, sql from sqlite_master where substr(name, 1, 7) <> 'sqlite_'";
+
+export function schemaRows(sqlite: BetterSqlite3.Database): SchemaRow[] {
+  const rows = sqlite.prepare(OBJECTS_SQL).raw().all() as Array<[string, string, string, string | null]>;
+  return sortRows(rows);
+}
+
+function sortRows(rows: SchemaRow[]): SchemaRow[] {
+  const key = (r: SchemaRow) => `${r[0]}\u0000${r[1]}`;
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** The canonical text of a schema: one JSON array per object, in (type, name) order. */
+export function schemaCanonical(rows: readonly SchemaRow[]): string {
+  return rows.map((r) => JSON.stringify(r)).join('\n');
+}
+
+/**
+ * schema.sql's objects: the build computes them once (scripts/build.mjs); unbundled (tests), they
+ * are computed here, once per process, by running schema.sql in an in-memory database.
+ */
+declare const __ACCESSCTL_SQLITE_SCHEMA__: SchemaRow[] | undefined;
+let shipped: SchemaRow[] | null = null;
+
+export function shippedRows(schemaText: () => string, open: (file: string) => BetterSqlite3.Database): SchemaRow[] {
+  if (shipped) return shipped;
+  if (typeof __ACCESSCTL_SQLITE_SCHEMA__ !== 'undefined') return (shipped = __ACCESSCTL_SQLITE_SCHEMA__);
+  const mem = open(':memory:');
+  try {
+    mem.exec(schemaText());
+    return (shipped = schemaRows(mem));
+  } finally {
+    mem.close();
+  }
+}
+
+/**
+ * The first release's audit_events: its event id was UNIQUE (an index on a random key, dropped in a
+ * later schema 1 build for write speed). A schema 1 store may have either; the migration to schema 2
+ * rebuilds the table without it, and `db migrate` does so for a store that was upgraded before.
+ */
+export const EARLY_AUDIT_EVENTS_SQL = `CREATE TABLE audit_events (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  at          INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id   TEXT NOT NULL,
+  details     TEXT NOT NULL,
+  hash        TEXT NOT NULL
+)`;
+
+/**
+ * What each schema version may hold. Version 1 and 2 define the same objects (2 changed what the
+ * audit details hold, not the tables); version 1 also came with the early audit_events. Version 0
+ * with accessctl's application id holds nothing.
+ */
+export function acceptedSchemas(version: number, current: SchemaRow[]): SchemaRow[][] {
+  if (version === 0) return [[]];
+  if (version === 1) return [current, withEarlyAuditEvents(current)];
+  return [current];
+}
+
+export function withEarlyAuditEvents(rows: SchemaRow[]): SchemaRow[] {
+  return rows.map((r) => (r[0] === 'table' && r[1] === 'audit_events' ? ([r[0], r[1], r[2], EARLY_AUDIT_EVENTS_SQL] as const) : r));
+}
+
+/** Whether a store holds the early audit_events (only a known leftover; anything else is a difference). */
+export function hasEarlyAuditEvents(rows: readonly SchemaRow[]): boolean {
+  return rows.some((r) => r[0] === 'table' && r[1] === 'audit_events' && r[3] === EARLY_AUDIT_EVENTS_SQL);
+}
+
+export interface SchemaDifference {
+  /** "trigger keep_revoked (on service_keys)", "index group_users_user", ... */
+  object: string;
+  problem: 'extra' | 'missing' | 'altered';
+}
+
+export function schemaDifferences(actual: readonly SchemaRow[], expected: readonly SchemaRow[]): SchemaDifference[] {
+  const id = (r: SchemaRow) => `${r[0]} ${r[1]}`;
+  const label = (r: SchemaRow) => (r[0] === 'table' || r[2] === r[1] ? id(r) : `${id(r)} (on ${r[2]})`);
+  const want = new Map(expected.map((r) => [id(r), r]));
+  const have = new Map(actual.map((r) => [id(r), r]));
+  const out: SchemaDifference[] = [];
+  for (const r of actual) {
+    const w = want.get(id(r));
+    if (!w) out.push({ object: label(r), problem: 'extra' });
+    else if (w[2] !== r[2] || w[3] !== r[3]) out.push({ object: label(r), problem: 'altered' });
+  }
+  for (const r of expected) if (!have.has(id(r))) out.push({ object: label(r), problem: 'missing' });
+  return out;
+}
+
+export function describeDifference(d: SchemaDifference, version: number): string {
+  if (d.problem === 'extra') return `${d.object} is not part of schema ${version}`;
+  if (d.problem === 'missing') return `${d.object} is missing (schema ${version} defines it)`;
+  return `${d.object} differs from schema ${version}`;
+}
+
+/**
+ * The differences from the closest accepted definition of `version` (none if one matches exactly).
+ * Comparing the canonical texts first keeps the common case to one string comparison.
+ */
+export function differencesFor(actual: SchemaRow[], version: number, current: SchemaRow[]): SchemaDifference[] {
+  const accepted = acceptedSchemas(version, current);
+  const text = schemaCanonical(actual);
+  if (accepted.some((a) => schemaCanonical(a) === text)) return [];
+  return accepted.map((a) => schemaDifferences(actual, a)).sort((a, b) => a.length - b.length)[0]!;
+}
+
+/** Exit 6 naming the first differences; db check lists every one. */
+export function schemaMismatch(path: string, version: number, diffs: SchemaDifference[]): StoreError {
+  const shown = diffs.slice(0, 3).map((d) => describeDifference(d, version));
+  const more = diffs.length > 3 ? ` (and ${diffs.length - 3} more)` : '';
+  const leftover = diffs.length === 1 && diffs[0]!.object === 'table audit_events' && diffs[0]!.problem === 'altered';
+  return new StoreError(
+    `store ${path} is not exactly accessctl's schema: ${shown.join('; ')}${more}`,
+    leftover
+      ? 'if it was upgraded from the first release, run: accessctl db migrate; otherwise accessctl db check lists every difference'
+      : 'accessctl db check lists every difference; remove what was added, or restore from a backup',
+  );
+}
+
+/** db check's records: one per difference, or one saying the schema matches (with its SHA-256). */
+export function schemaObjectChecks(actual: SchemaRow[], version: number, current: SchemaRow[], sha256: (text: string) => string): StoreCheck[] {
+  const diffs = differencesFor(actual, version, current);
+  if (diffs.length === 0) {
+    return [{ check: 'schemaObjects', ok: true, detail: `${actual.length} objects exactly as schema ${version} defines them (sha256 ${sha256(schemaCanonical(actual)).slice(0, 16)})` }];
+  }
+  return diffs.map((d) => ({ check: 'schemaObjects', ok: false, detail: describeDifference(d, version) }));
+}
