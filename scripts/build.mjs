@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +44,20 @@ for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enu
   };
 }
 
+/** The rows of sqlite_master that schema.sql creates, as src/store/schema-digest.ts reads them. */
+function sqliteSchemaRows(require) {
+  const Database = require('better-sqlite3');
+  const mem = new Database(':memory:');
+  try {
+    mem.exec(readFileSync(join(root, 'schema.sql'), 'utf8'));
+    const rows = mem.prepare("select type, name, tbl_name, sql from sqlite_master where substr(name, 1, 7) <> 'sqlite_'").raw().all();
+    const key = (r) => `${r[0]}\u0000${r[1]}`;
+    return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  } finally {
+    mem.close();
+  }
+}
+
 async function buildCli() {
   rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
   // The driver's compiled addon, as a path from dist/: opening a store need not search for it.
@@ -70,6 +84,8 @@ async function buildCli() {
     define: {
       'import.meta.url': '__accessctlUrl',
       __ACCESSCTL_NATIVE_BINDING__: JSON.stringify(relative(join(root, 'dist'), addon)),
+      // schema.sql's objects, so that opening a store compares them without building them first.
+      __ACCESSCTL_SQLITE_SCHEMA__: JSON.stringify(sqliteSchemaRows(require)),
     },
     banner: { js: "const __accessctlUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',

@@ -114,7 +114,7 @@ export interface Store {
 
 /** Opens (creating it if the command may) the store at `location`, refusing anything not safely ours. */
 export function openStore(location: StoreLocation, opts: OpenOptions = {}): Store {
-  if (location.url !== undefined) return openPostgres(location.url, { create: location.create === true, beforeCreate: opts.beforeCreate });
+  if (location.url !== undefined) return openPostgres(location.url, { create: location.create === true, beforeCreate: opts.beforeCreate, access: location.access });
   const { path } = location;
   const access = location.access ?? 'write';
   // A symlinked --db is judged, created and opened at its target, -wal and -shm beside it.

@@ -5,6 +5,8 @@ import type { Database } from '../tables.js';
 import { PG_LOCK_TIMEOUT_MS, translatePgError } from './errors.js';
 import { judgeSchema, PG_LATEST_VERSION, PG_MIGRATIONS, pgSchemaText, STORE_TABLES, type SchemaState } from './schema.js';
 import { redactUrl } from './url.js';
+import type { SchemaRow } from '../schema-digest.js';
+import { pgSchemaRows, verifyPgSchema } from './schema-digest.js';
 
 /** "ACTL": the one advisory lock every accessctl writer takes, as BEGIN IMMEDIATE does in SQLite. */
 export const ADVISORY_LOCK_KEY = 0x4143544c;
@@ -77,6 +79,8 @@ export interface PgStore {
   init(): Promise<boolean>;
   version(): Promise<number | null>;
   missingTables(): Promise<string[]>;
+  /** The store schema's catalog objects (schema-digest.ts), for db check. */
+  catalog(): Promise<SchemaRow[]>;
   close(): Promise<void>;
 }
 
@@ -85,6 +89,8 @@ export interface CreatePolicy {
   create: boolean;
   /** Runs before an empty database gets its schema; throws to refuse (a clock override, say). */
   beforeCreate?: (() => void) | undefined;
+  /** How the command uses the store (open-schema.ts): `check` lists schema differences instead of refusing. */
+  access?: 'read' | 'write' | 'check' | 'migrate' | undefined;
 }
 
 export function openPostgresStore(url: string, policy: CreatePolicy = { create: true }): PgStore {
@@ -170,6 +176,10 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
       return withClient(async (client) => {
         const found = await inspect(async (sql) => (await client.query(sql)).rows);
         schema = judgeSchema(where, found);
+        if (schema.kind !== 'empty' && policy.access !== 'check') verifyPgSchema(await catalogOf(client), found.version!, where);
+        if (schema.kind === 'older' && (policy.access === 'read' || policy.access === 'check')) {
+          throw new StoreError(`store ${where} is at schema ${found.version}; this command only reads and does not migrate it`, 'run: accessctl db migrate');
+        }
         if (schema.kind === 'empty') {
           // An empty database is a missing store: reads and sweeps fail loudly, as for a missing file.
           if (!policy.create) throw new StoreError(`no accessctl store in ${where}`, 'run accessctl db init, or a command that creates something');
@@ -198,6 +208,9 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
         return STORE_TABLES.filter((t) => !present.has(t));
       });
     },
+    async catalog() {
+      return withClient(catalogOf);
+    },
     async close() {
       await db.destroy();
       // Kysely ends the pool only if it ran a query itself; connect() alone (a command that failed
@@ -208,6 +221,11 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
 }
 
 type RunSql = (sql: string) => Promise<unknown>;
+
+async function catalogOf(client: PoolClient): Promise<SchemaRow[]> {
+  const name = (await client.query<{ s: string }>('select current_schema() as s')).rows[0]!.s;
+  return pgSchemaRows(async (sql) => (await client.query(sql)).rows, name);
+}
 
 /** The version row, if any, and how many tables the database's schema holds. */
 async function inspect(run: RunSql): Promise<{ application: string | null; version: number | null; tables: number }> {

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { UsageError } from '../../domain/errors.js';
 import type { Store } from '../connection.js';
 import type { StoreCheck } from '../sqlite-maintenance.js';
 import { openPostgresStore, type CreatePolicy } from './connection.js';
 import { PG_LATEST_VERSION } from './schema.js';
+import { pgSchemaChecks } from './schema-digest.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** A postgres:// store behind the same Store as a SQLite file; nothing connects before connect(). */
 export function openPostgres(url: string, policy: CreatePolicy): Store {
@@ -16,6 +20,7 @@ export function openPostgres(url: string, policy: CreatePolicy): Store {
     async checks(): Promise<StoreCheck[]> {
       const version = await pg.version();
       const missing = await pg.missingTables();
+      const objects = version === null ? [] : pgSchemaChecks(await pg.catalog(), version, sha256);
       return [
         // Pages and indexes are the server's to keep sound (data checksums, WAL, amcheck).
         { check: 'integrity', ok: true, detail: 'kept by the PostgreSQL server (use pg_amcheck for pages and indexes)' },
@@ -25,6 +30,7 @@ export function openPostgres(url: string, policy: CreatePolicy): Store {
           ok: version === PG_LATEST_VERSION && missing.length === 0,
           detail: missing.length === 0 ? `version ${version}` : `version ${version}; missing table(s): ${missing.join(', ')}`,
         },
+        ...objects,
       ];
     },
     async backup() {
