@@ -6,6 +6,7 @@ import { formatTimestamp, parseSince } from '../../../domain/time.js';
 import { nameKey } from '../../../domain/validate.js';
 import { loadState } from '../../../store/load-state.js';
 import { foldLog, replayUntil } from '../../../store/replay-log.js';
+import { refuseBeforeHorizon } from '../../../store/log-horizon.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -52,6 +53,7 @@ export async function runAccessCheckAsOf(opts: AsOfCheckOptions, ctx: Ctx): Prom
   }
   const request = parseRequest(opts.protocol, opts.port);
   const at = parseMoment(opts.asOf, '--as-of', ctx.clock.now());
+  await refuseBeforeHorizon(ctx.store().db, at, '--as-of');
   const state = await stateAsOf(ctx, at);
   const resource = factsOf(resourceIn(state, opts.resource, at));
   const subject: Subject = opts.user !== undefined ? subjectOfUser(userIn(state, opts.user, at)) : subjectOfService(serviceIn(state, opts.service!, at));
@@ -87,6 +89,7 @@ export async function runAccessPopulation(opts: PopulationOptions, ctx: Ctx): Pr
   const now = ctx.clock.now();
   const at = opts.asOf === undefined ? now : parseMoment(opts.asOf, '--as-of', now);
   const asOf = opts.asOf === undefined ? null : at;
+  if (asOf !== null) await refuseBeforeHorizon(ctx.store().db, asOf, '--as-of');
   const state = asOf === null ? await loadState(ctx.store().db) : await stateAsOf(ctx, at);
   const filter: PopulationFilter = {};
   if (opts.user !== undefined) Object.assign(filter, { subjectKind: 'user', subjectId: userIn(state, opts.user, asOf).id });
@@ -107,6 +110,7 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
   const from = parseMoment(opts.from, '--from', now);
   const to = opts.to === undefined ? now : parseMoment(opts.to, '--to', now);
   if (to < from) throw new UsageError('--to is before --from', 'swap them');
+  await refuseBeforeHorizon(ctx.store().db, from, '--from');
   // Walk the window step by step, each event and each expiry in turn, so access that came and
   // went inside it is listed too, each change with its own cause.
   const changes: AccessChange[] = [];

@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.js';
 import { act, addNoun, addVerb } from '../../verb.js';
 import { runDbBackup, runDbCheck, runDbPath } from './run.js';
 import { runDbInit } from './init.js';
+import { runDbMigrate } from './migrate.js';
 
 export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
@@ -28,6 +29,15 @@ export function registerDb(program: Command, ctx: Ctx): void {
     'dbCheck',
     addVerb(noun, 'check', { description: 'check integrity, schema version, the audit chain, and that replaying the log rebuilds the tables exactly (exit 6 naming each difference)', examples: ['accessctl db check', 'accessctl -f json db check'] }),
     () => runDbCheck(ctx),
+  );
+  act(
+    ctx,
+    'dbCheck',
+    addVerb(noun, 'migrate', {
+      description: 'bring a store of an older schema up to this version (reads never migrate; the first write also does); idempotent',
+      examples: ['accessctl db backup /var/backups/before-upgrade.db && accessctl db migrate'],
+    }),
+    () => runDbMigrate(ctx),
   );
   act(
     ctx,

@@ -6,6 +6,7 @@ import { tokenFingerprint } from '../../../domain/audit-events.js';
 import { diffStates, newReplay, replayEvent } from '../../../domain/replay.js';
 import { loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
+import { LATEST_VERSION } from '../../../store/schema.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
   const location = ctx.globals().location;
@@ -30,16 +31,25 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
   // One pass: the chain is verified and replayed together, then the result is compared with the tables.
   const replay = newReplay();
   const chain = await checkAuditChain(store.db, (e, details) => replayEvent(replay, e, details));
+  // A store of an older schema is read as it is (reads never migrate): its log replays only once migrated.
+  const older = store.schema?.()?.migratedFrom === null && (store.schema?.()?.version ?? LATEST_VERSION) < LATEST_VERSION;
   const records = [
     ...(await store.checks()).map((c) => ({ ...c })),
     { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
-    ...(chain.ok ? await replayChecks(replay, await loadState(store.db)) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
+    ...(older
+      ? [{ check: 'replay', ok: false, detail: `not run: a schema ${store.schema?.()?.version} log has no snapshot to replay from until accessctl db migrate` }]
+      : chain.ok
+        ? await replayChecks(replay, await loadState(store.db))
+        : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
   ];
   const failed = [...new Set(records.filter((r) => !r.ok).map((r) => r.check))];
   return {
     kind: 'dbCheck',
     records,
-    after: failed.length > 0 ? new StoreError(`store check failed: ${failed.join(', ')}`, 'restore from a backup (accessctl db backup)') : undefined,
+    after:
+      failed.length > 0
+        ? new StoreError(`store check failed: ${failed.join(', ')}`, older ? 'run: accessctl db migrate (a backup first: accessctl db backup FILE)' : 'restore from a backup (accessctl db backup)')
+        : undefined,
   };
 }
 
