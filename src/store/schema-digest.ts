@@ -99,7 +99,7 @@ export interface SchemaDifference {
 
 export function schemaDifferences(actual: readonly SchemaRow[], expected: readonly SchemaRow[]): SchemaDifference[] {
   const id = (r: SchemaRow) => `${r[0]} ${r[1]}`;
-  const label = (r: SchemaRow) => (r[0] === 'table' || r[2] === r[1] ? id(r) : `${id(r)} (on ${r[2]})`);
+  const label = (r: SchemaRow) => (r[0] === 'table' || r[2] === r[1] || r[2] === '' ? id(r) : `${id(r)} (on ${r[2]})`);
   const want = new Map(expected.map((r) => [id(r), r]));
   const have = new Map(actual.map((r) => [id(r), r]));
   const out: SchemaDifference[] = [];
