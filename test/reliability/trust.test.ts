@@ -150,13 +150,16 @@ describe('StrictModes: a store another user could write is refused with the fix'
     oneLine(cli(['user', 'list'], { env: { ACCESSCTL_HOME: home } }), 6, /writable by group and others/);
   });
 
-  it('a store file, -wal or -shm writable by others is refused; a 0644 one is tightened to 0600', () => {
+  it('a store file, -wal or -shm writable by others is refused; a 0644 one is tightened to 0600 by the next write', () => {
     const db = fresh();
     expect(cli(['--db', db, 'user', 'create', '-e', 'ada@example.com']).code).toBe(0);
     chmodSync(db, 0o666);
     oneLine(cli(['--db', db, 'user', 'list']), 6, new RegExp(`store file ${db} is writable by group and others \\(mode 0666\\) \\(fix it with: chmod 600 ${db}\\)`));
     chmodSync(db, 0o644);
+    // A read changes nothing, not even the mode (SPEC section 2, "Reads leave no trace").
     expect(cli(['--db', db, 'user', 'list']).code).toBe(0);
+    expect(modeOf(db)).toBe(0o644);
+    expect(cli(['--db', db, 'user', 'create', '-e', 'eve@example.com']).code).toBe(0);
     expect(modeOf(db)).toBe(0o600);
 
     // Another connection keeps -wal and -shm on disk while accessctl runs.
@@ -196,6 +199,8 @@ describe('StrictModes: a store another user could write is refused with the fix'
     chmodSync(join(target, '..'), 0o700);
     chmodSync(target, 0o644);
     expect(cli(['--db', link, 'user', 'list']).code).toBe(0);
+    expect(modeOf(target)).toBe(0o644);
+    expect(cli(['--db', link, 'user', 'create', '-e', 'bob@example.com']).code).toBe(0);
     expect(modeOf(target)).toBe(0o600);
   });
 
