@@ -13,7 +13,7 @@ import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
 import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
 import { settleSchema, type OpenedSchema, type StoreAccess } from './open-schema.js';
-import { schemaRows, shippedRows, schemaObjectChecks } from './schema-digest.js';
+import { differencesFor, schemaMismatch, schemaRows, shippedRows, schemaObjectChecks } from './schema-digest.js';
 import { openReadOnly } from './sqlite-read-only.js';
 import type { Database } from './tables.js';
 
@@ -140,7 +140,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     sqlite.close();
     throw translateSqliteError(err, path);
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }, schemaGuard(sqlite, path, opened.version)) });
   const file = statSync(target);
   let writer: BetterSqlite3.Database | null | undefined = sqlite.readonly ? undefined : sqlite;
   return {
@@ -219,6 +219,25 @@ function missingStore(path: string): StoreError {
     `no store at ${path}`,
     'check --db, -s and ACCESSCTL_HOME; only commands that create something, or "accessctl db init", create a store',
   );
+}
+
+/**
+ * The schema was judged at open; a trigger planted between then and a write would still act on it.
+ * So each write transaction, once it holds the lock, compares SQLite's schema cookie with the one
+ * seen at open, and judges the schema again if it moved (it moves on any CREATE, DROP or ALTER).
+ */
+function schemaGuard(sqlite: BetterSqlite3.Database, path: string, version: number): () => void {
+  let cookie = sqlite.pragma('schema_version', { simple: true }) as number;
+  return () => {
+    const now = sqlite.pragma('schema_version', { simple: true }) as number;
+    if (now === cookie) return;
+    const diffs = differencesFor(schemaRows(sqlite), version, schemaSource.rows());
+    if (diffs.length > 0) {
+      sqlite.exec('rollback');
+      throw schemaMismatch(path, version, diffs);
+    }
+    cookie = now;
+  };
 }
 
 /** A second, read-write connection for lastUsedAt; null if the file cannot be written or is no longer the one opened. */

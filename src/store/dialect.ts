@@ -7,17 +7,26 @@ import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection } f
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  readonly #afterBegin: (() => void) | undefined;
+  /** `afterBegin` runs once the write lock is held; it rolls back and throws to refuse (a schema changed since open). */
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0], afterBegin?: () => void) {
     super(config);
     this.#config = config;
+    this.#afterBegin = afterBegin;
   }
   override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver(this.#config, this.#afterBegin);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #afterBegin: (() => void) | undefined;
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0], afterBegin: (() => void) | undefined) {
+    super(config);
+    this.#afterBegin = afterBegin;
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    this.#afterBegin?.();
   }
 }

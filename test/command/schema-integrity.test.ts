@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/connection.js';
 import { DIALECT, harness, type Harness } from '../helpers/harness.js';
 
 // SPEC section 2, "The schema is exactly ours": every open compares the store's schema objects
@@ -106,5 +107,20 @@ describe('a planted schema object is exit 6 naming it, on every command', () => 
     const zero = await h.run(['user', 'list']);
     expect(zero.code).toBe(6);
     expect(zero.stderr).toMatch(/is not part of schema 0 \(and \d+ more\)/);
+  });
+
+  it.runIf(!PG)('SQLite: a trigger planted while a command holds the store open is caught when its write begins', async () => {
+    const keyId = await serviceWithKey();
+    const store = openStore({ path: h.db, managedDir: false, access: 'write' });
+    try {
+      h.sql(SWALLOW_REVOKE);
+      const write = store.db.transaction().execute(async (trx) => trx.updateTable('service_keys').set({ revoked_at: 1 }).where('id', '=', keyId).execute());
+      await expect(write).rejects.toThrow(/trigger keep_key \(on service_keys\) is not part of schema 2/);
+    } finally {
+      await store.close();
+    }
+    // Nothing was written: once the trigger is gone, the key is still ACTIVE.
+    h.sql('drop trigger keep_key');
+    expect((await h.json<{ status: string }>(['key', 'list']))[0]!.status).toBe('ACTIVE');
   });
 });
