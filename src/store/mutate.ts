@@ -3,7 +3,7 @@ import { ExitCode, UserError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { refuseOverrideUnlessAllowed } from './clock-guard.js';
 import { appendAudit, chainHead, type AuditEntry, type ChainHead } from './audit.js';
-import { notAsWritten, verifyExpectations, type Expectation, type TableName } from './read-back.js';
+import { expectationsOf, notAsWritten, verifyExpectations, type Expectation, type TableName } from './read-back.js';
 import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
@@ -52,11 +52,15 @@ export async function mutate<T>(db: Db, meta: MutationMeta, work: (tx: Tx) => Pr
       // Every write passes here, so the clock rule is decided once, for every command.
       if (meta.clockOverridden) await refuseOverrideUnlessAllowed(trx, meta.now);
       let entries: AuditEntry[] = [];
+      let expectations: Expectation[] = [];
       let head: ChainHead | null = null;
       let start = 0;
       let appended = 0;
-      const expectations: Expectation[] = [];
+      // Each batch of events is preceded by the read-back of the rows it reports (read-back.ts).
       const flushAudit = async () => {
+        const expected = expectations;
+        expectations = [];
+        await verifyExpectations(trx, expected);
         if (entries.length === 0) return;
         if (!head) {
           head = await chainHead(trx);
@@ -71,13 +75,15 @@ export async function mutate<T>(db: Db, meta: MutationMeta, work: (tx: Tx) => Pr
         db: trx,
         now: meta.now,
         ids: meta.ids,
-        audit: (e) => void entries.push(e),
+        audit: (e) => {
+          entries.push(e);
+          for (const x of expectationsOf(e)) expectations.push(x);
+        },
         flushAudit,
         expect: (table, key, row) => void expectations.push({ table, key, row }),
       };
       const result = await work(tx);
       await flushAudit();
-      await verifyExpectations(trx, expectations);
       if (head) await verifyAudit(trx, start, appended, head);
       if (options.deliver) {
         await options.deliver(result);

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { PRIMARY_KEY } from '../domain/audit-events.js';
 import { StoreError } from '../domain/errors.js';
+import type { AuditEntry } from './audit.js';
 import type { Database } from './tables.js';
 
 /**
@@ -18,6 +20,8 @@ export interface Expectation {
   /** The columns that identify the row: { id } or a link's two ids. */
   key: Record<string, string>;
   row: Record<string, unknown> | null;
+  /** Only some columns (an update): added to what an earlier write to the row expects. */
+  merge?: boolean;
 }
 
 const HINT = 'something in the store (a trigger or rule) altered the write; nothing was changed; run accessctl db check';
@@ -26,40 +30,71 @@ export function notAsWritten(what: string): StoreError {
   return new StoreError(`the store did not take the write: ${what}`, HINT);
 }
 
+/**
+ * The rows an audit event says it changed, as expectations: every event carries its row-level
+ * changes (domain/audit-events.ts), so every mutation of every noun is read back without saying
+ * more than it already logs. An update states only the columns it changed.
+ */
+export function expectationsOf(entry: AuditEntry): Expectation[] {
+  const changes = (entry.details as { changes?: unknown } | undefined)?.changes;
+  if (!Array.isArray(changes)) return [];
+  const out: Expectation[] = [];
+  for (const c of changes as Array<Record<string, unknown>>) {
+    const table = c.table as TableName;
+    const columns = (PRIMARY_KEY as Record<string, readonly string[] | undefined>)[table] ?? ['id'];
+    if (c.op === 'update') out.push({ table, key: stringKey(c.key as Record<string, unknown>, columns), row: c.to as Record<string, unknown>, merge: true });
+    else if (c.op === 'insert') out.push({ table, key: stringKey(c.row as Record<string, unknown>, columns), row: c.row as Record<string, unknown> });
+    else if (c.op === 'delete') out.push({ table, key: stringKey(c.row as Record<string, unknown>, columns), row: null });
+  }
+  return out;
+}
+
+function stringKey(row: Record<string, unknown>, columns: readonly string[]): Record<string, string> {
+  return Object.fromEntries(columns.map((c) => [c, String(row[c])]));
+}
+
 /** Reads every expected row back and compares each column the command set with what is stored. */
 export async function verifyExpectations(db: Kysely<Database>, expectations: readonly Expectation[]): Promise<void> {
-  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
-  // The last word on a row counts: a row created and then deleted in one command must be gone.
+  if (expectations.length === 0) return;
+  // Several writes to one row in one command add up: a rename then a revoke, a create then a delete.
   const latest = new Map<string, Expectation>();
-  for (const e of expectations) latest.set(`${e.table}\u0000${JSON.stringify(e.key)}`, e);
-  const byId = new Map<TableName, Expectation[]>();
-  for (const e of latest.values()) {
-    const keys = Object.keys(e.key);
-    if (keys.length === 1 && keys[0] === 'id') byId.set(e.table, [...(byId.get(e.table) ?? []), e]);
-    else await verifyOne(loose, e);
+  for (const e of expectations) {
+    const id = `${e.table}\u0000${JSON.stringify(e.key)}`;
+    const prev = latest.get(id);
+    latest.set(id, e.merge && prev?.row ? { ...e, row: { ...prev.row, ...e.row } } : e);
   }
-  for (const [table, list] of byId) {
-    for (let i = 0; i < list.length; i += 500) {
-      const part = list.slice(i, i + 500);
-      const rows = await loose
-        .selectFrom(table)
-        .selectAll()
-        .where(
-          'id',
-          'in',
-          part.map((e) => e.key.id!),
-        )
-        .execute();
-      const found = new Map(rows.map((r) => [String(r.id), r]));
-      for (const e of part) compare(e, found.get(e.key.id!));
+  const byTable = new Map<TableName, Expectation[]>();
+  for (const e of latest.values()) byTable.set(e.table, [...(byTable.get(e.table) ?? []), e]);
+  for (const [table, list] of byTable) {
+    const columns = Object.keys(list[0]!.key);
+    for (let i = 0; i < list.length; i += 400) {
+      const part = list.slice(i, i + 400);
+      const rows = await readRows(db, table, columns, part);
+      const found = new Map(rows.map((r) => [JSON.stringify(columns.map((c) => String(r[c]))), r]));
+      for (const e of part) compare(e, found.get(JSON.stringify(columns.map((c) => e.key[c]))));
     }
   }
 }
 
-async function verifyOne(db: Kysely<Record<string, Record<string, unknown>>>, e: Expectation): Promise<void> {
-  let q = db.selectFrom(e.table).selectAll();
-  for (const [column, value] of Object.entries(e.key)) q = q.where(column, '=', value);
-  compare(e, await q.executeTakeFirst());
+/** The rows with these keys, in one statement: `id IN (…)`, or `(a, b) IN (VALUES …)` for a link. */
+async function readRows(db: Kysely<Database>, table: TableName, columns: readonly string[], part: readonly Expectation[]): Promise<Array<Record<string, unknown>>> {
+  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  if (columns.length === 1) {
+    const column = columns[0]!;
+    return loose
+      .selectFrom(table)
+      .selectAll()
+      .where(
+        column,
+        'in',
+        part.map((e) => e.key[column]!),
+      )
+      .execute();
+  }
+  const refs = sql.join(columns.map((c) => sql.ref(c)));
+  const values = sql.join(part.map((e) => sql`(${sql.join(columns.map((c) => e.key[c]))})`));
+  const r = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE (${refs}) IN (VALUES ${values})`.execute(db);
+  return r.rows;
 }
 
 function compare(e: Expectation, stored: Record<string, unknown> | undefined): void {
