@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { harness, type Harness } from '../helpers/harness.js';
+
+// SPEC §2 "Output is what the store holds": a mutation prints rows read back inside its
+// transaction, or fails when the rows it meant to change did not change. The attack: a trigger
+// planted behind accessctl's back that silently swallows a write or its audit event. (A store
+// whose schema check refuses the planted trigger at open is exit 6 too: either way the command
+// must fail, print nothing as done, and leave the store as it was.)
+
+let h: Harness;
+beforeEach(async () => {
+  h = harness();
+  await h.ok(['user', 'create', '-e', 'ada@example.com', '--role', 'MEMBER']);
+  await h.ok(['user', 'create', '-e', 'bob@example.com']);
+  await h.ok(['resource', 'create', '-n', 'prod-db', '-a', 'db.prod.internal']);
+  await h.ok(['group', 'create', '-g', 'dba', '-u', 'ada@example.com', '-r', 'prod-db']);
+  await h.ok(['service', 'create', '-n', 'ci']);
+  await h.ok(['key', 'create', '-i', 'ci', '-n', 'deploy']);
+});
+afterEach(() => h.cleanup());
+
+type Op = 'INSERT' | 'UPDATE' | 'DELETE';
+
+/** A trigger that skips the row (SQLite RAISE(IGNORE); PostgreSQL a BEFORE trigger returning NULL). */
+function plant(table: string, op: Op, opts: { column?: string; action?: string } = {}): () => void {
+  const on = `${op}${opts.column ? ` OF ${opts.column}` : ''} ON ${table}`;
+  if (h.dialect === 'postgres') {
+    const when = opts.action ? ` WHEN (NEW.action = '${opts.action}')` : '';
+    h.sql(`CREATE OR REPLACE FUNCTION planted_skip() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+      CREATE TRIGGER planted BEFORE ${on} FOR EACH ROW${when} EXECUTE FUNCTION planted_skip();`);
+    return () => h.sql(`DROP TRIGGER planted ON ${table}; DROP FUNCTION planted_skip();`);
+  }
+  const when = opts.action ? ` WHEN new.action = '${opts.action}'` : '';
+  h.sql(`CREATE TRIGGER planted BEFORE ${on}${when} BEGIN SELECT RAISE(IGNORE); END;`);
+  return () => h.sql('DROP TRIGGER planted;');
+}
+
+async function events(action: string): Promise<number> {
+  return (await h.json(['audit', 'list', '--action', action])).length;
+}
+
+interface Attack {
+  name: string;
+  argv: string[];
+  trap: () => () => void;
+  /** What must still hold once the trap is removed: the store as it was. */
+  unchanged: () => Promise<void>;
+  action: string;
+}
+
+const keyStatus = async () => (await h.json(['key', 'list']))[0]!.status;
+
+const attacks: Attack[] = [
+  {
+    name: 'key revoke, its update swallowed',
+    argv: ['-y', 'key', 'revoke', '-i', 'deploy'],
+    trap: () => plant('service_keys', 'UPDATE', { column: 'revoked_at' }),
+    unchanged: async () => expect(await keyStatus()).toBe('ACTIVE'),
+    action: 'key.revoke',
+  },
+  {
+    name: 'key revoke, its audit event swallowed',
+    argv: ['-y', 'key', 'revoke', '-i', 'deploy'],
+    trap: () => plant('audit_events', 'INSERT', { action: 'key.revoke' }),
+    unchanged: async () => expect(await keyStatus()).toBe('ACTIVE'),
+    action: 'key.revoke',
+  },
+  {
+    name: 'key create, its insert swallowed (no token is printed)',
+    argv: ['key', 'create', '-i', 'ci', '-n', 'second'],
+    trap: () => plant('service_keys', 'INSERT'),
+    unchanged: async () => expect(await h.json(['key', 'list'])).toHaveLength(1),
+    action: 'key.create',
+  },
+  {
+    name: 'user update, its update swallowed',
+    argv: ['user', 'update', '-i', 'ada@example.com', '--role', 'ADMIN'],
+    trap: () => plant('users', 'UPDATE'),
+    unchanged: async () => expect((await h.json(['user', 'show', '-i', 'ada@example.com']))[0]!.role).toBe('MEMBER'),
+    action: 'user.update',
+  },
+  {
+    name: 'user delete, its delete swallowed',
+    argv: ['-y', 'user', 'delete', '-i', 'ada@example.com'],
+    trap: () => plant('users', 'DELETE'),
+    unchanged: async () => expect((await h.json(['group', 'show', '-i', 'dba']))[0]!.users).toHaveLength(1),
+    action: 'user.delete',
+  },
+  {
+    name: 'group add-users, its insert swallowed',
+    argv: ['group', 'add-users', '-g', 'dba', '-u', 'bob@example.com'],
+    trap: () => plant('group_users', 'INSERT'),
+    unchanged: async () => expect((await h.json(['group', 'show', '-i', 'dba']))[0]!.users).toHaveLength(1),
+    action: 'group.add-user',
+  },
+  {
+    name: 'resource update, its update swallowed',
+    argv: ['resource', 'update', '-i', 'prod-db', '--alias', 'db.corp'],
+    trap: () => plant('resources', 'UPDATE'),
+    unchanged: async () => expect((await h.json(['resource', 'show', '-i', 'prod-db']))[0]!.alias ?? null).toBeNull(),
+    action: 'resource.update',
+  },
+  {
+    name: 'service disable, its update swallowed',
+    argv: ['-y', 'service', 'disable', '-i', 'ci'],
+    trap: () => plant('services', 'UPDATE'),
+    unchanged: async () => expect((await h.json(['service', 'show', '-i', 'ci']))[0]!.state).toBe('ACTIVE'),
+    action: 'service.disable',
+  },
+  {
+    name: 'config set, its write swallowed',
+    argv: ['config', 'set', 'key.maxActivePerService', '2'],
+    trap: () => plant('settings', 'INSERT'),
+    unchanged: async () => expect((await h.json(['config', 'get', 'key.maxActivePerService']))[0]!.value).toBe('10'),
+    action: 'config.set',
+  },
+];
+
+describe('a write the store did not take is a failure, never a report of success', () => {
+  for (const a of attacks) {
+    it(`${a.name}: exit 6, nothing on stdout, the store unchanged`, async () => {
+      const before = await events(a.action);
+      const remove = a.trap();
+      let r;
+      try {
+        r = await h.run(a.argv);
+      } finally {
+        remove();
+      }
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^accessctl: (the store did not take the write: |.*(schema|trigger))/);
+      await a.unchanged();
+      expect(await events(a.action)).toBe(before);
+    });
+  }
+
+  it('the untouched commands still succeed and print what the store holds', async () => {
+    const [k] = await h.json(['-y', 'key', 'revoke', '-i', 'deploy']);
+    expect(k).toMatchObject({ name: 'deploy', status: 'REVOKED' });
+    expect((await h.json(['key', 'show', '-i', String(k!.id)]))[0]).toEqual(k);
+    expect((await h.json(['user', 'update', '-i', 'ada@example.com', '--role', 'ADMIN']))[0]).toMatchObject({ role: 'ADMIN' });
+    expect(await events('key.revoke')).toBe(1);
+  });
+});
