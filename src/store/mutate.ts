@@ -39,6 +39,8 @@ export interface MutateOptions<T> {
    * synchronous write.
    */
   deliver?: (result: T) => Promise<void> | void;
+  /** Builds the command's output from the store inside the transaction, once the writes are read back. */
+  readBack?: (result: T, db: Transaction<Database>) => Promise<void>;
 }
 
 /**
@@ -85,6 +87,7 @@ export async function mutate<T>(db: Db, meta: MutationMeta, work: (tx: Tx) => Pr
       const result = await work(tx);
       await flushAudit();
       if (head) await verifyAudit(trx, start, appended, head);
+      if (options.readBack) await options.readBack(result, trx);
       if (options.deliver) {
         await options.deliver(result);
         delivered = true;
@@ -102,6 +105,16 @@ export async function mutate<T>(db: Db, meta: MutationMeta, work: (tx: Tx) => Pr
       'run the command again for a new token',
     );
   }
+}
+
+/**
+ * A mutation whose output is read from the store inside its own transaction (SPEC §2, "Output
+ * is what the store holds"): what another writer commits a moment later is not what it printed.
+ */
+export async function mutateAndRead<T, R>(db: Db, meta: MutationMeta, work: (tx: Tx) => Promise<T>, read: (result: T, db: Transaction<Database>) => Promise<R>): Promise<R> {
+  let out: { value: R } | undefined;
+  await mutate(db, meta, work, { readBack: async (result, trx) => void (out = { value: await read(result, trx) }) });
+  return out!.value;
 }
 
 /** The audit events this mutation wrote are all there, and nothing else was appended with them. */
