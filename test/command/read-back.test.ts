@@ -35,6 +35,17 @@ function plant(table: string, op: Op, opts: { column?: string; action?: string }
   return () => h.sql('DROP TRIGGER planted;');
 }
 
+/** A trigger that lets the write through, then quietly changes another column of the same row. */
+function sideEffect(table: string, column: string, set: string): () => void {
+  if (h.dialect === 'postgres') {
+    h.sql(`CREATE OR REPLACE FUNCTION planted_side() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE ${table} SET ${set} WHERE id = NEW.id; RETURN NULL; END $$;
+      CREATE TRIGGER planted AFTER UPDATE OF ${column} ON ${table} FOR EACH ROW EXECUTE FUNCTION planted_side();`);
+    return () => h.sql(`DROP TRIGGER planted ON ${table}; DROP FUNCTION planted_side();`);
+  }
+  h.sql(`CREATE TRIGGER planted AFTER UPDATE OF ${column} ON ${table} BEGIN UPDATE ${table} SET ${set} WHERE id = new.id; END;`);
+  return () => h.sql('DROP TRIGGER planted;');
+}
+
 async function events(action: string): Promise<number> {
   return (await h.json(['audit', 'list', '--action', action])).length;
 }
@@ -92,6 +103,20 @@ const attacks: Attack[] = [
     trap: () => plant('group_users', 'INSERT'),
     unchanged: async () => expect((await h.json(['group', 'show', '-i', 'dba']))[0]!.users).toHaveLength(1),
     action: 'group.add-user',
+  },
+  {
+    name: 'user update, a trigger disabling the user as well',
+    argv: ['user', 'update', '-i', 'ada@example.com', '--role', 'ADMIN'],
+    trap: () => sideEffect('users', 'role', "state = 'DISABLED'"),
+    unchanged: async () => expect((await h.json(['user', 'show', '-i', 'ada@example.com']))[0]).toMatchObject({ role: 'MEMBER', state: 'ACTIVE' }),
+    action: 'user.update',
+  },
+  {
+    name: 'key revoke, a trigger pushing the expiry out as well',
+    argv: ['-y', 'key', 'revoke', '-i', 'deploy'],
+    trap: () => sideEffect('service_keys', 'revoked_at', 'expires_at = 253402300799000'),
+    unchanged: async () => expect(await keyStatus()).toBe('ACTIVE'),
+    action: 'key.revoke',
   },
   {
     name: 'resource update, its update swallowed',
