@@ -52,6 +52,7 @@ async function events(action: string): Promise<number> {
 
 interface Attack {
   name: string;
+  setup?: () => Promise<void>;
   argv: string[];
   trap: () => () => void;
   /** What must still hold once the trap is removed: the store as it was. */
@@ -119,6 +120,24 @@ const attacks: Attack[] = [
     action: 'key.revoke',
   },
   {
+    name: 'sweep, its removal of an expired membership swallowed',
+    setup: async () => {
+      await h.ok(['group', 'add-users', '-g', 'dba', '-u', 'bob@example.com', '--ttl', '1h']);
+      h.advance(2 * 3_600_000);
+    },
+    argv: ['sweep'],
+    trap: () => plant('group_users', 'DELETE'),
+    unchanged: async () => expect(await h.json(['sweep', '--dry-run'])).toHaveLength(1),
+    action: 'sweep.membership.delete',
+  },
+  {
+    name: 'group remove-users, its delete swallowed (not "nothing to remove")',
+    argv: ['group', 'remove-users', '-g', 'dba', '-u', 'ada@example.com'],
+    trap: () => plant('group_users', 'DELETE'),
+    unchanged: async () => expect((await h.json(['group', 'show', '-i', 'dba']))[0]!.users).toHaveLength(1),
+    action: 'group.remove-user',
+  },
+  {
     name: 'resource update, its update swallowed',
     argv: ['resource', 'update', '-i', 'prod-db', '--alias', 'db.corp'],
     trap: () => plant('resources', 'UPDATE'),
@@ -144,6 +163,7 @@ const attacks: Attack[] = [
 describe('a write the store did not take is a failure, never a report of success', () => {
   for (const a of attacks) {
     it(`${a.name}: exit 6, nothing on stdout, the store unchanged`, async () => {
+      await a.setup?.();
       const before = await events(a.action);
       const remove = a.trap();
       let r;

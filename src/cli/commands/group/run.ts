@@ -5,6 +5,7 @@ import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../stor
 import { getLinks, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
 import { linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { groupCascade, takeLink } from '../../../store/cascade.js';
+import { notAsWritten } from '../../../store/read-back.js';
 import { mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
 import { getResource } from '../../../store/resources.js';
 import { getService } from '../../../store/services.js';
@@ -258,6 +259,8 @@ export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: strin
     if (removed) {
       tx.audit(linkRemoved(table, removed));
     } else {
+      // Nothing was deleted: the link must really be absent, not kept by the store.
+      if ((await getLinks(tx.db, table, ownerId, [id])).has(id)) throw notAsWritten(`${table} ${ownerId} ${id} is still there after it was deleted`);
       note(`${memberType} ${id} was not linked to ${ownerType} ${ownerId}; nothing to remove`);
     }
   }
