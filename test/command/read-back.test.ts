@@ -53,6 +53,7 @@ async function events(action: string): Promise<number> {
 interface Attack {
   name: string;
   setup?: () => Promise<void>;
+  stdin?: () => string;
   argv: string[];
   trap: () => () => void;
   /** What must still hold once the trap is removed: the store as it was. */
@@ -62,7 +63,21 @@ interface Attack {
 
 const keyStatus = async () => (await h.json(['key', 'list']))[0]!.status;
 
+let token = '';
+
 const attacks: Attack[] = [
+  {
+    name: 'key exchange, its short-lived token swallowed (no token is printed)',
+    setup: async () => {
+      token = (await h.ok(['-q', 'key', 'create', '-i', 'ci', '-n', 'exchanger'])).trim();
+    },
+    argv: ['key', 'exchange'],
+    stdin: () => token,
+    trap: () => plant('exchange_tokens', 'INSERT'),
+    // The key still exchanges once the trigger is gone: nothing about it changed.
+    unchanged: async () => expect((await h.run(['key', 'exchange'], { stdin: token })).code).toBe(0),
+    action: 'key.exchange',
+  },
   {
     name: 'key revoke, its update swallowed',
     argv: ['-y', 'key', 'revoke', '-i', 'deploy'],
@@ -168,7 +183,7 @@ describe('a write the store did not take is a failure, never a report of success
       const remove = a.trap();
       let r;
       try {
-        r = await h.run(a.argv);
+        r = await h.run(a.argv, a.stdin ? { stdin: a.stdin() } : {});
       } finally {
         remove();
       }
@@ -176,8 +191,8 @@ describe('a write the store did not take is a failure, never a report of success
       expect(r.stdout).toBe('');
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^accessctl: (the store did not take the write: |.*(schema|trigger))/);
-      await a.unchanged();
       expect(await events(a.action)).toBe(before);
+      await a.unchanged();
     });
   }
 

@@ -1,12 +1,13 @@
 import { ConflictError, DeniedError, UsageError } from '../../../domain/errors.js';
 import { assertKeyAction, keyStatus, KEY_STATUSES, type KeyStatus } from '../../../domain/key-lifecycle.js';
 import { effectiveSettings } from '../../../domain/settings.js';
-import { formatDuration, formatTimestamp } from '../../../domain/time.js';
+import { formatDuration, formatTimestamp, parseTimestamp } from '../../../domain/time.js';
 import { hashToken, newToken, tokenHint } from '../../../domain/tokens.js';
 import { nameKey, parseEnum, validateName } from '../../../domain/validate.js';
 import { findKeyByName, getKey, keysOfService, streamKeys, type KeyRow } from '../../../store/keys.js';
 import { keyCreated, keyDeleted, keyUpdated, tokenExchanged } from '../../../domain/audit-events.js';
 import { mutate, type Tx } from '../../../store/mutate.js';
+import { verifyExpectations } from '../../../store/read-back.js';
 import { getService } from '../../../store/services.js';
 import { readSettings } from '../../../store/settings.js';
 import type { ServiceKeysTable, ServicesTable } from '../../../store/tables.js';
@@ -250,12 +251,15 @@ export async function runKeyExchange(opts: KeyExchangeOptions, ctx: Ctx): Promis
     if (statusOf(k, tx.now) !== 'ACTIVE' || k.service_state !== 'ACTIVE') throw new DeniedError(`invalid token: key ${k.id} is no longer valid`);
     const expiresAt = k.expires_at === null ? tx.now + ttl : Math.min(k.expires_at, tx.now + ttl);
     const id = tx.ids.id('token');
-    const row = { id, key_id: k.id, token_hash: hashToken(shortLived), created_at: tx.now, expires_at: expiresAt };
-    await tx.db.insertInto('exchange_tokens').values(row).execute();
-    tx.expect('exchange_tokens', { id }, row);
+    await tx.db.insertInto('exchange_tokens').values({ id, key_id: k.id, token_hash: hashToken(shortLived), created_at: tx.now, expires_at: expiresAt }).execute();
     tx.audit(tokenExchanged(k.id, { id, hint: tokenHint(shortLived), expiresAt }));
     return { id, keyId: k.id, serviceId: k.service_id, serviceName: k.service_name, createdAt: formatTimestamp(tx.now), expiresAt: formatTimestamp(expiresAt), token: shortLived };
   }, {
+    // The short-lived token's row is read back: a token printed is a token the store holds.
+    readBack: async (record, db) => {
+      const row = { id: record.id, key_id: record.keyId, token_hash: hashToken(shortLived), created_at: m.now, expires_at: parseTimestamp(record.expiresAt!) };
+      await verifyExpectations(db, [{ table: 'exchange_tokens', key: { id: record.id }, row }]);
+    },
     // The token goes out before COMMIT: if nobody can receive it, it never exists.
     deliver: async (record) => void (delivered = await deliverSecret(ctx, 'exchangedToken', [record])),
   });
