@@ -1,7 +1,7 @@
 import { ExitCode, type UserError } from '../domain/errors.js';
 import type { OutputRecord, RecordKind } from '../output/fields.js';
 import type { Format } from '../output/format.js';
-import { render } from '../output/render.js';
+import { render, type RenderOptions } from '../output/render.js';
 import type { Ctx } from './context.js';
 
 /** What a command returns: records to print, and optionally an error to raise once they are printed. */
@@ -12,6 +12,8 @@ export interface Output {
   format?: Format | undefined;
   /** Raised after printing: `show` of a missing id prints an empty list, then exits 3. */
   after?: UserError | undefined;
+  /** The records were already printed inside the transaction (a new secret, deliver.ts): how many. */
+  delivered?: number | undefined;
 }
 
 export interface EmitOptions {
@@ -23,7 +25,16 @@ export async function emit(ctx: Ctx, output: Output, how: EmitOptions = {}): Pro
   const g = ctx.globals();
   // -q feeds scripts: a failed command or a "denied" prints nothing, so $(…) is empty.
   if (g.quiet && output.after && output.after.exitCode !== ExitCode.findings) throw output.after;
-  const printed = await render(ctx.io.stdout, output.kind, output.records, {
+  const printed = output.delivered ?? (await render(ctx.io.stdout, output.kind, output.records, renderOptions(ctx, output, how)));
+  if (printed > 0 && !g.quiet && (output.kind === 'newKey' || output.kind === 'exchangedToken')) {
+    ctx.note('note: this token will not be shown again; store it now');
+  }
+  if (output.after) throw output.after;
+}
+
+export function renderOptions(ctx: Ctx, output: Pick<Output, 'format'>, how: EmitOptions): RenderOptions {
+  const g = ctx.globals();
+  return {
     format: output.format ?? g.format,
     quiet: g.quiet,
     columns: g.columns,
@@ -34,9 +45,5 @@ export async function emit(ctx: Ctx, output: Output, how: EmitOptions = {}): Pro
     wide: g.wide,
     layout: how.layout,
     limit: how.limit,
-  });
-  if (printed > 0 && !g.quiet && (output.kind === 'newKey' || output.kind === 'exchangedToken')) {
-    ctx.note('note: this token will not be shown again; store it now');
-  }
-  if (output.after) throw output.after;
+  };
 }

@@ -7,7 +7,7 @@ import { translateSqliteError } from '../store/connection.js';
 import { translatePgError } from '../store/postgres/errors.js';
 import { createContext, type ContextParts } from './create-context.js';
 import { commandWordIndex, createProgram } from './program.js';
-import { stdoutIsTerminal, stdoutWriter } from './stdio.js';
+import { stdoutIsTerminal, stdoutWriter, writeStdoutNow } from './stdio.js';
 
 /** Runs one command line and returns its exit code. Owns every mapping from failure to exit code. */
 export async function run(argv: readonly string[], parts: ContextParts): Promise<number> {
@@ -116,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   let stdoutIsTTY: boolean | undefined;
   const code = await run(argv, {
     io: {
-      stdout: { write: writeStdout },
+      stdout: { write: writeStdout, writeNow: writeStdoutNow },
       // process.stderr, like process.stdin, is built on first use (stdio.ts).
       stderr: { write: (chunk) => void process.stderr.write(chunk) },
       // process.stdin is built on first use (for a pipe, a socket, and node:net with it): only a

@@ -63,3 +63,26 @@ export function stdoutIsTerminal(): boolean {
   }
   return Boolean(process.stdout.isTTY);
 }
+
+/** How long a full pipe may keep a secret waiting (in 10 ms steps) before its delivery fails. */
+const FULL_PIPE_WAITS = 3000;
+
+/**
+ * Writes all of `chunk` to fd 1 now, or throws with the errno: the delivery of a new secret,
+ * on which its transaction's COMMIT depends (SPEC §5). Unlike `stdoutWriter`, a reader that has
+ * gone (EPIPE) is a failure here, never exit 0; a full non-blocking pipe is waited on in place.
+ */
+export function writeStdoutNow(chunk: string): void {
+  const bytes = Buffer.from(chunk, 'utf8');
+  let off = 0;
+  let waits = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(1, bytes, off);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'EAGAIN' || ++waits > FULL_PIPE_WAITS) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}

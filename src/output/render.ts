@@ -4,6 +4,8 @@ import type { Format } from './format.js';
 
 export interface OutputSink {
   write(chunk: string): void | Promise<void>;
+  /** Writes all of `chunk` before returning, or throws (a secret's delivery); absent in tests. */
+  writeNow?(chunk: string): void;
 }
 
 export interface RenderOptions {

@@ -1,4 +1,5 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { notAsWritten } from './read-back.js';
 
 /**
  * Inserts many rows of one shape in batches. Kysely compiles the statement for the first full
@@ -17,13 +18,20 @@ export async function insertMany<DB, T extends keyof DB & string>(db: Kysely<DB>
     const part = rows.slice(i, i + size);
     const parameters = part.flatMap((r) => columns.map((c) => r[c]));
     if (part.length === size && compiled) {
-      await db.executeQuery({ ...compiled, parameters });
+      inserted(table, part.length, await db.executeQuery({ ...compiled, parameters }));
       continue;
     }
     const query = loose.insertInto(table).values(part as Array<Record<string, unknown>>).compile();
     // Reuse only what provably binds the same way: Kysely's own parameters for this batch.
     if (part.length === size && sameParameters(query.parameters, parameters)) compiled = query;
-    await db.executeQuery(query);
+    inserted(table, part.length, await db.executeQuery(query));
+  }
+}
+
+/** Every row went in: a trigger that drops some (RAISE(IGNORE)) fails the command instead. */
+function inserted(table: string, want: number, result: QueryResult<unknown>): void {
+  if (result.numAffectedRows !== undefined && Number(result.numAffectedRows) !== want) {
+    throw notAsWritten(`${want} row(s) inserted into ${table}, ${Number(result.numAffectedRows)} stored`);
   }
 }
 

@@ -5,7 +5,8 @@ import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../stor
 import { getLinks, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
 import { linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { groupCascade, takeLink } from '../../../store/cascade.js';
-import { mutate, type Db, type Tx } from '../../../store/mutate.js';
+import { notAsWritten } from '../../../store/read-back.js';
+import { mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
 import { getResource } from '../../../store/resources.js';
 import { getService } from '../../../store/services.js';
 import type { GroupsTable } from '../../../store/tables.js';
@@ -90,7 +91,7 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
   const name = validateName('group', opts.name);
   const m = meta(ctx);
   const expiresAt = expiryFrom(opts, m.now);
-  const row = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const existing = await findGroup(tx.db, name);
     if (existing && existing.expires_at !== null && existing.expires_at <= tx.now) await sweepGroup(tx, existing);
     else if (existing && opts.ifNotExists) {
@@ -123,8 +124,8 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
     }
     tx.audit(objectCreated('group', group, links));
     return group;
-  });
-  return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
+  }, (r, db) => groupRecords(db, [r], m.now));
+  return { kind: 'group', records };
 }
 
 export interface GroupListOptions {
@@ -188,7 +189,7 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
   }
   if (opts.active !== undefined) patch.is_active = opts.active ? 1 : 0;
   if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --name, --ttl, --expires-at, --permanent, --active or --inactive');
-  const row = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const group = await getGroup(tx.db, opts.ref);
     if (patch.name_key && patch.name_key !== group.name_key && (await findGroup(tx.db, patch.name!))) {
       throw new ConflictError(`a group named ${JSON.stringify(patch.name)} already exists`);
@@ -201,10 +202,11 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
     if (patch.is_active !== undefined && patch.is_active !== group.is_active) changes.isActive = { from: group.is_active === 1, to: patch.is_active === 1 };
     if (Object.keys(changes).length === 0) return group;
     await tx.db.updateTable('groups').set({ ...patch, updated_at: tx.now }).where('id', '=', group.id).execute();
+    tx.expect('groups', { id: group.id }, { ...group, ...patch, updated_at: tx.now });
     tx.audit(objectUpdated('group', group, { ...group, ...patch, updated_at: tx.now }));
     return { ...group, ...patch, updated_at: tx.now };
-  });
-  return { kind: 'group', records: await groupRecords(ctx.store().db, [row], m.now) };
+  }, (r, db) => groupRecords(db, [r], m.now));
+  return { kind: 'group', records };
 }
 
 /** Refuses to add to a group that has already expired: it would grant nothing. */
@@ -227,13 +229,13 @@ export interface GroupLinkOptions {
 export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
   const expiresAt = opts.ttl === undefined ? null : m.now + opts.ttl;
-  const group = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const g = await getGroup(tx.db, opts.ref);
     assertUnexpired(g, tx.now, 'group');
     await addLinks(tx, TABLE[opts.kind], 'group', g.id, SINGULAR[opts.kind], await resolveMembers(tx.db, opts.kind, opts.members), expiresAt);
     return g;
-  });
-  return { kind: 'group', records: await groupRecords(ctx.store().db, [group], m.now) };
+  }, (r, db) => groupRecords(db, [r], m.now));
+  return { kind: 'group', records };
 }
 
 /** Adds or re-times links, one audit event per link that changed. */
@@ -257,6 +259,8 @@ export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: strin
     if (removed) {
       tx.audit(linkRemoved(table, removed));
     } else {
+      // Nothing was deleted: the link must really be absent, not kept by the store.
+      if ((await getLinks(tx.db, table, ownerId, [id])).has(id)) throw notAsWritten(`${table} ${ownerId} ${id} is still there after it was deleted`);
       note(`${memberType} ${id} was not linked to ${ownerType} ${ownerId}; nothing to remove`);
     }
   }
@@ -264,12 +268,12 @@ export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: strin
 
 export async function runGroupRemove(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
-  const group = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const g = await getGroup(tx.db, opts.ref);
     await removeLinks(tx, TABLE[opts.kind], 'group', g.id, SINGULAR[opts.kind], await resolveMembers(tx.db, opts.kind, opts.members), (s) => ctx.note(s));
     return g;
-  });
-  return { kind: 'group', records: await groupRecords(ctx.store().db, [group], m.now) };
+  }, (r, db) => groupRecords(db, [r], m.now));
+  return { kind: 'group', records };
 }
 
 export async function runGroupDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { UsageError } from '../../../domain/errors.js';
 import { keyStatus } from '../../../domain/key-lifecycle.js';
 import { checkTokenShape, hashToken } from '../../../domain/tokens.js';
@@ -15,13 +15,7 @@ const MAX_TOKEN_INPUT = 4096;
 export async function readToken(ctx: Ctx, source: TokenSource): Promise<string> {
   let text: string;
   if ('file' in source) {
-    try {
-      if (statSync(source.file).size > MAX_TOKEN_INPUT) throw new UsageError(`${source.file} is too large to hold a token`);
-      text = readFileSync(source.file, 'utf8');
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`cannot read token file ${source.file}: ${(err as NodeJS.ErrnoException).code}`);
-    }
+    text = readTokenFile(source.file);
   } else {
     // At a terminal the token is read like a password: a pasted secret never shows on screen
     // (or in a screen recording, a shared tmux pane, a terminal's scrollback).
@@ -34,6 +28,35 @@ export async function readToken(ctx: Ctx, source: TokenSource): Promise<string> 
   const token = text.trim();
   if (token === '') throw new UsageError('no token on stdin', 'pipe it in: accessctl key verify < token.txt');
   return token;
+}
+
+/**
+ * Reads at most one byte past the cap, as stdin is read: the size stat reports says nothing for
+ * a device or a FIFO (`--token-file /dev/zero` would otherwise grow without end).
+ */
+function readTokenFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new UsageError(`cannot read token file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  try {
+    const buf = Buffer.alloc(MAX_TOKEN_INPUT + 1);
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buf, size, buf.length - size, null);
+      if (n === 0) break;
+      size += n;
+      if (size > MAX_TOKEN_INPUT) throw new UsageError(`${path} is too large to hold a token`, `a token file holds one token, at most ${MAX_TOKEN_INPUT} bytes`);
+    }
+    return buf.subarray(0, size).toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read token file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function readBounded(stream: NodeJS.ReadableStream, max: number): Promise<string> {

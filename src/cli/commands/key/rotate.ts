@@ -9,6 +9,7 @@ import { getService } from '../../../store/services.js';
 import type { ServiceKeysTable, ServicesTable } from '../../../store/tables.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
+import { deliverSecret } from '../../deliver.js';
 import { meta } from '../shared.js';
 import { issueKey, keyRecord, revokeKey, ROTATED_RE, statusOf, validateKeyName } from './run.js';
 
@@ -28,7 +29,8 @@ export interface KeyRotateOptions {
 export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
   const newName = opts.name === undefined ? undefined : validateKeyName(opts.name);
-  const { row, token, serviceName } = await mutate(ctx.store().db, m, async (tx) => {
+  let delivered: Output | undefined;
+  await mutate(ctx.store().db, m, async (tx) => {
     const old = await getKey(tx.db, opts.ref);
     assertKeyAction(old.id, statusOf(old, tx.now), 'rotate');
     const service = await getService(tx.db, old.service_id);
@@ -47,6 +49,7 @@ export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Ou
       const retired = retiredName(old.name, keys);
       await tx.db.updateTable('service_keys').set({ name: retired, name_key: nameKey(retired) }).where('id', '=', old.id).execute();
       const renamed = { ...old, name: retired, name_key: nameKey(retired) };
+      tx.expect('service_keys', { id: old.id }, renamed);
       tx.audit(keyUpdated('key.rotate', old, renamed, 'rotate'));
       old.name = renamed.name;
       old.name_key = renamed.name_key;
@@ -56,13 +59,17 @@ export async function runKeyRotate(opts: KeyRotateOptions, ctx: Ctx): Promise<Ou
     } else {
       const until = old.expires_at === null ? tx.now + opts.overlap : Math.min(old.expires_at, tx.now + opts.overlap);
       await tx.db.updateTable('service_keys').set({ expires_at: until }).where('id', '=', old.id).execute();
+      tx.expect('service_keys', { id: old.id }, { ...old, expires_at: until });
       tx.audit(keyUpdated('key.rotate', old, { ...old, expires_at: until }, 'rotate'));
     }
     // The old key still counts against the cap during an overlap: rotation must not be blocked by it.
     const issued = await issueKeyForRotation(tx, service, name, lifetime, old.id);
     return { ...issued, serviceName: service.name };
+  }, {
+    // The new token goes out before COMMIT: if nobody can receive it, the old key is not revoked.
+    deliver: async ({ row, token, serviceName }) => void (delivered = await deliverSecret(ctx, 'newKey', [{ ...keyRecord(row, serviceName, m.now), token }])),
   });
-  return { kind: 'newKey', records: [{ ...keyRecord(row, serviceName, m.now), token }] };
+  return delivered!;
 }
 
 function retiredName(name: string, keys: readonly ServiceKeysTable[]): string {

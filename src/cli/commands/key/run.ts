@@ -1,18 +1,20 @@
 import { ConflictError, DeniedError, UsageError } from '../../../domain/errors.js';
 import { assertKeyAction, keyStatus, KEY_STATUSES, type KeyStatus } from '../../../domain/key-lifecycle.js';
 import { effectiveSettings } from '../../../domain/settings.js';
-import { formatDuration, formatTimestamp } from '../../../domain/time.js';
+import { formatDuration, formatTimestamp, parseTimestamp } from '../../../domain/time.js';
 import { hashToken, newToken, tokenHint } from '../../../domain/tokens.js';
 import { nameKey, parseEnum, validateName } from '../../../domain/validate.js';
 import { findKeyByName, getKey, keysOfService, streamKeys, type KeyRow } from '../../../store/keys.js';
 import { keyCreated, keyDeleted, keyUpdated, tokenExchanged } from '../../../domain/audit-events.js';
 import { mutate, type Tx } from '../../../store/mutate.js';
+import { verifyExpectations } from '../../../store/read-back.js';
 import { getService } from '../../../store/services.js';
 import { readSettings } from '../../../store/settings.js';
 import type { ServiceKeysTable, ServicesTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
+import { deliverSecret } from '../../deliver.js';
 import { meta, orSkip, showMany } from '../shared.js';
 import { authenticateToken, readToken, type TokenSource } from './authenticate.js';
 
@@ -85,6 +87,7 @@ export async function issueKey(
     last_used_at: null,
   };
   await tx.db.insertInto('service_keys').values(row).execute();
+  tx.expect('service_keys', { id: row.id }, { ...row });
   tx.audit(rotatedFrom === undefined ? keyCreated(row, 'create') : keyCreated(row, 'rotate', { rotatedFrom }));
   return { row, token };
 }
@@ -103,12 +106,19 @@ export interface KeyCreateOptions {
 
 export async function runKeyCreate(opts: KeyCreateOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
-  const { row, token, service } = await mutate(ctx.store().db, m, async (tx) => {
-    const service = await getService(tx.db, opts.service);
-    if (service.state !== 'ACTIVE') ctx.note(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
-    return { ...(await issueKey(tx, service, opts.name === undefined ? undefined : validateKeyName(opts.name), opts.expiration)), service };
-  });
-  return { kind: 'newKey', records: [{ ...keyRecord(row, service.name, m.now), token }] };
+  let delivered: Output | undefined;
+  await mutate(
+    ctx.store().db,
+    m,
+    async (tx) => {
+      const service = await getService(tx.db, opts.service);
+      if (service.state !== 'ACTIVE') ctx.note(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
+      return { ...(await issueKey(tx, service, opts.name === undefined ? undefined : validateKeyName(opts.name), opts.expiration)), service };
+    },
+    // The token goes out before COMMIT: if nobody can receive it, the key is never created.
+    { deliver: async ({ row, token, service }) => void (delivered = await deliverSecret(ctx, 'newKey', [{ ...keyRecord(row, service.name, m.now), token }])) },
+  );
+  return delivered!;
 }
 
 export interface KeyListOptions {
@@ -164,18 +174,22 @@ export async function runKeyRename(ref: string, name: string, ctx: Ctx): Promise
       throw new ConflictError(`service ${k.service_name} already has a key named ${JSON.stringify(newName)}`);
     }
     if (newName === k.name) return k;
+    const renamed = { ...k, name: newName, name_key: nameKey(newName) };
     await tx.db.updateTable('service_keys').set({ name: newName, name_key: nameKey(newName) }).where('id', '=', k.id).execute();
-    tx.audit(keyUpdated('key.rename', k, { ...k, name: newName, name_key: nameKey(newName) }, 'rename'));
-    return { ...k, name: newName, name_key: nameKey(newName) };
+    tx.expect('service_keys', { id: k.id }, renamed);
+    tx.audit(keyUpdated('key.rename', k, renamed, 'rename'));
+    return renamed;
   });
   return { kind: 'key', records: [keyRecord(row, row.service_name, m.now)] };
 }
 
 export async function revokeKey(tx: Tx, k: KeyRow, cause: 'revoke' | 'rotate'): Promise<KeyRow> {
   // Its exchanged tokens stay until sweep so that a check can say why they fail; they die with the key.
+  const revoked = { ...k, revoked_at: tx.now };
   await tx.db.updateTable('service_keys').set({ revoked_at: tx.now }).where('id', '=', k.id).execute();
-  tx.audit(keyUpdated('key.revoke', k, { ...k, revoked_at: tx.now }, cause));
-  return { ...k, revoked_at: tx.now };
+  tx.expect('service_keys', { id: k.id }, revoked);
+  tx.audit(keyUpdated('key.revoke', k, revoked, cause));
+  return revoked;
 }
 
 export async function runKeyRevoke(refs: string[], ctx: Ctx): Promise<Output> {
@@ -203,6 +217,7 @@ export async function runKeyDelete(refs: string[], ctx: Ctx, ignoreNotFound = fa
       const status = statusOf(k, tx.now);
       assertKeyAction(k.id, status, 'delete');
       await tx.db.deleteFrom('service_keys').where('id', '=', k.id).execute();
+      tx.expect('service_keys', { id: k.id }, null);
       tx.audit(keyDeleted(k, 'delete', { status }));
       out.set(k.id, k);
     }
@@ -229,7 +244,8 @@ export async function runKeyExchange(opts: KeyExchangeOptions, ctx: Ctx): Promis
     throw new UsageError(`--ttl is longer than token.maxTtl (${formatDuration(settings.tokenMaxTtlMs)})`, 'ask for less, or raise token.maxTtl');
   }
   const shortLived = newToken('exchange', ctx.ids);
-  const record = await mutate(ctx.store().db, m, async (tx) => {
+  let delivered: Output | undefined;
+  await mutate(ctx.store().db, m, async (tx) => {
     const k = await getKey(tx.db, auth.keyId!);
     // The key's state is re-read under the write lock: a revoke in between wins.
     if (statusOf(k, tx.now) !== 'ACTIVE' || k.service_state !== 'ACTIVE') throw new DeniedError(`invalid token: key ${k.id} is no longer valid`);
@@ -238,8 +254,16 @@ export async function runKeyExchange(opts: KeyExchangeOptions, ctx: Ctx): Promis
     await tx.db.insertInto('exchange_tokens').values({ id, key_id: k.id, token_hash: hashToken(shortLived), created_at: tx.now, expires_at: expiresAt }).execute();
     tx.audit(tokenExchanged(k.id, { id, hint: tokenHint(shortLived), expiresAt }));
     return { id, keyId: k.id, serviceId: k.service_id, serviceName: k.service_name, createdAt: formatTimestamp(tx.now), expiresAt: formatTimestamp(expiresAt), token: shortLived };
+  }, {
+    // The short-lived token's row is read back: a token printed is a token the store holds.
+    readBack: async (record, db) => {
+      const row = { id: record.id, key_id: record.keyId, token_hash: hashToken(shortLived), created_at: m.now, expires_at: parseTimestamp(record.expiresAt!) };
+      await verifyExpectations(db, [{ table: 'exchange_tokens', key: { id: record.id }, row }]);
+    },
+    // The token goes out before COMMIT: if nobody can receive it, it never exists.
+    deliver: async (record) => void (delivered = await deliverSecret(ctx, 'exchangedToken', [record])),
   });
-  return { kind: 'exchangedToken', records: [record] };
+  return delivered!;
 }
 
 export async function runKeyVerify(source: TokenSource, ctx: Ctx): Promise<Output> {

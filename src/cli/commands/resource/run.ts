@@ -87,6 +87,7 @@ export async function runResourceUpdate(ref: string, f: ResourceFields, ctx: Ctx
     const changes = diff(row, patch);
     if (Object.keys(changes).length === 0) return row;
     await tx.db.updateTable('resources').set({ ...patch, updated_at: tx.now }).where('id', '=', row.id).execute();
+    tx.expect('resources', { id: row.id }, { ...row, ...patch, updated_at: tx.now });
     tx.audit(objectUpdated('resource', row, { ...row, ...patch, updated_at: tx.now }));
     return { ...row, ...patch, updated_at: tx.now };
   });
@@ -102,6 +103,7 @@ export async function runResourceSetActive(refs: string[], active: boolean, ctx:
       const flag = active ? 1 : 0;
       if (row.is_active !== flag) {
         await tx.db.updateTable('resources').set({ is_active: flag, updated_at: tx.now }).where('id', '=', row.id).execute();
+        tx.expect('resources', { id: row.id }, { ...row, is_active: flag, updated_at: tx.now });
         tx.audit(objectUpdated('resource', row, { ...row, is_active: flag, updated_at: tx.now }, { action: active ? 'resource.enable' : 'resource.disable' }));
         out.set(row.id, { ...row, is_active: flag, updated_at: tx.now });
       } else out.set(row.id, row);

@@ -6,7 +6,7 @@ import { keysOfService } from '../../../store/keys.js';
 import { liveLinksOf } from '../../../store/links.js';
 import { event, keyDeleted, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { serviceCascade } from '../../../store/cascade.js';
-import { chunks, mutate, type Db, type Tx } from '../../../store/mutate.js';
+import { chunks, mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
 import { findService, getService } from '../../../store/services.js';
 import type { GroupsTable, ServicesTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
@@ -70,7 +70,7 @@ export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Pr
   const name = validateServiceName(opts.name);
   const description = validateOptionalText('--description', opts.description, 1024) ?? '';
   const m = meta(ctx);
-  const row = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const existing = await findService(tx.db, name);
     if (existing && opts.ifNotExists) {
       ctx.note(`note: service ${existing.name} already exists; nothing changed`);
@@ -93,8 +93,8 @@ export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Pr
     for (const l of links) await tx.db.insertInto(l.table).values(l.row as never).execute();
     tx.audit(objectCreated('service', service, links));
     return service;
-  });
-  return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
+  }, (r, db) => serviceRecords(db, [r], m.now));
+  return { kind: 'service', records };
 }
 
 export async function runServiceList(opts: { state?: string | undefined }, ctx: Ctx): Promise<Output> {
@@ -133,7 +133,7 @@ export async function runServiceUpdate(opts: { ref: string; name?: string | unde
   if (opts.description !== undefined) patch.description = validateOptionalText('--description', opts.description, 1024)!;
   if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --name or --description');
   const m = meta(ctx);
-  const row = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const s = await getService(tx.db, opts.ref);
     if (patch.name_key && patch.name_key !== s.name_key && (await findService(tx.db, patch.name!))) throw new ConflictError(`a service named ${patch.name} already exists`);
     const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -141,10 +141,11 @@ export async function runServiceUpdate(opts: { ref: string; name?: string | unde
     if (patch.description !== undefined && patch.description !== s.description) changes.description = { from: s.description, to: patch.description };
     if (Object.keys(changes).length === 0) return s;
     await tx.db.updateTable('services').set({ ...patch, updated_at: tx.now }).where('id', '=', s.id).execute();
+    tx.expect('services', { id: s.id }, { ...s, ...patch, updated_at: tx.now });
     tx.audit(objectUpdated('service', s, { ...s, ...patch, updated_at: tx.now }));
     return { ...s, ...patch, updated_at: tx.now };
-  });
-  return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
+  }, (r, db) => serviceRecords(db, [r], m.now));
+  return { kind: 'service', records };
 }
 
 /**
@@ -171,7 +172,7 @@ async function dropExchangeTokens(tx: Tx, serviceId: string): Promise<void> {
 /** Disabling makes every key and token of the service invalid at once; enabling restores the ACTIVE keys, never the short-lived tokens. */
 export async function runServiceSetState(refs: string[], state: 'ACTIVE' | 'DISABLED', ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
-  const rows = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const out = new Map<string, ServicesTable>();
     for (const ref of refs) {
       const s = await getService(tx.db, ref);
@@ -179,25 +180,26 @@ export async function runServiceSetState(refs: string[], state: 'ACTIVE' | 'DISA
       if (s.state !== state) {
         if (state === 'DISABLED') await dropExchangeTokens(tx, s.id);
         await tx.db.updateTable('services').set({ state, updated_at: tx.now }).where('id', '=', s.id).execute();
+        tx.expect('services', { id: s.id }, { ...s, state, updated_at: tx.now });
         tx.audit(objectUpdated('service', s, { ...s, state, updated_at: tx.now }, { action: state === 'ACTIVE' ? 'service.enable' : 'service.disable' }));
         out.set(s.id, { ...s, state, updated_at: tx.now });
       } else out.set(s.id, s);
     }
     return [...out.values()];
-  });
-  return { kind: 'service', records: await serviceRecords(ctx.store().db, rows, m.now) };
+  }, (r, db) => serviceRecords(db, r, m.now));
+  return { kind: 'service', records };
 }
 
 export async function runServiceLinks(op: 'add' | 'remove', opts: { ref: string; resources: string[]; ttl?: number | undefined }, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
-  const row = await mutate(ctx.store().db, m, async (tx) => {
+  const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const s = await getService(tx.db, opts.ref);
     const ids = await resolveMembers(tx.db, 'resources', opts.resources);
     if (op === 'add') await addLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, opts.ttl === undefined ? null : tx.now + opts.ttl);
     else await removeLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, (msg) => ctx.note(msg));
     return s;
-  });
-  return { kind: 'service', records: await serviceRecords(ctx.store().db, [row], m.now) };
+  }, (r, db) => serviceRecords(db, [r], m.now));
+  return { kind: 'service', records };
 }
 
 /** Deletes services with their keys, tokens and links; the audit log records each key. */

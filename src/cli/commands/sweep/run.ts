@@ -141,6 +141,8 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
         }),
         remove: async (tx) => {
           const row = await takeLink(tx.db, table, link.owner, link.member);
+          // Planned under the write lock: a link still there after its DELETE was kept by the store.
+          tx.expect(table, { [LINKS[table].owner]: link.owner, [LINKS[table].member]: link.member }, null);
           return row && linkRemoved(table, row, { action: how.action, cause: 'sweep' });
         },
       });
@@ -152,6 +154,7 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
       record: removal({ what: 'token', id: t.id, keyId: t.key_id, expiredAt: formatTimestamp(t.expires_at) }),
       remove: async (tx) => {
         await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
+        tx.expect('exchange_tokens', { id: t.id }, null);
         return tokenSwept(t);
       },
     });

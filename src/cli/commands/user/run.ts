@@ -97,6 +97,7 @@ export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<
     if (Object.keys(changes).length === 0) return user;
     const next = { ...user, ...patch, updated_at: tx.now };
     await tx.db.updateTable('users').set({ ...patch, updated_at: tx.now }).where('id', '=', user.id).execute();
+    tx.expect('users', { id: user.id }, next);
     tx.audit(objectUpdated('user', user, next));
     return next;
   });
@@ -110,6 +111,7 @@ export async function runUserSetState(refs: string[], state: 'ACTIVE' | 'DISABLE
       const user = await getUser(tx.db, ref);
       if (user.state !== state && !out.some((u) => u.id === user.id)) {
         await tx.db.updateTable('users').set({ state, updated_at: tx.now }).where('id', '=', user.id).execute();
+        tx.expect('users', { id: user.id }, { ...user, state, updated_at: tx.now });
         tx.audit(objectUpdated('user', user, { ...user, state, updated_at: tx.now }, { action: state === 'ACTIVE' ? 'user.enable' : 'user.disable' }));
         out.push({ ...user, state, updated_at: tx.now });
       } else if (!out.some((u) => u.id === user.id)) {

@@ -1,0 +1,123 @@
+import { sql, type Kysely } from 'kysely';
+import { PRIMARY_KEY } from '../domain/audit-events.js';
+import { StoreError } from '../domain/errors.js';
+import type { AuditEntry } from './audit.js';
+import type { Database } from './tables.js';
+
+/**
+ * "Output is what the store holds": a mutation states what each row it wrote must now hold
+ * (or that it must be gone), and before COMMIT the rows are read back and compared. A trigger or
+ * rule that swallows a write (`RAISE(IGNORE)`, `DO INSTEAD NOTHING`) or undoes it afterwards
+ * turns into a failed command that changed nothing, never a report of a change that did not
+ * happen.
+ */
+
+export type TableName = keyof Database;
+
+/** The row as the command means it to be after the write, or null: the row must not exist. */
+export interface Expectation {
+  table: TableName;
+  /** The columns that identify the row: { id } or a link's two ids. */
+  key: Record<string, string>;
+  row: Record<string, unknown> | null;
+  /** Only some columns (an update): added to what an earlier write to the row expects. */
+  merge?: boolean;
+}
+
+const HINT = 'something in the store (a trigger or rule) altered the write; nothing was changed; run accessctl db check';
+
+export function notAsWritten(what: string): StoreError {
+  return new StoreError(`the store did not take the write: ${what}`, HINT);
+}
+
+/**
+ * The rows an audit event says it changed, as expectations: every event carries its row-level
+ * changes (domain/audit-events.ts), so every mutation of every noun is read back without saying
+ * more than it already logs. An update states only the columns it changed.
+ */
+export function expectationsOf(entry: AuditEntry): Expectation[] {
+  const changes = (entry.details as { changes?: unknown } | undefined)?.changes;
+  if (!Array.isArray(changes)) return [];
+  const out: Expectation[] = [];
+  for (const c of changes as Array<Record<string, unknown>>) {
+    const table = c.table as TableName;
+    const columns = (PRIMARY_KEY as Record<string, readonly string[] | undefined>)[table] ?? ['id'];
+    if (c.op === 'update') out.push({ table, key: stringKey(c.key as Record<string, unknown>, columns), row: c.to as Record<string, unknown>, merge: true });
+    else if (c.op === 'insert') out.push({ table, key: stringKey(c.row as Record<string, unknown>, columns), row: c.row as Record<string, unknown> });
+    else if (c.op === 'delete') out.push({ table, key: stringKey(c.row as Record<string, unknown>, columns), row: null });
+  }
+  return out;
+}
+
+function stringKey(row: Record<string, unknown>, columns: readonly string[]): Record<string, string> {
+  return Object.fromEntries(columns.map((c) => [c, String(row[c])]));
+}
+
+/** Reads every expected row back and compares each column the command set with what is stored. */
+export async function verifyExpectations(db: Kysely<Database>, expectations: readonly Expectation[]): Promise<void> {
+  if (expectations.length === 0) return;
+  // Several writes to one row in one command add up: a rename then a revoke, a create then a delete.
+  const latest = new Map<string, Expectation>();
+  for (const e of expectations) {
+    const id = `${e.table}\u0000${JSON.stringify(e.key)}`;
+    const prev = latest.get(id);
+    latest.set(id, e.merge && prev?.row ? { ...e, row: { ...prev.row, ...e.row } } : e);
+  }
+  const byTable = new Map<TableName, Expectation[]>();
+  for (const e of latest.values()) byTable.set(e.table, [...(byTable.get(e.table) ?? []), e]);
+  for (const [table, list] of byTable) {
+    const columns = Object.keys(list[0]!.key);
+    for (let i = 0; i < list.length; i += 400) {
+      const part = list.slice(i, i + 400);
+      const rows = await readRows(db, table, columns, part);
+      const found = new Map(rows.map((r) => [JSON.stringify(columns.map((c) => String(r[c]))), r]));
+      for (const e of part) compare(e, found.get(JSON.stringify(columns.map((c) => e.key[c]))));
+    }
+  }
+}
+
+/** The rows with these keys, in one statement: `id IN (…)`, or `(a, b) IN (VALUES …)` for a link. */
+async function readRows(db: Kysely<Database>, table: TableName, columns: readonly string[], part: readonly Expectation[]): Promise<Array<Record<string, unknown>>> {
+  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  if (columns.length === 1) {
+    const column = columns[0]!;
+    return loose
+      .selectFrom(table)
+      .selectAll()
+      .where(
+        column,
+        'in',
+        part.map((e) => e.key[column]!),
+      )
+      .execute();
+  }
+  const refs = sql.join(columns.map((c) => sql.ref(c)));
+  const values = sql.join(part.map((e) => sql`(${sql.join(columns.map((c) => e.key[c]))})`));
+  const r = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE (${refs}) IN (VALUES ${values})`.execute(db);
+  return r.rows;
+}
+
+function compare(e: Expectation, stored: Record<string, unknown> | undefined): void {
+  const name = `${e.table} ${Object.values(e.key).join(' ')}`;
+  if (e.row === null) {
+    if (stored) throw notAsWritten(`${name} is still there after it was deleted`);
+    return;
+  }
+  if (!stored) throw notAsWritten(`${name} is missing after it was written`);
+  for (const [column, value] of Object.entries(stored)) {
+    if (!Object.hasOwn(e.row, column)) continue;
+    const want = e.row[column];
+    if (same(want, value)) continue;
+    throw notAsWritten(`${name}: ${column} holds ${show(value)}, not ${show(want)}`);
+  }
+}
+
+/** The dialects return the same value in different clothes: 1 for true, "12" for a bigint. */
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => (v === undefined || v === null ? null : typeof v === 'boolean' ? String(Number(v)) : String(v));
+  return norm(a) === norm(b);
+}
+
+function show(v: unknown): string {
+  return v === null || v === undefined ? 'null' : JSON.stringify(v);
+}
