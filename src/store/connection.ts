@@ -11,6 +11,7 @@ import { openPostgres } from './postgres/store.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
 import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
+import { restoreHint } from './restore-hint.js';
 import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
 import type { Database } from './tables.js';
 
@@ -279,7 +280,7 @@ export function translateSqliteError(err: unknown, path: string): unknown {
   }
   if (code === 'SQLITE_NOTADB') return new StoreError(`${path} is not an accessctl store (not a SQLite database)`, 'refusing to touch it; choose another --db path');
   if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_')) {
-    return new StoreError(`store ${path} is corrupt`, 'restore it from a backup (accessctl db backup)');
+    return new StoreError(`store ${path} is corrupt`, restoreHint('sqlite'));
   }
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) {
     return new StoreError(`store ${path} is read-only`, 'check the permissions of the file and its directory');

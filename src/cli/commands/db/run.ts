@@ -6,6 +6,8 @@ import { tokenFingerprint } from '../../../domain/audit-events.js';
 import { diffStates, newReplay, replayEvent } from '../../../domain/replay.js';
 import { loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
+import { inReadSnapshot } from '../../../store/read-snapshot.js';
+import { restoreHint } from '../../../store/restore-hint.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
   const location = ctx.globals().location;
@@ -27,19 +29,22 @@ export async function runDbPath(ctx: Ctx): Promise<Output> {
 
 export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const store = ctx.store();
-  // One pass: the chain is verified and replayed together, then the result is compared with the tables.
-  const replay = newReplay();
-  const chain = await checkAuditChain(store.db, (e, details) => replayEvent(replay, e, details));
-  const records = [
-    ...(await store.checks()).map((c) => ({ ...c })),
-    { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
-    ...(chain.ok ? await replayChecks(replay, await loadState(store.db)) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
-  ];
+  // One pass in one read snapshot: the chain is verified and replayed together, then the result is
+  // compared with the tables as they were at that same moment, whatever writers do meanwhile.
+  const records = await inReadSnapshot(store, async (db) => {
+    const replay = newReplay();
+    const chain = await checkAuditChain(db, (e, details) => replayEvent(replay, e, details));
+    return [
+      ...(await store.checks()).map((c) => ({ ...c })),
+      { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
+      ...(chain.ok ? await replayChecks(replay, await loadState(db)) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
+    ];
+  });
   const failed = [...new Set(records.filter((r) => !r.ok).map((r) => r.check))];
   return {
     kind: 'dbCheck',
     records,
-    after: failed.length > 0 ? new StoreError(`store check failed: ${failed.join(', ')}`, 'restore from a backup (accessctl db backup)') : undefined,
+    after: failed.length > 0 ? new StoreError(`store check failed: ${failed.join(', ')}`, restoreHint(store.dialect)) : undefined,
   };
 }
 
