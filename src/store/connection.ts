@@ -1,6 +1,5 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
@@ -9,8 +8,8 @@ import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
 import { openPostgres } from './postgres/store.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
-import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
-import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
+import { checkStoreDir, checkStoreFiles, homeDir, realTarget, tighten } from './safety.js';
+import { checkpointAfterWrite, sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
 import { restoreHint } from './restore-hint.js';
 import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
 import type { Database } from './tables.js';
@@ -60,9 +59,7 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
   if (!SESSION_RE.test(session)) {
     throw new UsageError(`invalid session name ${JSON.stringify(session.slice(0, 40))}`, 'use letters, digits, ".", "_" and "-"');
   }
-  const home =
-    env.ACCESSCTL_HOME ||
-    (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'accessctl') : join(env.HOME || homedir(), '.local', 'share', 'accessctl'));
+  const home = env.ACCESSCTL_HOME || (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'accessctl') : join(homeDir(env), '.local', 'share', 'accessctl'));
   return { path: join(home, `${session}.db`), managedDir: true };
 }
 
@@ -141,6 +138,11 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     checks: async () => sqliteChecks(sqlite),
     backup: (file) => sqliteBackup(sqlite, file),
     close: async () => {
+      try {
+        checkpointAfterWrite(sqlite);
+      } catch {
+        // Best effort: the commits are durable in the -wal already (synchronous=FULL).
+      }
       await db.destroy();
     },
   };

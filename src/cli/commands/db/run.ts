@@ -87,6 +87,16 @@ export async function runDbBackup(file: string, ctx: Ctx): Promise<Output> {
     return { kind: 'backup', records: [{ path: file, ...copy }] };
   } catch (err) {
     unlinkSync(file);
-    throw err;
+    throw backupError(err, file);
   }
+}
+
+/** A failure while writing the copy is about the copy's file, not the store being read. */
+function backupError(err: unknown, file: string): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new StoreError(`disk full while writing ${file}`, 'free some space there, or write the backup elsewhere; the store is unchanged');
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY' || code === 'EIO') {
+    return new StoreError(`cannot write backup ${file} (${code})`, 'check the target directory and its disk; the store is unchanged');
+  }
+  return err;
 }
