@@ -11,6 +11,7 @@ import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, homeDir, realTarget, tighten } from './safety.js';
 import { checkpointAfterWrite, sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
 import { restoreHint } from './restore-hint.js';
+import { judgeWal } from './wal-guard.js';
 import { migrateForward, LATEST_VERSION, APPLICATION_ID } from './schema.js';
 import type { Database } from './tables.js';
 
@@ -174,6 +175,7 @@ function prepareFile({ path, managedDir, create }: StoreLocation, opts: OpenOpti
       throw new StoreError(`${path} is an empty file, not an accessctl store`, 'if a store is being created there, try again in a moment; otherwise restore it from a backup, or run "accessctl db init"');
     }
     checkStoreFiles(target);
+    judgeWal(target, path, nativeBinding());
     return target;
   }
   if (!create) throw missingStore(path);
