@@ -52,7 +52,7 @@ export function judgeWal(target: string, path: string, driver: SqliteDriverOptio
  * Whether any process holds a lock on the -shm (every SQLite connection to the store does), from
  * Linux's /proc/locks. Elsewhere, or if it cannot be read, the store is taken to be in use.
  */
-function storeInUse(shm: string): boolean {
+export function storeInUse(shm: string): boolean {
   const st = statSync(shm, { throwIfNoEntry: false });
   if (st === undefined) return false;
   let locks: string;
