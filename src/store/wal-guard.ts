@@ -49,7 +49,7 @@ export function judgeWal(target: string, path: string, driver: SqliteDriverOptio
 }
 
 /**
- * Whether any process holds a lock on the -shm (every SQLite connection to the store does), from
+ * Whether another process holds a lock on the -shm (every SQLite connection to the store does), from
  * Linux's /proc/locks. Elsewhere, or if it cannot be read, the store is taken to be in use.
  */
 export function storeInUse(shm: string): boolean {
@@ -64,8 +64,10 @@ export function storeInUse(shm: string): boolean {
   const dev = BigInt(st.dev);
   const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
   const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
-  for (const m of locks.matchAll(/\s([0-9a-f]+):([0-9a-f]+):(\d+)\s/g)) {
-    if (Number(m[3]) === st.ino && parseInt(m[1]!, 16) === major && parseInt(m[2]!, 16) === minor) return true;
+  // Locks this process holds (an earlier command of the same process, in tests) are not another's.
+  for (const m of locks.matchAll(/\s(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/g)) {
+    if (Number(m[1]) === process.pid) continue;
+    if (Number(m[4]) === st.ino && parseInt(m[2]!, 16) === major && parseInt(m[3]!, 16) === minor) return true;
   }
   return false;
 }
