@@ -13,39 +13,38 @@ import { StoreError } from '../domain/errors.js';
  * The rule (docs/reliability.md, "A -wal from another store"):
  * 1. A -wal without a valid header or without a committed frame is ignored by SQLite: harmless.
  * 2. Its page size must be the main file's.
- * 3. If the -shm describes this -wal (same salts) and records frames already copied into the main
+ * 3. A store another process has open is not judged further: its -wal is that process's.
+ * 4. If the -shm describes this -wal (same salts) and records frames already copied into the main
  *    file (nBackfill), every page those frames wrote must hold one of the -wal's images of it.
- * 4. If no process has the store open (no lock on its -shm), the audit log read from the main
+ * 5. The audit log read from the main
  *    file alone must be a prefix of the log read through the -wal: its last event, same seq, same
  *    hash. The log is append-only and every store's chain is its own. The store read through the
  *    -wal must also pass SQLite's quick_check. Both reads are read-only, which never checkpoints.
- * A -wal of a store in use is that store's; what a live process writes is not second-guessed.
  */
 export function judgeWal(target: string, path: string, driver: SqliteDriverOptions = {}): void {
   const wal = `${target}-wal`;
   const shmPath = `${target}-shm`;
-  // A live store's -wal and -shm change under us: a verdict is only trusted if they did not.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const header = readWalHeader(wal);
-    if (header === null) return;
-    const mainPageSize = readMainPageSize(target);
-    if (mainPageSize === null) return; // a store being created: nothing to judge against
-    if (mainPageSize !== header.pageSize) throw foreign(wal, path, `its page size is ${header.pageSize}, the store's ${mainPageSize}`);
-    const shm = readShm(shmPath);
-    if (shm !== null && shm.salts.equals(header.salts) && shm.nBackfill > 0) {
-      const frames = readWal(wal, header, shm.nBackfill + 2048);
-      if (!backfilledPagesMatch(target, frames, Math.min(shm.nBackfill, frames.committed))) {
-        const again = readShm(shmPath);
-        if (again === null || !again.salts.equals(shm.salts) || again.nBackfill !== shm.nBackfill) continue;
-        throw foreign(wal, path, 'pages it says were copied into the store are not there');
-      }
+  const header = readWalHeader(wal);
+  if (header === null) return;
+  const mainPageSize = readMainPageSize(target);
+  if (mainPageSize === null) return; // a store being created: nothing to judge against
+  if (mainPageSize !== header.pageSize) throw foreign(wal, path, `its page size is ${header.pageSize}, the store's ${mainPageSize}`);
+  // A live process's -wal is the store's, and it changes under us (a checkpoint copies pages
+  // before it records how far it got): judging it could only produce false alarms.
+  if (storeInUse(shmPath)) return;
+  const shm = readShm(shmPath);
+  if (shm !== null && shm.salts.equals(header.salts) && shm.nBackfill > 0) {
+    const frames = readWal(wal, header, shm.nBackfill + 2048);
+    if (!backfilledPagesMatch(target, frames, Math.min(shm.nBackfill, frames.committed))) {
+      // Trusted only if nobody opened the store and checkpointed meanwhile.
+      const again = readShm(shmPath);
+      const same = again !== null && again.salts.equals(shm.salts) && again.nBackfill === shm.nBackfill && readWalHeader(wal)?.salts.equals(header.salts) === true;
+      if (same && !storeInUse(shmPath)) throw foreign(wal, path, 'pages it says were copied into the store are not there');
+      return;
     }
-    if (storeInUse(shmPath)) return;
-    if (readWal(wal, header, Infinity).committed === 0) return;
-    compareWithMainAlone(target, wal, path, driver);
-    return;
   }
-  throw new StoreError(`store ${path} kept changing while its -wal was checked`, 'try again');
+  if (readWal(wal, header, Infinity).committed === 0) return;
+  compareWithMainAlone(target, wal, path, driver);
 }
 
 /**
