@@ -4,14 +4,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 accessctl() { "$here/../bin/accessctl" "$@"; }
+# Runs on a throwaway store unless ACCESSCTL_HOME is already set. Only what this script created
+# is removed when it ends: a store directory the caller passed in is the caller's.
+own_home=
 if [ -z "${ACCESSCTL_HOME:-}" ]; then
   ACCESSCTL_HOME=$(mktemp -d)
-  trap 'rm -rf "$ACCESSCTL_HOME"' EXIT
+  own_home=$ACCESSCTL_HOME
 fi
 export ACCESSCTL_HOME
 secrets=$(mktemp -d)
 chmod 700 "$secrets"
-trap 'rm -rf "$secrets" ${ACCESSCTL_HOME:+"$ACCESSCTL_HOME"}' EXIT
+trap 'rm -rf "$secrets" ${own_home:+"$own_home"}' EXIT
 step() { printf '\n# %s\n' "$*" >&2; }
 
 step "A service for the pipeline, with the artifact store it deploys to"

@@ -1,6 +1,5 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +9,10 @@ import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
 import { openPostgres } from './postgres/store.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
-import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
-import { sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
+import { checkStoreDir, checkStoreFiles, homeDir, realTarget, tighten } from './safety.js';
+import { checkpointAfterWrite, sqliteBackup, sqliteChecks, type StoreCheck } from './sqlite-maintenance.js';
+import { restoreHint } from './restore-hint.js';
+import { judgeWal } from './wal-guard.js';
 import { settleSchema, type OpenedSchema, type StoreAccess } from './open-schema.js';
 import { differencesFor, schemaMismatch, schemaRows, shippedRows, schemaObjectChecks } from './schema-digest.js';
 import { openReadOnly } from './sqlite-read-only.js';
@@ -64,9 +65,7 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
   if (!SESSION_RE.test(session)) {
     throw new UsageError(`invalid session name ${JSON.stringify(session.slice(0, 40))}`, 'use letters, digits, ".", "_" and "-"');
   }
-  const home =
-    env.ACCESSCTL_HOME ||
-    (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'accessctl') : join(env.HOME || homedir(), '.local', 'share', 'accessctl'));
+  const home = env.ACCESSCTL_HOME || (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'accessctl') : join(homeDir(env), '.local', 'share', 'accessctl'));
   return { path: join(home, `${session}.db`), managedDir: true };
 }
 
@@ -162,6 +161,11 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     backup: (file) => sqliteBackup(sqlite, file),
     close: async () => {
       if (writer && writer !== sqlite) writer.close();
+      try {
+        checkpointAfterWrite(sqlite);
+      } catch {
+        // Best effort: the commits are durable in the -wal already (synchronous=FULL).
+      }
       await db.destroy();
     },
   };
@@ -193,6 +197,7 @@ function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: 
       throw new StoreError(`${path} is an empty file, not an accessctl store`, 'if a store is being created there, try again in a moment; otherwise restore it from a backup, or run "accessctl db init"');
     }
     checkStoreFiles(target, access === undefined || access === 'write' || access === 'migrate');
+    judgeWal(target, path, nativeBinding());
     return target;
   }
   if (!create) throw missingStore(path);
@@ -277,7 +282,7 @@ function schemaText(): string {
  */
 declare const __ACCESSCTL_NATIVE_BINDING__: string | undefined;
 let binding: string | null | undefined;
-function nativeBinding(): { nativeBinding?: string } {
+export function nativeBinding(): { nativeBinding?: string } {
   if (binding === undefined) {
     binding = null;
     if (typeof __ACCESSCTL_NATIVE_BINDING__ === 'string') {
@@ -315,7 +320,7 @@ export function translateSqliteError(err: unknown, path: string): unknown {
   }
   if (code === 'SQLITE_NOTADB') return new StoreError(`${path} is not an accessctl store (not a SQLite database)`, 'refusing to touch it; choose another --db path');
   if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_')) {
-    return new StoreError(`store ${path} is corrupt`, 'restore it from a backup (accessctl db backup)');
+    return new StoreError(`store ${path} is corrupt`, restoreHint('sqlite'));
   }
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) {
     return new StoreError(`store ${path} is read-only`, 'check the permissions of the file and its directory');

@@ -29,4 +29,15 @@ class ImmediateSqliteDriver extends SqliteDriver {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     this.#afterBegin?.();
   }
+  /**
+   * SQLite rolls a transaction back itself when a write fails with a full disk or an I/O error;
+   * a second ROLLBACK then fails with "no transaction is active" and would hide the real error.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (err) {
+      if (!/no transaction is active/.test((err as Error).message)) throw err;
+    }
+  }
 }

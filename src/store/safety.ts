@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir, userInfo } from 'node:os';
 import { StoreError } from '../domain/errors.js';
 
 /**
@@ -9,6 +9,21 @@ import { StoreError } from '../domain/errors.js';
  * is refused with the exact command that fixes it. Modes do not bind root, so root is trusted as
  * an owner, like the current user.
  */
+
+/**
+ * The home directory the default store lives under. An empty or relative HOME would put the
+ * store under whatever directory the command runs in: two directories, two stores.
+ */
+export function homeDir(env: Record<string, string | undefined>): string {
+  const home = env.HOME ?? homedir();
+  if (!isAbsolute(home)) {
+    throw new StoreError(
+      home === '' ? 'HOME is empty: there is no default store location' : `HOME is not an absolute path (${JSON.stringify(home.slice(0, 80))}): there is no default store location`,
+      'set HOME, or ACCESSCTL_HOME, or pass --db FILE',
+    );
+  }
+  return home;
+}
 
 /** Where a path really points: symlinks followed, even to a file that does not exist yet. */
 export function realTarget(path: string): string {
@@ -28,16 +43,40 @@ export function realTarget(path: string): string {
   throw new StoreError(`${path} is a loop of symbolic links`, 'point --db at a real file');
 }
 
-/** The store's directory: ours or root's, and writable by nobody else. */
+/**
+ * The store's directory: ours or root's, and writable by nobody else. Every directory above it up
+ * to / is judged as sshd's safe_path does, except that a sticky one (/tmp) may be writable by
+ * all: there nobody can rename or remove what another user put in it. Without this, another user
+ * who can write an ancestor can swap the store's directory for an older copy of it.
+ */
 export function checkStoreDir(dir: string): void {
   const st = statSync(dir);
   refuseForeignOwner(dir, st, 'store directory');
   if ((st.mode & 0o022) !== 0) {
-    throw new StoreError(
-      `store directory ${dir} is writable by ${who(st.mode)} (mode ${mode(st.mode)}): another user could swap the store`,
-      `fix it with: chmod go-w ${quote(dir)}`,
-    );
+    throw new StoreError(`store directory ${dir} is writable by ${who(st.mode)} (mode ${mode(st.mode)}): another user could swap the store`, fixHint(dir, st));
   }
+  for (let p = dirname(dir); ; p = dirname(p)) {
+    const a = statSync(p);
+    refuseForeignOwner(p, a, 'directory above the store', false);
+    if ((a.mode & 0o022) !== 0 && (a.mode & 0o1000) === 0) {
+      throw new StoreError(`directory ${p} above the store is writable by ${who(a.mode)} (mode ${mode(a.mode)}) and not sticky: another user could swap the store's directory`, fixHint(p, a));
+    }
+    if (p === dirname(p)) break;
+  }
+}
+
+/** Directories shared by the whole system: a fix never loosens or tightens them. */
+const SYSTEM_DIRS = new Set(['/tmp', '/var/tmp', '/dev/shm', '/var', '/usr', '/home', '/srv', '/opt', '/run', '/mnt', '/media', '/private/tmp']);
+
+/**
+ * chmod-ing a directory everyone shares (/tmp, /, a sticky or another owner's directory) would
+ * break other programs or is not ours to do: the fix is then a private directory for the store.
+ */
+function fixHint(dir: string, st: Stats): string {
+  const me = process.getuid?.();
+  const shared = dir === dirname(dir) || dirname(dir) === '/' || SYSTEM_DIRS.has(dir) || (st.mode & 0o1000) !== 0 || (me !== undefined && st.uid !== me);
+  if (shared) return 'keep the store in a private directory instead, e.g. mkdir -m 700 ~/.accessctl and pass --db ~/.accessctl/store.db (or set ACCESSCTL_HOME)';
+  return `fix it with: chmod go-w ${quote(dir)}`;
 }
 
 /**
@@ -56,6 +95,14 @@ export function checkStoreFiles(file: string, fixMode = true): void {
       throw new StoreError(`${f} is a symbolic link: another user could redirect the store's log`, `remove it: rm ${quote(f)}`);
     }
     refuseForeignOwner(f, st, 'store file');
+    if (st.nlink > 1) {
+      // SQLite keys its locks and its -wal on the name: two names are two lock files, two logs,
+      // and writes through both corrupt the store.
+      throw new StoreError(
+        `store file ${f} has ${st.nlink} hard links: two names mean two lock files, and writes through both corrupt the store`,
+        `keep one name: find the other with find / -xdev -samefile ${quote(f)} and remove it (copies are made with accessctl db backup)`,
+      );
+    }
     if ((st.mode & 0o022) !== 0) {
       throw new StoreError(`store file ${f} is writable by ${who(st.mode)} (mode ${mode(st.mode)})`, `fix it with: chmod 600 ${quote(f)}`);
     }
@@ -74,12 +121,12 @@ export function tighten(f: string, st: Stats = statSync(f)): void {
   }
 }
 
-function refuseForeignOwner(path: string, st: Stats, what: string): void {
+function refuseForeignOwner(path: string, st: Stats, what: string, chownable = true): void {
   const me = process.getuid?.();
   if (me === undefined || st.uid === me || st.uid === 0) return;
   throw new StoreError(
     `${what} ${path} belongs to another user (uid ${st.uid}): they could swap the store`,
-    `if it is yours, fix it with: chown ${currentUser()} ${quote(path)}`,
+    chownable ? `if it is yours, fix it with: chown ${currentUser()} ${quote(path)}` : 'keep the store in a directory that only you and root can change, e.g. under your home directory',
   );
 }
 

@@ -26,3 +26,18 @@ export async function sqliteBackup(sqlite: BetterSqlite3.Database, file: string)
   chmodSync(file, 0o600);
   return { bytes: statSync(file).size, pages: progress.totalPages };
 }
+
+/**
+ * After a command that wrote: its commits copied from the -wal into the main file, so a -wal lost
+ * later (deleted after a holder was killed, left behind by a copy) loses nothing it reported.
+ * Another process holding the store open would otherwise keep the last connection's checkpoint
+ * from ever running. Never waits: with the busy timeout at 0, TRUNCATE degrades to what PASSIVE
+ * can copy without blocking a reader; the rest is copied by whoever closes last.
+ */
+export function checkpointAfterWrite(sqlite: BetterSqlite3.Database): void {
+  if (!sqlite.open || sqlite.readonly) return;
+  const changes = sqlite.prepare('select total_changes() as n').get() as { n: number };
+  if (changes.n === 0) return;
+  sqlite.pragma('busy_timeout = 0');
+  sqlite.pragma('wal_checkpoint(TRUNCATE)');
+}

@@ -4,6 +4,7 @@ import { act, addNoun, addVerb } from '../../verb.js';
 import { runDbBackup, runDbCheck, runDbPath } from './run.js';
 import { runDbInit } from './init.js';
 import { runDbMigrate } from './migrate.js';
+import { runDbRestore } from './restore.js';
 
 export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
@@ -47,5 +48,15 @@ export function registerDb(program: Command, ctx: Ctx): void {
       examples: ['accessctl db backup /var/backups/accessctl-$(date +%F).db'],
     }).argument('<file>', 'new file to write (never overwritten)'),
     (_o, args) => runDbBackup(args[0]!, ctx),
+  );
+  act(
+    ctx,
+    'dbCheck',
+    addVerb(noun, 'restore', {
+      description: 'put a backup in place as the store: the old store, -wal and -shm renamed aside, the result checked',
+      examples: ['accessctl db restore /var/backups/accessctl-2026-12-01.db', 'accessctl -s staging db restore staging-copy.db'],
+    }).argument('<file>', 'a backup written by accessctl db backup'),
+    (_o, args) => runDbRestore(args[0]!, ctx),
+    false,
   );
 }

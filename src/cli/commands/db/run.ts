@@ -7,6 +7,8 @@ import { diffStates, newReplay, replayEvent } from '../../../domain/replay.js';
 import { loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
 import { LATEST_VERSION } from '../../../store/schema.js';
+import { inReadSnapshot } from '../../../store/read-snapshot.js';
+import { restoreHint } from '../../../store/restore-hint.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
   const location = ctx.globals().location;
@@ -28,27 +30,30 @@ export async function runDbPath(ctx: Ctx): Promise<Output> {
 
 export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const store = ctx.store();
-  // One pass: the chain is verified and replayed together, then the result is compared with the tables.
-  const replay = newReplay();
-  const chain = await checkAuditChain(store.db, (e, details) => replayEvent(replay, e, details));
   // A store of an older schema is read as it is (reads never migrate): its log replays only once migrated.
   const older = store.schema?.()?.migratedFrom === null && (store.schema?.()?.version ?? LATEST_VERSION) < LATEST_VERSION;
-  const records = [
-    ...(await store.checks()).map((c) => ({ ...c })),
-    { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
-    ...(older
-      ? [{ check: 'replay', ok: false, detail: `not run: a schema ${store.schema?.()?.version} log has no snapshot to replay from until accessctl db migrate` }]
-      : chain.ok
-        ? await replayChecks(replay, await loadState(store.db))
-        : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
-  ];
+  // One pass in one read snapshot: the chain is verified and replayed together, then the result is
+  // compared with the tables as they were at that same moment, whatever writers do meanwhile.
+  const records = await inReadSnapshot(store, async (db) => {
+    const replay = newReplay();
+    const chain = await checkAuditChain(db, (e, details) => replayEvent(replay, e, details));
+    return [
+      ...(await store.checks()).map((c) => ({ ...c })),
+      { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
+      ...(older
+        ? [{ check: 'replay', ok: false, detail: `not run: a schema ${store.schema?.()?.version} log has no snapshot to replay from until accessctl db migrate` }]
+        : chain.ok
+          ? await replayChecks(replay, await loadState(db))
+          : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
+    ];
+  });
   const failed = [...new Set(records.filter((r) => !r.ok).map((r) => r.check))];
   return {
     kind: 'dbCheck',
     records,
     after:
       failed.length > 0
-        ? new StoreError(`store check failed: ${failed.join(', ')}`, older ? 'run: accessctl db migrate (a backup first: accessctl db backup FILE)' : 'restore from a backup (accessctl db backup)')
+        ? new StoreError(`store check failed: ${failed.join(', ')}`, older ? 'run: accessctl db migrate (a backup first: accessctl db backup FILE)' : restoreHint(store.dialect))
         : undefined,
   };
 }
@@ -92,6 +97,16 @@ export async function runDbBackup(file: string, ctx: Ctx): Promise<Output> {
     return { kind: 'backup', records: [{ path: file, ...copy }] };
   } catch (err) {
     unlinkSync(file);
-    throw err;
+    throw backupError(err, file);
   }
+}
+
+/** A failure while writing the copy is about the copy's file, not the store being read. */
+function backupError(err: unknown, file: string): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new StoreError(`disk full while writing ${file}`, 'free some space there, or write the backup elsewhere; the store is unchanged');
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY' || code === 'EIO') {
+    return new StoreError(`cannot write backup ${file} (${code})`, 'check the target directory and its disk; the store is unchanged');
+  }
+  return err;
 }

@@ -1,0 +1,268 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { endianness } from 'node:os';
+import BetterSqlite3 from 'better-sqlite3';
+import { StoreError } from '../domain/errors.js';
+
+/**
+ * A -wal that does not belong to the store is refused before SQLite applies it (SPEC section 2,
+ * "One file, one store"). SQLite's WAL names no database: whatever valid frames lie beside a file
+ * are read into it and, at the next checkpoint, written over its pages. A -wal left from another
+ * store (a backup copied over a store whose old -wal stayed behind) corrupts the store that way,
+ * or silently swaps rows: two accessctl stores have the same page layout.
+ *
+ * The rule (docs/reliability.md, "A -wal from another store"):
+ * 1. A -wal without a valid header or without a committed frame is ignored by SQLite: harmless.
+ * 2. Its page size must be the main file's.
+ * 3. A store another process has open is not judged further: its -wal is that process's.
+ * 4. If the -shm describes this -wal (same salts) and records frames already copied into the main
+ *    file (nBackfill), every page those frames wrote must hold one of the -wal's images of it.
+ * 5. The audit log read from the main
+ *    file alone must be a prefix of the log read through the -wal: its last event, same seq, same
+ *    hash. The log is append-only and every store's chain is its own. The store read through the
+ *    -wal must also pass SQLite's quick_check. Both reads are read-only, which never checkpoints.
+ */
+export function judgeWal(target: string, path: string, driver: SqliteDriverOptions = {}): void {
+  const wal = `${target}-wal`;
+  const shmPath = `${target}-shm`;
+  const header = readWalHeader(wal);
+  if (header === null) return;
+  const mainPageSize = readMainPageSize(target);
+  if (mainPageSize === null) return; // a store being created: nothing to judge against
+  if (mainPageSize !== header.pageSize) throw foreign(wal, path, `its page size is ${header.pageSize}, the store's ${mainPageSize}`);
+  // A live process's -wal is the store's, and it changes under us (a checkpoint copies pages
+  // before it records how far it got): judging it could only produce false alarms.
+  if (storeInUse(shmPath)) return;
+  const shm = readShm(shmPath);
+  if (shm !== null && shm.salts.equals(header.salts) && shm.nBackfill > 0) {
+    const frames = readWal(wal, header, shm.nBackfill + 2048);
+    if (!backfilledPagesMatch(target, frames, Math.min(shm.nBackfill, frames.committed))) {
+      // Trusted only if nobody opened the store and checkpointed meanwhile.
+      const again = readShm(shmPath);
+      const same = again !== null && again.salts.equals(shm.salts) && again.nBackfill === shm.nBackfill && readWalHeader(wal)?.salts.equals(header.salts) === true;
+      if (same && !storeInUse(shmPath)) throw foreign(wal, path, 'pages it says were copied into the store are not there');
+      return;
+    }
+  }
+  if (readWal(wal, header, Infinity).committed === 0) return;
+  compareWithMainAlone(target, wal, path, driver);
+}
+
+/**
+ * Whether another process holds a lock on the -shm (every SQLite connection to the store does), from
+ * Linux's /proc/locks. Elsewhere, or if it cannot be read, the store is taken to be in use.
+ */
+export function storeInUse(shm: string): boolean {
+  const st = statSync(shm, { throwIfNoEntry: false });
+  if (st === undefined) return false;
+  let locks: string;
+  try {
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return true;
+  }
+  const dev = BigInt(st.dev);
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  // Locks this process holds (an earlier command of the same process, in tests) are not another's.
+  for (const m of locks.matchAll(/\s(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/g)) {
+    if (Number(m[1]) === process.pid) continue;
+    if (Number(m[4]) === st.ino && parseInt(m[2]!, 16) === major && parseInt(m[3]!, 16) === minor) return true;
+  }
+  return false;
+}
+
+/** Above this the main file is not read whole into memory; quick_check alone judges the -wal. */
+const MAIN_ALONE_MAX_BYTES = 256 * 1024 * 1024;
+
+function compareWithMainAlone(target: string, wal: string, path: string, driver: SqliteDriverOptions): void {
+  let head: { seq: number; hash: string } | undefined;
+  if (statSync(target).size <= MAIN_ALONE_MAX_BYTES) {
+    // The main file without its -wal: an in-memory copy marked as a rollback-journal database.
+    const image = readFileSync(target);
+    image[18] = 1;
+    image[19] = 1;
+    let alone: BetterSqlite3.Database | null = null;
+    try {
+      alone = new BetterSqlite3(image, { readonly: true, ...driver });
+      head = alone.prepare('select seq, hash from audit_events order by seq desc limit 1').get() as typeof head;
+    } catch {
+      head = undefined; // torn by a checkpoint cut short, or an older schema: quick_check decides
+    } finally {
+      alone?.close();
+    }
+  }
+  let db: BetterSqlite3.Database | null = null;
+  try {
+    db = new BetterSqlite3(target, { readonly: true, fileMustExist: true, ...driver });
+    const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
+    if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') throw foreign(wal, path, `with it the store fails SQLite's quick_check (${rows[0]?.quick_check ?? ''})`);
+    if (head !== undefined) {
+      const through = db.prepare('select hash from audit_events where seq = ?').get(head.seq) as { hash: string } | undefined;
+      if (through?.hash !== head.hash) throw foreign(wal, path, `the store's audit event ${head.seq} is not the one it holds`);
+    }
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw foreign(wal, path, 'with it the store reads as corrupt');
+    // Anything else (permissions, a lock) is the normal open's to report.
+  } finally {
+    db?.close();
+  }
+}
+
+/** Where the driver's compiled addon is (the bundle knows; connection.ts passes it on). */
+export type SqliteDriverOptions = { nativeBinding?: string };
+
+interface WalHeader {
+  pageSize: number;
+  salts: Buffer;
+  bigEndian: boolean;
+  sum: [number, number];
+}
+
+interface WalFrames {
+  pageSize: number;
+  /** Frames up to and including the last commit frame, in order: page number and file offset of the image. */
+  frames: Array<{ page: number; offset: number }>;
+  committed: number;
+  path: string;
+}
+
+/** The -wal's header if it is one SQLite would read; null otherwise (SQLite ignores it). */
+function readWalHeader(wal: string): WalHeader | null {
+  let fd: number;
+  try {
+    fd = openSync(wal, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const hdr = Buffer.alloc(32);
+    if (readSync(fd, hdr, 0, 32, 0) < 32) return null;
+    const magic = hdr.readUInt32BE(0);
+    if ((magic & 0xfffffffe) !== 0x377f0682 || hdr.readUInt32BE(4) !== 3007000) return null;
+    const pageSize = hdr.readUInt32BE(8);
+    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return null;
+    const bigEndian = (magic & 1) === 1;
+    const sum = checksum(hdr.subarray(0, 24), bigEndian, [0, 0]);
+    if (sum[0] !== hdr.readUInt32BE(24) || sum[1] !== hdr.readUInt32BE(28)) return null;
+    return { pageSize, salts: Buffer.from(hdr.subarray(16, 24)), bigEndian, sum };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readMainPageSize(target: string): number | null {
+  const fd = openSync(target, 'r');
+  try {
+    const head = Buffer.alloc(100);
+    if (readSync(fd, head, 0, 100, 0) < 100) return null;
+    const raw = head.readUInt16BE(16);
+    return raw === 1 ? 65536 : raw;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The -wal's valid committed frames (up to `limit`), checked as SQLite's recovery does: salts and running checksums. */
+function readWal(wal: string, h: WalHeader, limit: number): WalFrames {
+  const fd = openSync(wal, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const frames: WalFrames['frames'] = [];
+    let committed = 0;
+    let sum = h.sum;
+    const frame = Buffer.alloc(24 + h.pageSize);
+    for (let off = 32; off + 24 + h.pageSize <= size && frames.length < limit; off += 24 + h.pageSize) {
+      readSync(fd, frame, 0, frame.length, off);
+      if (!frame.subarray(8, 16).equals(h.salts)) break;
+      sum = checksum(frame.subarray(24), h.bigEndian, checksum(frame.subarray(0, 8), h.bigEndian, sum));
+      if (sum[0] !== frame.readUInt32BE(16) || sum[1] !== frame.readUInt32BE(20)) break;
+      frames.push({ page: frame.readUInt32BE(0), offset: off + 24 });
+      if (frame.readUInt32BE(4) !== 0) committed = frames.length;
+    }
+    frames.length = committed;
+    return { pageSize: h.pageSize, frames, committed, path: wal };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SQLite's WAL checksum: two running 32-bit sums over pairs of words. */
+function checksum(data: Buffer, bigEndian: boolean, [a, b]: [number, number] | number[]): [number, number] {
+  let s1 = a >>> 0;
+  let s2 = b >>> 0;
+  for (let i = 0; i < data.length; i += 8) {
+    const x0 = bigEndian ? data.readUInt32BE(i) : data.readUInt32LE(i);
+    const x1 = bigEndian ? data.readUInt32BE(i + 4) : data.readUInt32LE(i + 4);
+    s1 = (s1 + x0 + s2) >>> 0;
+    s2 = (s2 + x1 + s1) >>> 0;
+  }
+  return [s1, s2];
+}
+
+/** The -shm's index header (native byte order) and how many frames were copied into the main file. */
+function readShm(shm: string): { salts: Buffer; nBackfill: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(shm, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const b = Buffer.alloc(136);
+    if (readSync(fd, b, 0, 136, 0) < 136 || b[12] !== 1) return null;
+    const le = endianness() === 'LE';
+    return { salts: Buffer.from(b.subarray(32, 40)), nBackfill: le ? b.readUInt32LE(96) : b.readUInt32BE(96) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The pages the checkpoint copied (the last 64 of them, to bound the reads): each must hold the
+ * image that frame copied, or an image from a later frame (a checkpoint that was cut short may
+ * have copied some later frames before recording how far it got).
+ */
+function backfilledPagesMatch(target: string, w: WalFrames, nBackfill: number): boolean {
+  const main = openSync(target, 'r');
+  try {
+    return pagesMatch(main, w, nBackfill);
+  } finally {
+    closeSync(main);
+  }
+}
+
+function pagesMatch(main: number, w: WalFrames, nBackfill: number): boolean {
+  const lastCopied = new Map<number, number>();
+  for (let i = 0; i < nBackfill; i++) lastCopied.set(w.frames[i]!.page, i);
+  const pages = [...lastCopied.entries()].sort((a, b) => b[1] - a[1]).slice(0, 64);
+  const mainSize = fstatSync(main).size;
+  const walFd = openSync(w.path, 'r');
+  try {
+    const inMain = Buffer.alloc(w.pageSize);
+    const image = Buffer.alloc(w.pageSize);
+    for (const [page, from] of pages) {
+      const at = (page - 1) * w.pageSize;
+      if (at + w.pageSize > mainSize) continue; // truncated since by a full checkpoint
+      readSync(main, inMain, 0, w.pageSize, at);
+      let found = false;
+      for (let i = from; i < w.frames.length && !found; i++) {
+        if (w.frames[i]!.page !== page) continue;
+        readSync(walFd, image, 0, w.pageSize, w.frames[i]!.offset);
+        found = image.equals(inMain);
+      }
+      if (!found) return false;
+    }
+    return true;
+  } finally {
+    closeSync(walFd);
+  }
+}
+
+function foreign(wal: string, path: string, why: string): StoreError {
+  return new StoreError(
+    `${wal} does not belong to store ${path} (${why}): SQLite would write another database's pages into it`,
+    `nothing was changed; move it aside (mv ${wal} ${wal}.foreign), or put a backup in place with accessctl db restore FILE`,
+  );
+}
