@@ -4,7 +4,8 @@ import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { tokenFingerprint } from '../../../domain/audit-events.js';
 import { diffStates, newReplay, replayEvent } from '../../../domain/replay.js';
-import { loadState } from '../../../store/load-state.js';
+import { diffTokens } from '../../../domain/token-replay.js';
+import { loadExchangeTokens, loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
@@ -33,7 +34,7 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const records = [
     ...(await store.checks()).map((c) => ({ ...c })),
     { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
-    ...(chain.ok ? await replayChecks(replay, await loadState(store.db)) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
+    ...(chain.ok ? replayChecks(replay, await loadState(store.db), await loadExchangeTokens(store.db), ctx.clock.now()) : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
   ];
   const failed = [...new Set(records.filter((r) => !r.ok).map((r) => r.check))];
   return {
@@ -47,12 +48,12 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
  * The state replayed from the log against the live tables: one record per difference, naming
  * table, id and field, so a planted membership or a swapped token hash is found by name.
  */
-async function replayChecks(replay: ReturnType<typeof newReplay>, live: Awaited<ReturnType<typeof loadState>>) {
+function replayChecks(replay: ReturnType<typeof newReplay>, live: Awaited<ReturnType<typeof loadState>>, tokens: Awaited<ReturnType<typeof loadExchangeTokens>>, now: number) {
   const start =
     replay.startSeq === null ? 'an empty log' : replay.skipped > 0 ? `seq ${replay.startSeq} (the schema 2 snapshot; ${replay.skipped} format 1 events before it are checked by the chain only)` : `seq ${replay.startSeq}`;
   const out: Array<{ check: string; ok: boolean; detail: string }> = [];
   for (const a of replay.anomalies) out.push({ check: 'replay', ok: false, detail: `seq ${a.seq}: ${a.table} ${a.id}: ${a.problem}` });
-  for (const d of diffStates(replay.state, live, tokenFingerprint)) {
+  for (const d of [...diffStates(replay.state, live, tokenFingerprint), ...diffTokens(replay, tokens, tokenFingerprint, now)]) {
     const what =
       d.field === null
         ? d.live === 'present'
