@@ -36,12 +36,12 @@ export interface Replay {
   last: ReplayedEvent | null;
   /** Short-lived tokens: replayed state, though not access state (so not in `state`). */
   tokens: Map<string, ReplayedToken>;
-  /** The time of a `store.migrate` snapshot that recorded no token: tokens made before it were never seen made. */
-  tokensUnknownBefore: number | null;
+  /** A `store.migrate` snapshot recorded no token: tokens made before it were never seen made. */
+  tokensUnknown: boolean;
 }
 
 export function newReplay(): Replay {
-  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknownBefore: null };
+  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknown: false };
 }
 
 type StateTable = Exclude<ReplayTable, 'settings' | 'exchange_tokens'>;
@@ -83,7 +83,7 @@ export function replayEvent(r: Replay, e: ReplayedEvent, details: Record<string,
   r.last = e;
   const changes = Array.isArray(details.changes) ? (details.changes as Change[]) : [];
   // A snapshot from before tokens were replayed state holds none, whatever the table held then.
-  if (e.action === 'store.migrate' && !changes.some((c) => c.table === 'exchange_tokens')) r.tokensUnknownBefore = e.at;
+  if (e.action === 'store.migrate' && !changes.some((c) => c.table === 'exchange_tokens')) r.tokensUnknown = true;
   for (const c of changes) applyChange(r, e, c);
   if (changes.length === 0) applyLegacyTokenEvent(r, e, details);
 }

@@ -37,7 +37,7 @@ export function applyTokenChange(r: Replay, e: ReplayedEvent, c: Change): void {
       anomaly('a short-lived token is never updated');
       return;
     case 'delete':
-      if (!current && !predatesReplay(r, typeof c.row.created_at === 'number' ? c.row.created_at : null)) anomaly('deleted but never inserted');
+      if (!current && !r.tokensUnknown) anomaly('deleted but never inserted');
       r.tokens.delete(id);
       return;
   }
@@ -51,11 +51,6 @@ const tokenOf = (row: Row): ReplayedToken => ({
   expires_at: Number(row.expires_at),
 });
 
-/** A token made before a snapshot that did not record tokens: replay never saw it made. */
-function predatesReplay(r: Replay, createdAt: number | null): boolean {
-  return r.tokensUnknownBefore !== null && (createdAt === null || createdAt <= r.tokensUnknownBefore);
-}
-
 /** A key deleted (by `key delete`, sweep or its service's deletion) takes its tokens along. */
 export function dropTokensOfKey(r: Replay, keyId: string): void {
   for (const [id, t] of r.tokens) if (t.key_id === keyId) r.tokens.delete(id);
@@ -67,15 +62,16 @@ export function applyLegacyTokenEvent(r: Replay, e: ReplayedEvent & { targetId?:
     if (r.tokens.has(details.tokenId)) r.anomalies.push({ seq: e.seq, table: 'exchange_tokens', id: details.tokenId, problem: 'inserted twice' });
     r.tokens.set(details.tokenId, { id: details.tokenId, key_id: e.targetId, token_hash: null, created_at: null, expires_at: details.expiresAt });
   } else if (LEGACY_DELETES.has(e.action) && e.targetId !== undefined) {
-    if (!r.tokens.has(e.targetId) && !predatesReplay(r, null)) r.anomalies.push({ seq: e.seq, table: 'exchange_tokens', id: e.targetId, problem: 'deleted but never inserted' });
+    if (!r.tokens.has(e.targetId) && !r.tokensUnknown) r.anomalies.push({ seq: e.seq, table: 'exchange_tokens', id: e.targetId, problem: 'deleted but never inserted' });
     r.tokens.delete(e.targetId);
   }
 }
 
 /**
- * The replayed tokens against the live rows. A live token replay never saw made is excused only
- * when it predates a snapshot that did not record tokens and has already expired: it grants
- * nothing. Every other unexplained row is reported, whatever its expiry.
+ * The replayed tokens against the live rows. After a snapshot that recorded no tokens (written
+ * before tokens were replayed state), a live token replay never saw made may predate it: it is
+ * excused once expired, when it grants nothing (no token outlives token.maxTtl, at most a week).
+ * Every other unexplained row is reported, whatever its expiry.
  */
 export function diffTokens(r: Replay, live: readonly ExchangeTokensTable[], fingerprint: (tokenHash: string) => string, now: number): StateDifference[] {
   const out: StateDifference[] = [];
@@ -85,7 +81,7 @@ export function diffTokens(r: Replay, live: readonly ExchangeTokensTable[], fing
     seen.add(row.id);
     const t = r.tokens.get(row.id);
     if (!t) {
-      if (predatesReplay(r, row.created_at) && row.expires_at <= now) continue;
+      if (r.tokensUnknown && row.expires_at <= now) continue;
       out.push({ table, id: row.id, field: null, replayed: 'missing', live: 'present' });
       continue;
     }
