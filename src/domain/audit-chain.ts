@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { LogClock, type TimeFinding } from './log-time.js';
 
 export interface AuditEvent {
   seq: number;
@@ -61,6 +62,8 @@ export interface ChainCheck {
   /** The head: the last event that verified. */
   headSeq: number;
   headHash: string;
+  /** Events whose time decreases or lies in the future (SPEC section 10), when `now` was given; the chain itself may be intact. */
+  time: TimeFinding[];
 }
 
 /** Which format an event's stored details are in, and whether the text is exactly as its writer made it. */
@@ -85,12 +88,15 @@ export function detailsFormat(text: string): { format: 1 | 2; parsed: Record<str
 export async function verifyChain(
   events: AsyncIterable<StoredEvent>,
   onEvent?: (e: StoredEvent, details: Record<string, unknown>) => void,
+  opts: { now?: number } = {},
 ): Promise<ChainCheck> {
   let prevHash = '';
   let expectedSeq = 1;
   let count = 0;
   let seenFormat2 = false;
-  const broken = (seq: number, reason: string): ChainCheck => ({ ok: false, events: count, brokenSeq: seq, reason, headSeq: expectedSeq - 1, headHash: prevHash });
+  const clock = opts.now === undefined ? null : new LogClock(opts.now);
+  const time = clock?.findings ?? [];
+  const broken = (seq: number, reason: string): ChainCheck => ({ ok: false, events: count, brokenSeq: seq, reason, headSeq: expectedSeq - 1, headHash: prevHash, time });
   for await (const e of events) {
     count++;
     if (e.seq !== expectedSeq) return broken(e.seq, `expected seq ${expectedSeq} (an event is missing)`);
@@ -101,9 +107,10 @@ export async function verifyChain(
     const { hash, ...rest } = e;
     const expected = f.format === 2 ? storedEventHash(prevHash, rest) : eventHash(prevHash, { ...rest, details: f.parsed });
     if (expected !== hash) return broken(e.seq, 'hash does not match the event');
+    clock?.see(e);
     onEvent?.(e, f.parsed);
     prevHash = hash;
     expectedSeq++;
   }
-  return { ok: true, events: count, brokenSeq: null, reason: null, headSeq: expectedSeq - 1, headHash: prevHash };
+  return { ok: true, events: count, brokenSeq: null, reason: null, headSeq: expectedSeq - 1, headHash: prevHash, time };
 }

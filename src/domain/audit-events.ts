@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../store/audit.js';
-import type { ServiceKeysTable } from '../store/tables.js';
+import type { ExchangeTokensTable, ServiceKeysTable } from '../store/tables.js';
 
 /**
  * The audit event contract (docs/audit-events.md). Every event's `details` carries the row-level
@@ -20,6 +20,7 @@ export type ReplayTable =
   | 'group_services'
   | 'service_resources'
   | 'service_keys'
+  | 'exchange_tokens'
   | 'settings';
 
 export type Cell = string | number | null;
@@ -51,6 +52,7 @@ export const PRIMARY_KEY: Record<ReplayTable, readonly string[]> = {
   group_services: ['group_id', 'service_id'],
   service_resources: ['service_id', 'resource_id'],
   service_keys: ['id'],
+  exchange_tokens: ['id'],
   settings: ['key'],
 };
 
@@ -65,6 +67,7 @@ export const COLUMNS: Record<ReplayTable, readonly string[]> = {
   group_services: ['group_id', 'service_id', 'expires_at', 'created_at'],
   service_resources: ['service_id', 'resource_id', 'expires_at', 'created_at'],
   service_keys: ['id', 'service_id', 'name', 'name_key', 'token_hash', 'hint', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'],
+  exchange_tokens: ['id', 'key_id', 'token_hash', 'created_at', 'expires_at'],
   settings: ['key', 'value', 'updated_at'],
 };
 
@@ -95,7 +98,10 @@ export function tokenFingerprint(tokenHash: string): string {
   return createHash('sha256').update(`accessctl-key-fingerprint\n${tokenHash}`, 'utf8').digest('hex').slice(0, 32);
 }
 
-/** How a row is written into an event: keys carry the fingerprint, never lastUsedAt (telemetry). */
+/** Tables whose rows hold a token hash: their events carry its fingerprint instead. */
+const HASHED: ReadonlySet<ReplayTable> = new Set(['service_keys', 'exchange_tokens']);
+
+/** How a row is written into an event: keys and short-lived tokens carry the fingerprint, never lastUsedAt (telemetry). */
 export function auditRow(table: ReplayTable, row: object): Row {
   const out: Row = {};
   const r = row as Record<string, unknown>;
@@ -103,7 +109,7 @@ export function auditRow(table: ReplayTable, row: object): Row {
     const v = r[k];
     if (v === undefined) continue;
     if (table === 'service_keys' && k === 'last_used_at') continue;
-    if (table === 'service_keys' && k === 'token_hash') {
+    if (HASHED.has(table) && k === 'token_hash') {
       out.token_fingerprint = tokenFingerprint(String(v));
       continue;
     }
@@ -211,12 +217,25 @@ export function keyDeleted(row: ServiceKeysTable, cause: 'delete' | 'sweep' | 's
   return objectDeleted('key', row, [], { cause, ...(extra ? { extra } : {}) });
 }
 
-/** A short-lived token: not state replay rebuilds (it dies with its key), recorded for the trail. */
-export function tokenExchanged(keyId: string, token: { id: string; hint: string; expiresAt: number }): AuditEntry {
-  return event('key.exchange', 'key', keyId, [], { cause: 'exchange', extra: { tokenId: token.id, hint: token.hint, expiresAt: token.expiresAt } });
+/**
+ * A short-lived token is state replay rebuilds (SPEC section 5): the event inserts its row, with
+ * the fingerprint of its hash (never the hash, never the token). `tokenId`, `hint` and
+ * `expiresAt` stay as context for readers of the log that predate the row.
+ */
+export function tokenExchanged(keyId: string, token: { id: string; hint: string; expiresAt: number; tokenHash: string; createdAt: number }): AuditEntry {
+  const row: ExchangeTokensTable = { id: token.id, key_id: keyId, token_hash: token.tokenHash, created_at: token.createdAt, expires_at: token.expiresAt };
+  return event('key.exchange', 'key', keyId, [insertChange('exchange_tokens', row)], { cause: 'exchange', extra: { tokenId: token.id, hint: token.hint, expiresAt: token.expiresAt } });
 }
 
-/** A short-lived token removed by sweep. */
-export function tokenSwept(token: { id: string; key_id: string; expires_at: number }): AuditEntry {
-  return event('sweep.token.delete', 'token', token.id, [], { cause: 'sweep', extra: { keyId: token.key_id, expiresAt: token.expires_at } });
+/** A short-lived token removed by sweep: the whole row as it was. */
+export function tokenSwept(token: ExchangeTokensTable): AuditEntry {
+  return event('sweep.token.delete', 'token', token.id, [deleteChange('exchange_tokens', token)], { cause: 'sweep', extra: { keyId: token.key_id, expiresAt: token.expires_at } });
+}
+
+/** A short-lived token removed because its service was disabled: it never comes back with `service enable`. */
+export function tokenDroppedWithService(token: ExchangeTokensTable, serviceId: string): AuditEntry {
+  return event('service.disable.token', 'token', token.id, [deleteChange('exchange_tokens', token)], {
+    cause: 'service.disable',
+    extra: { serviceId, keyId: token.key_id, expiresAt: token.expires_at },
+  });
 }

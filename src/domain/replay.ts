@@ -1,5 +1,6 @@
 import { PRIMARY_KEY, type Change, type ReplayTable, type Row } from './audit-events.js';
 import { emptyState, linkKey, type State } from './state.js';
+import { applyLegacyTokenEvent, applyTokenChange, dropTokensOfKey, type ReplayedToken } from './token-replay.js';
 
 /**
  * Replay: a pure fold from audit events to a State (domain/state.ts). It knows no action: it
@@ -12,6 +13,8 @@ export interface ReplayedEvent {
   at: number;
   actor: string;
   action: string;
+  /** Read only by events of the format whose token events carried no rows (domain/token-replay.ts). */
+  targetId?: string;
 }
 
 /** Something the log says that does not fit the state rebuilt so far. */
@@ -31,14 +34,19 @@ export interface Replay {
   skipped: number;
   /** The last event folded. */
   last: ReplayedEvent | null;
+  /** Short-lived tokens: replayed state, though not access state (so not in `state`). */
+  tokens: Map<string, ReplayedToken>;
+  /** A `store.migrate` snapshot recorded no token: tokens made before it were never seen made. */
+  tokensUnknown: boolean;
 }
 
 export function newReplay(): Replay {
-  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null };
+  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknown: false };
 }
 
-type Tables = Record<Exclude<ReplayTable, 'settings'>, Map<string, Record<string, unknown>>>;
-const TABLE_MAP: Record<Exclude<ReplayTable, 'settings'>, keyof State> = {
+type StateTable = Exclude<ReplayTable, 'settings' | 'exchange_tokens'>;
+type Tables = Record<StateTable, Map<string, Record<string, unknown>>>;
+const TABLE_MAP: Record<StateTable, keyof State> = {
   users: 'users',
   resources: 'resources',
   groups: 'groups',
@@ -74,7 +82,10 @@ export function replayEvent(r: Replay, e: ReplayedEvent, details: Record<string,
   r.startSeq ??= e.seq;
   r.last = e;
   const changes = Array.isArray(details.changes) ? (details.changes as Change[]) : [];
+  // A snapshot from before tokens were replayed state holds none, whatever the table held then.
+  if (e.action === 'store.migrate' && !changes.some((c) => c.table === 'exchange_tokens')) r.tokensUnknown = true;
   for (const c of changes) applyChange(r, e, c);
+  if (changes.length === 0) applyLegacyTokenEvent(r, e, details);
 }
 
 function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
@@ -85,6 +96,10 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
   }
   const key = rowKey(table, c.op === 'update' ? c.key : c.row);
   const anomaly = (problem: string) => r.anomalies.push({ seq: e.seq, table, id: rowLabel(key), problem });
+  if (table === 'exchange_tokens') {
+    applyTokenChange(r, e, c);
+    return;
+  }
   if (table === 'settings') {
     const s = r.state.settings;
     if (c.op === 'insert' || c.op === 'update') {
@@ -120,6 +135,7 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
     case 'delete':
       if (!current) anomaly('deleted but never inserted');
       map.delete(key);
+      if (table === 'service_keys') dropTokensOfKey(r, key);
       return;
   }
 }
@@ -139,7 +155,7 @@ export interface StateDifference {
  */
 export function diffStates(replayed: State, live: State, fingerprint: (tokenHash: string) => string): StateDifference[] {
   const out: StateDifference[] = [];
-  for (const [table, field] of Object.entries(TABLE_MAP) as Array<[Exclude<ReplayTable, 'settings'>, keyof State]>) {
+  for (const [table, field] of Object.entries(TABLE_MAP) as Array<[StateTable, keyof State]>) {
     const a = replayed[field] as unknown as Map<string, Record<string, unknown>>;
     const b = live[field] as unknown as Map<string, Record<string, unknown>>;
     const norm = (row: Record<string, unknown>, isLive: boolean) => {

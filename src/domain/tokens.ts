@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BASE62, type IdGenerator } from './ids.js';
+import { formatDuration, formatTimestamp, parseDuration } from './time.js';
 
 /**
  * Secret tokens follow GitHub's scheme: a prefix naming the kind, 32 random base62 characters,
@@ -65,4 +66,46 @@ export function hashToken(token: string): string {
 /** What may be shown of a token: its prefix and last four characters. */
 export function tokenHint(token: string): string {
   return `${token.slice(0, 4)}…${token.slice(-4)}`;
+}
+
+/** The largest value `config set token.maxTtl` accepts: the bound when the value at a token's creation is unknown. */
+const MAX_TTL_CEILING_MS = 7 * 86_400_000;
+const DEFAULT_MAX_TTL_MS = 12 * 3_600_000;
+
+/**
+ * Why a short-lived token's row cannot be one key exchange wrote, or null. The row is judged
+ * against token.maxTtl as it stood at the token's creation: the stored setting when it was last
+ * set at or before then (the default when never set); when it changed since, the table no longer
+ * says what it was, and the ceiling config allows is the bound. A row made in the future (past the
+ * log's clock tolerance) is refused too, so no forged row outlives the rule by its dates.
+ */
+export function exchangeTokenProblem(
+  t: { created_at: number; expires_at: number },
+  maxTtl: { value: string | null; setAt: number | null },
+  now: number,
+  futureToleranceMs: number,
+): string | null {
+  if (t.created_at > now + futureToleranceMs) return `token is dated ${safeTimestamp(t.created_at)}, in the future`;
+  let bound = DEFAULT_MAX_TTL_MS;
+  if (maxTtl.value !== null) bound = maxTtl.setAt !== null && maxTtl.setAt <= t.created_at ? durationOr(maxTtl.value, MAX_TTL_CEILING_MS) : MAX_TTL_CEILING_MS;
+  const lifetime = t.expires_at - t.created_at;
+  if (lifetime > bound) return `token lifetime ${formatDuration(lifetime)} exceeds token.maxTtl (${formatDuration(bound)}) as of its creation`;
+  return null;
+}
+
+function durationOr(text: string, fallback: number): number {
+  try {
+    return parseDuration(text, 'token.maxTtl');
+  } catch {
+    return fallback;
+  }
+}
+
+/** A forged row may hold a time no Date can print; the number itself is still worth showing. */
+function safeTimestamp(ms: number): string {
+  try {
+    return formatTimestamp(ms) ?? String(ms);
+  } catch {
+    return String(ms);
+  }
 }

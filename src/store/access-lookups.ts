@@ -3,9 +3,9 @@ import { looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import { groupPath, groupPathsQuery, servicePathsQuery, type CandidateRow, type GroupPathRow } from './access.js';
 import type { Store } from './connection.js';
-import { keysWithService, type KeyRow } from './keys.js';
+import { exchangeTokenQuery, keysWithService, type ExchangeTokenRow, type KeyRow } from './keys.js';
 import type { Db } from './mutate.js';
-import type { ExchangeTokensTable, ResourcesTable, ServicesTable, UsersTable } from './tables.js';
+import type { ResourcesTable, ServicesTable, UsersTable } from './tables.js';
 
 /**
  * The lookups of one access check, compiled once and run many times: what `access check --batch`
@@ -22,7 +22,7 @@ export interface AccessLookups {
   servicePaths(serviceId: string, resourceId: string): Promise<CandidateRow[]>;
   keyByTokenHash(hash: string): Promise<KeyRow | undefined>;
   keyById(id: string): Promise<KeyRow | undefined>;
-  exchangeTokenByHash(hash: string): Promise<ExchangeTokensTable | undefined>;
+  exchangeTokenByHash(hash: string): Promise<ExchangeTokenRow | undefined>;
 }
 
 /** Every query of an access check, compiled with its parameters in order (the bench's raw loops run these same statements). */
@@ -43,7 +43,7 @@ export function compileAccessQueries(db: Db) {
     serviceDirect: servicePathsQuery(db, { subjectId: Q, resourceId: Q }).compile(),
     keyByTokenHash: keysWithService(db).where('k.token_hash', '=', Q).compile(),
     keyById: keysWithService(db).where('k.id', '=', Q).compile(),
-    exchangeByHash: db.selectFrom('exchange_tokens').selectAll().where('token_hash', '=', Q).compile(),
+    exchangeByHash: exchangeTokenQuery(db).where('t.token_hash', '=', Q).compile(),
   };
 }
 

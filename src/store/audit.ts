@@ -16,11 +16,13 @@ export interface AuditEntry {
 export interface ChainHead {
   seq: number;
   hash: string;
+  /** The last event's time: no event after it is stamped earlier (SPEC section 10). */
+  at: number;
 }
 
 export async function chainHead(trx: Kysely<Database>): Promise<ChainHead> {
-  const last = await trx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return { seq: last?.seq ?? 0, hash: last?.hash ?? '' };
+  const last = await trx.selectFrom('audit_events').select(['seq', 'hash', 'at']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return { seq: last?.seq ?? 0, hash: last?.hash ?? '', at: last?.at ?? Number.NEGATIVE_INFINITY };
 }
 
 /** Appends events to the chain after `head`, moving it. Call only inside the mutation's transaction. */
@@ -33,6 +35,9 @@ export async function appendAudit(
   if (entries.length === 0) return;
   let seq = head.seq;
   let prevHash = head.hash;
+  // Time only moves forward in the log: a clock that reads earlier than the last event (a step
+  // back, another machine's clock behind ours) records the predecessor's time instead.
+  const at = Math.max(meta.at, head.at);
   const rows: AuditEventsTable[] = [];
   for (const entry of entries) {
     seq += 1;
@@ -40,7 +45,7 @@ export async function appendAudit(
     const event = {
       seq,
       id: meta.ids.id('event'),
-      at: meta.at,
+      at,
       actor: meta.actor,
       action: entry.action,
       targetType: entry.targetType,
@@ -64,6 +69,7 @@ export async function appendAudit(
   await insertMany(trx, 'audit_events', rows as unknown as Array<Record<string, unknown>>);
   head.seq = seq;
   head.hash = prevHash;
+  head.at = at;
 }
 
 export function auditRowToEvent(row: AuditEventsTable): AuditEvent & { hash: string } {
@@ -92,6 +98,11 @@ export function auditRowToStored(row: AuditEventsTable): StoredEvent {
     details: row.details,
     hash: row.hash,
   };
+}
+
+/** Only seq and time, in seq order after a seq: what the time rule reads past the end of a replay. */
+export function streamTimes(db: Kysely<Database>, afterSeq: number): AsyncIterable<{ seq: number; at: number }> {
+  return db.selectFrom('audit_events').select(['seq', 'at']).where('seq', '>', afterSeq).orderBy('seq', 'asc').stream();
 }
 
 /** Every event in seq order, as stored, optionally only those after a seq. */

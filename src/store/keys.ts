@@ -1,9 +1,9 @@
-import { PostgresAdapter } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import { NotFoundError, UsageError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import type { Db } from './mutate.js';
-import type { ServiceKeysTable } from './tables.js';
+import type { ExchangeTokensTable, ServiceKeysTable } from './tables.js';
 
 export type KeyRow = ServiceKeysTable & { service_name: string; service_state: string };
 
@@ -53,8 +53,20 @@ export async function keyById(db: Db, id: string): Promise<KeyRow | undefined> {
   return keysWithService(db).where('k.id', '=', id).executeTakeFirst();
 }
 
-export async function exchangeTokenByHash(db: Db, hash: string) {
-  return db.selectFrom('exchange_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+/** A short-lived token's row with token.maxTtl as stored (value and when it was set), judged together at check time. */
+export type ExchangeTokenRow = ExchangeTokensTable & { max_ttl: string | null; max_ttl_set_at: number | null };
+
+/** The token by hash, joined with the setting its lifetime is judged by: one statement, literal key so compiled parameters stay [hash]. */
+export function exchangeTokenQuery(db: Db) {
+  return db
+    .selectFrom('exchange_tokens as t')
+    .leftJoin('settings as s', (join) => join.on('s.key', '=', sql.lit('token.maxTtl')))
+    .selectAll('t')
+    .select(['s.value as max_ttl', 's.updated_at as max_ttl_set_at']);
+}
+
+export async function exchangeTokenByHash(db: Db, hash: string): Promise<ExchangeTokenRow | undefined> {
+  return exchangeTokenQuery(db).where('t.token_hash', '=', hash).executeTakeFirst();
 }
 
 /**

@@ -91,12 +91,21 @@ describe('audit event shapes (docs/audit-events.md)', () => {
       changes: [{ op: 'update', table: 'service_keys', key: { id: 'key_1' }, from: { revoked_at: null }, to: { revoked_at: 3 } }],
     });
     expect(keyDeleted(key, 'service.delete')).toMatchObject({ action: 'key.delete', details: { cause: 'service.delete' } });
-    expect(tokenExchanged('key_1', { id: 'tok_1', hint: 'act_…', expiresAt: 5 })).toEqual({
+    const exchanged = tokenExchanged('key_1', { id: 'tok_1', hint: 'act_…', expiresAt: 5, tokenHash: 'f'.repeat(64), createdAt: 2 });
+    expect(exchanged).toEqual({
       action: 'key.exchange',
       targetType: 'key',
       targetId: 'key_1',
-      details: { v: 2, cause: 'exchange', changes: [], tokenId: 'tok_1', hint: 'act_…', expiresAt: 5 },
+      details: {
+        v: 2,
+        cause: 'exchange',
+        changes: [{ op: 'insert', table: 'exchange_tokens', row: { id: 'tok_1', key_id: 'key_1', token_fingerprint: tokenFingerprint('f'.repeat(64)), created_at: 2, expires_at: 5 } }],
+        tokenId: 'tok_1',
+        hint: 'act_…',
+        expiresAt: 5,
+      },
     });
+    expect(JSON.stringify(exchanged)).not.toContain('f'.repeat(64));
   });
 
   it('config: insert on first set, update after', () => {

@@ -18,7 +18,7 @@ import { accessRecords, parseRequest } from './run.js';
  * now and as a what-if; only the State it reads differs.
  */
 async function stateAsOf(ctx: Ctx, at: number): Promise<State> {
-  return (await replayUntil(ctx.store().db, at)).state;
+  return (await replayUntil(ctx.store().db, ctx.clock.now(), at)).state;
 }
 
 const when = (at: number) => formatTimestamp(at)!;
@@ -124,7 +124,7 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
       t = x;
     }
   };
-  const replay = await foldLog(ctx.store().db, (e, r, apply) => {
+  const replay = await foldLog(ctx.store().db, now, (e, r, apply) => {
     if (e.at <= from) {
       apply();
       return true;

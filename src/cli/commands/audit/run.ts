@@ -1,5 +1,6 @@
 import { ExitCode, UsageError, UserError } from '../../../domain/errors.js';
 import { verifyChain, type ChainCheck } from '../../../domain/audit-chain.js';
+import { describeTimeFinding } from '../../../domain/log-time.js';
 import { formatTimestamp, parseSince, parseTimestamp } from '../../../domain/time.js';
 import { auditRowToEvent, streamAudit, streamStored } from '../../../store/audit.js';
 import type { Db } from '../../../store/mutate.js';
@@ -49,8 +50,8 @@ export async function runAuditList(opts: AuditListOptions, ctx: Ctx): Promise<Ou
 }
 
 /** One pass over the chain; `onEvent` sees each verified event (replay, checkpoints ride along). */
-export async function checkAuditChain(db: Db, onEvent?: Parameters<typeof verifyChain>[1]): Promise<ChainCheck> {
-  return verifyChain(streamStored(db), onEvent);
+export async function checkAuditChain(db: Db, onEvent?: Parameters<typeof verifyChain>[1], opts: { now?: number } = {}): Promise<ChainCheck> {
+  return verifyChain(streamStored(db), onEvent, opts);
 }
 
 const broken = (message: string) => new UserError('AUDIT_BROKEN', ExitCode.internal, message, 'the audit log was altered outside accessctl');
@@ -59,9 +60,19 @@ export async function runAuditVerify(opts: { checkpoint?: string | undefined }, 
   const checkpoints = opts.checkpoint === undefined ? [] : readCheckpointFile(opts.checkpoint);
   const wanted = new Set(checkpoints.map((c) => c.seq));
   const hashAt = new Map<number, string>();
-  const result = await checkAuditChain(ctx.store().db, wanted.size === 0 ? undefined : (e) => void (wanted.has(e.seq) && hashAt.set(e.seq, e.hash)));
+  const result = await checkAuditChain(ctx.store().db, wanted.size === 0 ? undefined : (e) => void (wanted.has(e.seq) && hashAt.set(e.seq, e.hash)), { now: ctx.clock.now() });
   const record = { ok: result.ok, events: result.events, brokenSeq: result.brokenSeq, reason: result.reason, checkpoints: checkpoints.length };
   if (!result.ok) return { kind: 'auditCheck', records: [record], after: broken(`audit chain broken at seq ${result.brokenSeq}: ${result.reason}`) };
+  // An intact chain whose time runs backwards or ahead is a finding like a break: --as-of cannot read it (SPEC section 10).
+  const time = result.time[0];
+  if (time) {
+    const reasons = result.time.map(describeTimeFinding).join('; ');
+    return {
+      kind: 'auditCheck',
+      records: [{ ...record, ok: false, brokenSeq: time.seq, reason: `time does not only move forward: ${reasons}` }],
+      after: new UserError('AUDIT_TIME', ExitCode.internal, `audit log time does not only move forward: ${reasons}`, 'a clock ran ahead or back, or events were edited; --as-of and access diff refuse this log'),
+    };
+  }
   const missing = firstMissing(checkpoints, hashAt, result.headSeq);
   if (missing) {
     const { checkpoint: c, reason } = missing;

@@ -1,9 +1,10 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { UsageError } from '../../../domain/errors.js';
 import { keyStatus } from '../../../domain/key-lifecycle.js';
-import { checkTokenShape, hashToken } from '../../../domain/tokens.js';
+import { FUTURE_TOLERANCE_MS } from '../../../domain/log-time.js';
+import { checkTokenShape, exchangeTokenProblem, hashToken } from '../../../domain/tokens.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { exchangeTokenByHash, keyById, keyByTokenHash, type KeyRow } from '../../../store/keys.js';
+import { exchangeTokenByHash, keyById, keyByTokenHash, type ExchangeTokenRow, type KeyRow } from '../../../store/keys.js';
 import { LAST_USED_RESOLUTION_MS, recordKeyUse } from '../../../store/telemetry.js';
 import type { Ctx } from '../../context.js';
 
@@ -90,7 +91,7 @@ export interface Authentication {
 export interface KeyFinder {
   keyByTokenHash(hash: string): Promise<KeyRow | undefined>;
   keyById(id: string): Promise<KeyRow | undefined>;
-  exchangeTokenByHash(hash: string): Promise<{ key_id: string; expires_at: number } | undefined>;
+  exchangeTokenByHash(hash: string): Promise<ExchangeTokenRow | undefined>;
 }
 
 export async function authenticateToken(ctx: Ctx, token: string, finder?: KeyFinder): Promise<Authentication> {
@@ -112,6 +113,9 @@ export async function authenticateToken(ctx: Ctx, token: string, finder?: KeyFin
   } else {
     const t = await find.exchangeTokenByHash(hash);
     if (t) {
+      // Whatever its row says, a lifetime key exchange could not have given is no token (SPEC section 5).
+      const problem = exchangeTokenProblem(t, { value: t.max_ttl, setAt: t.max_ttl_set_at }, now, FUTURE_TOLERANCE_MS);
+      if (problem !== null) return { ...none, kind: shape.kind, reason: problem };
       tokenExpiresAt = t.expires_at;
       key = await find.keyById(t.key_id);
     }

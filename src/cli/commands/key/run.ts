@@ -252,7 +252,7 @@ export async function runKeyExchange(opts: KeyExchangeOptions, ctx: Ctx): Promis
     const expiresAt = k.expires_at === null ? tx.now + ttl : Math.min(k.expires_at, tx.now + ttl);
     const id = tx.ids.id('token');
     await tx.db.insertInto('exchange_tokens').values({ id, key_id: k.id, token_hash: hashToken(shortLived), created_at: tx.now, expires_at: expiresAt }).execute();
-    tx.audit(tokenExchanged(k.id, { id, hint: tokenHint(shortLived), expiresAt }));
+    tx.audit(tokenExchanged(k.id, { id, hint: tokenHint(shortLived), expiresAt, tokenHash: hashToken(shortLived), createdAt: tx.now }));
     return { id, keyId: k.id, serviceId: k.service_id, serviceName: k.service_name, createdAt: formatTimestamp(tx.now), expiresAt: formatTimestamp(expiresAt), token: shortLived };
   }, {
     // The short-lived token's row is read back: a token printed is a token the store holds.

@@ -4,7 +4,7 @@ import { nameKey, validateOptionalText, validateServiceName } from '../../../dom
 import { getGroup } from '../../../store/groups.js';
 import { keysOfService } from '../../../store/keys.js';
 import { liveLinksOf } from '../../../store/links.js';
-import { event, keyDeleted, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
+import { keyDeleted, objectCreated, objectDeleted, objectUpdated, tokenDroppedWithService } from '../../../domain/audit-events.js';
 import { serviceCascade } from '../../../store/cascade.js';
 import { chunks, mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
 import { findService, getService } from '../../../store/services.js';
@@ -158,14 +158,14 @@ async function dropExchangeTokens(tx: Tx, serviceId: string): Promise<void> {
   const tokens = await tx.db
     .selectFrom('exchange_tokens as t')
     .innerJoin('service_keys as k', 'k.id', 't.key_id')
-    .select(['t.id', 't.key_id', 't.expires_at'])
+    .selectAll('t')
     .where('k.service_id', '=', serviceId)
     .orderBy('t.id')
     .execute();
   for (const t of tokens) {
     await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
-    // Short-lived tokens are not replayed state: the event records the removal, with no row changes.
-    tx.audit(event('service.disable.token', 'token', t.id, [], { cause: 'service.disable', extra: { serviceId, keyId: t.key_id, expiresAt: t.expires_at } }));
+    // Each removal is a row change replay applies, so replay agrees that the token is gone.
+    tx.audit(tokenDroppedWithService(t, serviceId));
   }
 }
 

@@ -153,9 +153,11 @@ async function plan(db: Db, cutoff: number, keys: boolean, now: number): Promise
     out.push({
       record: removal({ what: 'token', id: t.id, keyId: t.key_id, expiredAt: formatTimestamp(t.expires_at) }),
       remove: async (tx) => {
-        await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).execute();
+        // Read again inside the transaction: the event records the row actually removed, if any.
+        const row = await tx.db.deleteFrom('exchange_tokens').where('id', '=', t.id).returningAll().executeTakeFirst();
+        if (!row) return null;
         tx.expect('exchange_tokens', { id: t.id }, null);
-        return tokenSwept(t);
+        return tokenSwept(row);
       },
     });
   }
