@@ -24,6 +24,7 @@ export async function printPlan(ctx: Ctx, report: PlanReport, applied?: { events
       fileSha256: report.fileSha256,
       planId: report.planId,
       prune: report.prune,
+      pruneGuard: report.pruneGuard,
       summary: summary(report),
       changes: report.changes,
       access: report.access,
@@ -95,6 +96,9 @@ export function planText(r: PlanReport, applied?: { events: number }): string {
     `${applied ? 'Applied' : 'Plan'}: ${s.create} to create, ${s.change} to change, ${s.delete} to delete; access ${s.accessGained} gained, ${s.accessChanged} changed, ${s.accessLost} lost; ${s.tests} tests, ${s.testsFailed} failed.`,
     `Plan id: ${r.planId}`,
   );
+  if (r.pruneGuard && !applied) {
+    lines.push(`Held: --prune would delete ${r.pruneGuard.reason}; apply refuses it unless --max-delete ${r.pruneGuard.needs} allows it.`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
