@@ -70,7 +70,8 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
     const d = await parseYaml();
     if (d.errors.length > 0) {
       const e = d.errors[0]!;
-      const line = e.linePos?.[0]?.line ?? 1;
+      // prettyErrors is off (one line, no excerpt), so the line comes from the error's offset.
+      const line = e.linePos?.[0]?.line ?? (lines ? (lines as import('yaml').LineCounter).linePos(e.pos[0]).line : 1);
       throw new UsageError(`${name}:${line}: not valid ${looksJson ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the syntax; nothing was changed');
     }
     try {
