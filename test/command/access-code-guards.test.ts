@@ -63,6 +63,7 @@ describe('--prune deletes at most 10 objects, and never every object of a kind, 
     expect(plan.stdout).toContain('Held: --prune would delete 11 objects, more than 10; apply refuses it unless --max-delete 11 allows it.');
     expect(plan.stderr).toMatch(/--prune would delete 11 objects, more than 10 \(if that is meant, apply them with: accessctl apply -f \S+ --prune --max-delete 11 --plan [0-9a-f]{16}\)/);
     expect(JSON.parse((await h.run(['-f', 'json', 'plan', '-f', path, '--prune'])).stdout).pruneGuard).toEqual({ deletes: 11, reason: '11 objects, more than 10', needs: 11 });
+    expect((await h.run(['-f', 'ndjson', 'plan', '-f', path, '--prune'])).stdout).toContain('"section":"guard"');
     await refused(['apply', '-f', path, '--prune'], 4, /^accessctl: --prune would delete 11 objects, more than 10; nothing was applied \(.*add --max-delete 11\)/);
     await refused(['apply', '-f', path, '--prune', '--max-delete', '10'], 4, /11 objects, more than --max-delete 10/);
     await h.ok(['apply', '-f', path, '--prune', '--max-delete', '11']);

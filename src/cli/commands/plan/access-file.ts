@@ -39,13 +39,7 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
   if (bytes.length > MAX_FILE_BYTES) throw tooLarge(name);
   const text = decodeUtf8(bytes, name);
   const looksJson = /\.json$/i.test(path) || /^\s*[{[]/.test(text);
-  try {
-    if (looksJson) scanJsonText(text);
-    else scanYamlText(text);
-  } catch (err) {
-    if (err instanceof TextProblem) throw new UsageError(`${name}:${err.line}: ${err.message}`, `${err.hint}; nothing was changed`);
-    throw err;
-  }
+  scanText(text, looksJson, name);
   // The YAML library is loaded only by the access-as-code verbs; a JSON file skips it until a
   // problem needs a line number.
   let yaml: YamlLib | null = null;
@@ -62,12 +56,19 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
   try {
     value = await parseValue(text, looksJson, lib);
   } catch (err) {
-    // A parser that recursed too deep past the text scan's estimate: a usage error all the same.
-    if (err instanceof RangeError) throw new UsageError(`${name}: nested too deeply to read`, `an access file is nested at most ${MAX_DEPTH} levels deep; nothing was changed`);
+    if (err instanceof RangeError) throw tooDeep(name);
     throw err;
   }
   if (value === NOT_PARSED) {
-    const d = await parseYaml();
+    // What JSON.parse refused goes to the YAML parser: judge its text as YAML first.
+    if (looksJson) scanText(text, false, name);
+    let d: import('yaml').Document.Parsed;
+    try {
+      d = await parseYaml();
+    } catch (err) {
+      if (err instanceof RangeError) throw tooDeep(name);
+      throw err;
+    }
     if (d.errors.length > 0) {
       const e = d.errors[0]!;
       // prettyErrors is off (one line, no excerpt), so the line comes from the error's offset.
@@ -113,6 +114,22 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
     throw new UsageError(`${name}: the file declares nothing (empty, only comments, or {})`, 'an empty file would change nothing, or with --prune delete everything; nothing was changed');
   }
   return { name, sha256, bytes, file, problem };
+}
+
+/** The text scan of limits.ts, its problem said as `FILE:LINE: …` (exit 2). */
+function scanText(text: string, json: boolean, name: string): void {
+  try {
+    if (json) scanJsonText(text);
+    else scanYamlText(text);
+  } catch (err) {
+    if (err instanceof TextProblem) throw new UsageError(`${name}:${err.line}: ${err.message}`, `${err.hint}; nothing was changed`);
+    throw err;
+  }
+}
+
+/** A parser that recursed too deep past the text scan's estimate: a usage error all the same. */
+function tooDeep(name: string): UsageError {
+  return new UsageError(`${name}: nested too deeply to read`, `an access file is nested at most ${MAX_DEPTH} levels deep; nothing was changed`);
 }
 
 const MAX_ALIASES = 100;

@@ -121,5 +121,6 @@ function* planLines(r: PlanReport): Iterable<OutputRecord> {
   }
   for (const a of r.access) yield { ...empty, section: 'access', op: a.change, type: a.subjectType, name: a.subject, item: a.resource, via: a.via, until: a.until, detail: a.was };
   for (const t of r.tests) yield { ...empty, section: 'test', op: t.ok ? 'PASS' : 'FAIL', type: t.subjectType, name: t.subject, field: t.expect, item: t.target, until: t.at, detail: t.detail };
+  if (r.pruneGuard) yield { ...empty, section: 'guard', op: '-', type: null, name: r.fileName, item: `--max-delete ${r.pruneGuard.needs}`, detail: `--prune would delete ${r.pruneGuard.reason}` };
   yield { ...empty, section: 'plan', op: null, type: null, name: r.fileName, detail: r.planId };
 }
