@@ -235,6 +235,13 @@ describe('every time accepted can be written and read back', () => {
     await refused(['apply', '-f', path], 2, /^accessctl: late\.yaml:13: groups\[1\]\.expiresAt: invalid expiresAt "9999-12-31T23:59:59-14:00": outside the years 0001-9999/);
   });
 
+  it('a --ttl that would end after 9999 is refused (a clock moved near the end of time)', async () => {
+    h.setNow('9999-12-31T00:00:00Z');
+    await refused(['group', 'create', '-g', 'late', '--ttl', '2d'], 2, /--ttl ends after 9999-12-31T23:59:59\.999Z/);
+    await refused(['group', 'add-users', '-g', 'oncall', '-u', 'ada@example.com', '--ttl', '2d'], 2, /--ttl ends after 9999-12-31T23:59:59\.999Z/);
+    await refused(['service', 'add-resources', '-i', 'ci-deploy', '-r', 'wiki', '--ttl', '2d'], 2, /--ttl ends after 9999-12-31T23:59:59\.999Z/);
+  });
+
   it('the last moment accepted round-trips through export, plan and apply', async () => {
     await h.ok(['group', 'create', '-g', 'late', '-u', 'ada@example.com', '--expires-at', '9999-12-31T23:59:59+14:00']);
     const exported = await h.ok(['export']);
