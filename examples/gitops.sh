@@ -20,7 +20,7 @@ step "Pull request: a new engineer joins the platform team"
 sed -i.bak 's/^  - email: sam@example.com$/  - email: joan@example.com\n    firstName: Joan\n  - email: sam@example.com/' "$file"
 sed -i.bak 's/members: \[ada@example.com, grace@example.com, linus@example.com, margaret@example.com\]/members: [ada@example.com, grace@example.com, joan@example.com, linus@example.com, margaret@example.com]/' "$file"
 
-step "CI on the pull request: the file's tests against today's store (exit 5 fails the check)"
+step "CI on the pull request: the file's tests against the state it declares (exit 5 fails the check)"
 accessctl test -f "$file"
 
 step "CI on the pull request: the plan, for review (exit 7 = changes pending, 5 = a test fails)"

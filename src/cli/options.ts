@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../domain/errors.js';
-import { parseDays, parseDuration, parseTimestamp } from '../domain/time.js';
+import { expiryAfter, parseDays, parseDuration, parseTimestamp } from '../domain/time.js';
 
 /** `-i a,b -i c` → ['a', 'b', 'c']. Lists of references are comma-separated and repeatable. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
@@ -43,7 +43,7 @@ export function expiryFrom(opts: { ttl?: number; expiresAt?: number }, now: numb
   if (opts.ttl !== undefined && opts.expiresAt !== undefined) {
     throw new UsageError('--ttl and --expires-at cannot be used together', 'pick one');
   }
-  if (opts.ttl !== undefined) return now + opts.ttl;
+  if (opts.ttl !== undefined) return expiryAfter(now, opts.ttl);
   if (opts.expiresAt !== undefined) {
     if (opts.expiresAt <= now) {
       throw new UsageError(`--expires-at ${new Date(opts.expiresAt).toISOString()} is not in the future`, 'give a later time, or use --ttl');

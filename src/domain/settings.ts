@@ -52,10 +52,26 @@ function durationIn(v: string, what: string): string {
   return formatDuration(ms);
 }
 
+/** Exact names only: `Clock.AllowOverride` is not `clock.allowOverride` (one name, one row). */
 export function parseSettingName(name: string): SettingName {
-  const hit = SETTING_NAMES.find((n) => n.toLowerCase() === name.trim().toLowerCase());
-  if (!hit) throw new UsageError(`unknown setting ${JSON.stringify(name.slice(0, 60))}`, `settings: ${SETTING_NAMES.join(', ')}`);
-  return hit;
+  const hit = SETTING_NAMES.find((n) => n === name);
+  if (hit) return hit;
+  const near = SETTING_NAMES.find((n) => n.toLowerCase() === name.trim().toLowerCase());
+  throw new UsageError(`unknown setting ${JSON.stringify(name.slice(0, 60))}`, near ? `setting names are exact: did you mean ${near}?` : `settings: ${SETTING_NAMES.join(', ')}`);
+}
+
+/**
+ * The one check of settings taken together, for `config set` and access files alike: `stored`
+ * is every setting as it would be (values already parsed by SETTINGS[name].parse).
+ */
+export function validateSettings(stored: ReadonlyMap<string, { value: string }>): void {
+  const next = effectiveSettings(stored);
+  if (next.tokenDefaultTtlMs > next.tokenMaxTtlMs) {
+    throw new UsageError(
+      `token.defaultTtl (${formatDuration(next.tokenDefaultTtlMs)}) would exceed token.maxTtl (${formatDuration(next.tokenMaxTtlMs)})`,
+      'keep token.defaultTtl <= token.maxTtl (with config set, change them in an order that keeps it so)',
+    );
+  }
 }
 
 /** The effective settings, typed: stored values over defaults. */

@@ -101,7 +101,10 @@ export function parseTimestamp(text: string, what = 'time'): number {
   if (!m) throw bad();
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '0', zone = 'Z'] = m;
   const ms = Number(frac.padEnd(3, '0'));
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
+  const date = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  const base = date.getTime();
   const check = new Date(base);
   if (
     check.getUTCFullYear() !== Number(y) ||
@@ -119,7 +122,25 @@ export function parseTimestamp(text: string, what = 'time'): number {
     if (Number(z[2]) > 23 || Number(z[3]) > 59) throw bad();
     offset = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
   }
-  return base - offset;
+  return inTimeRange(base - offset, () => new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}: outside the years 0001-9999 (UTC)`, 'every time is written back as YYYY-MM-DDTHH:MM:SS.sssZ, years 0001-9999'));
+}
+
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: what formatTimestamp writes and parseTimestamp reads back. */
+export const MIN_TIME_MS = -62_135_596_800_000;
+export const MAX_TIME_MS = 253_402_300_799_999;
+
+/**
+ * Every time the tool accepts is one it can write and read back (export, plan, apply): an offset
+ * that carries 9999-12-31T23:59:59-14:00 into the year 10000 is refused, not stored.
+ */
+export function inTimeRange(ms: number, refuse: () => Error): number {
+  if (!Number.isFinite(ms) || ms < MIN_TIME_MS || ms > MAX_TIME_MS) throw refuse();
+  return ms;
+}
+
+/** `now + ttl` for an expiry: refused past 9999 (only a clock moved near the end of time gets there). */
+export function expiryAfter(now: number, ms: number, what = '--ttl'): number {
+  return inTimeRange(now + ms, () => new UsageError(`${what} ends after 9999-12-31T23:59:59.999Z`, 'a time is at most 9999-12-31T23:59:59.999Z'));
 }
 
 /** `--since` accepts a duration back from now (`7d`) or a timestamp. */

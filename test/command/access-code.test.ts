@@ -144,7 +144,9 @@ describe('plan', () => {
     expect(pruned.stdout).toMatch(/^- resource wiki$/m);
     expect(pruned.stdout).toMatch(/^- service ci-deploy$/m);
     expect(pruned.stdout).toContain('- service ci-deploy → prod-db (was group oncall permanent)');
-    await h.ok(['apply', '-f', path, '--prune']);
+    // Deleting the only service deletes every service: held unless --max-delete allows it (SPEC section 12, Guards).
+    expect((await h.run(['apply', '-f', path, '--prune'])).code).toBe(4);
+    await h.ok(['apply', '-f', path, '--prune', '--max-delete', '2']);
     expect((await h.run(['resource', 'show', '-i', 'wiki'])).code).toBe(3);
     expect((await h.run(['plan', '-f', path, '--prune'])).code).toBe(0);
   });
@@ -218,13 +220,13 @@ describe('tests in the file', () => {
     expect(await auditCount()).toBe(events);
   });
 
-  it('test runs only the tests against the current state, one line each', async () => {
+  it('test --live runs only the tests against the current state, one line each', async () => {
     const path = file('a.yaml', withTests('  - user: ada@example.com\n    can: [prod-db]\n  - service: ci-deploy\n    can: [wiki, prod-db]\n    cannot: [prod-db:22]\n'));
     const r = await h.run(['test', '-f', path]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(4);
     await h.ok(['group', 'remove-users', '-g', 'oncall', '-u', 'ada@example.com']);
-    const f = await h.run(['test', '-f', path]);
+    const f = await h.run(['test', '-f', path, '--live']);
     expect(f.code).toBe(5);
     expect(f.stdout).toMatch(/^FAIL user ada@example.com can prod-db: denied: no grant/m);
     const csv = await h.run(['-f', 'csv', 'test', '-f', path]);

@@ -133,11 +133,11 @@ export function runTests(state: State, tests: readonly DeclaredTest[], now: numb
         const path = [...t.path, expect, String(i)];
         const resource = resources.get(nameKey(target.resource));
         if (!subjectKnown) {
-          out.push({ ...base, ok: false, detail: `unknown ${t.subjectKind}`, unknown: { path: [...t.path, t.subjectKind], what: `unknown ${t.subjectKind} ${JSON.stringify(t.subject)} in a test` } });
+          out.push({ ...base, ok: false, detail: `unknown ${t.subjectKind}: it exists nowhere`, unknown: { path: [...t.path, t.subjectKind], what: `unknown ${t.subjectKind} ${JSON.stringify(t.subject)} in a test` } });
           return;
         }
         if (!resource && !known.resources.has(nameKey(target.resource))) {
-          out.push({ ...base, ok: false, detail: 'unknown resource', unknown: { path, what: `unknown resource ${JSON.stringify(target.resource)} in a test` } });
+          out.push({ ...base, ok: false, detail: `unknown resource ${JSON.stringify(target.resource)}: it exists nowhere`, unknown: { path, what: `unknown resource ${JSON.stringify(target.resource)} in a test` } });
           return;
         }
         const allowed = subjectId !== undefined && resource !== undefined ? decide(state, t.subjectKind, subjectId, resource, target, at) : { allowed: false, detail: `${t.subjectKind} or resource not in the store` };

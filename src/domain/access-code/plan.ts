@@ -1,5 +1,6 @@
 import type { IdKind } from '../ids.js';
-import { SETTINGS } from '../settings.js';
+import { UserError } from '../errors.js';
+import { SETTINGS, validateSettings } from '../settings.js';
 import { cloneState, linkKey, type State } from '../state.js';
 import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
@@ -255,6 +256,16 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     if (before === s.value) continue;
     planned.settings.set(s.key, s.value);
     change('setting', s.key, '~').fields.push({ field: 'value', from: before, to: s.value });
+  }
+  if (file.settings.length > 0) {
+    // The same check as `config set`, on the settings as they would be after apply.
+    try {
+      validateSettings(new Map([...planned.settings].map(([k, v]) => [k, { value: v }])));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      const at = file.settings.find((s) => s.key.startsWith('token.')) ?? file.settings[0]!;
+      throw new FileProblem(at.path, err.message, err.hint);
+    }
   }
 
   const ordered = [...changes.values()].filter((c) => c.op !== '~' || c.fields.length > 0);

@@ -115,8 +115,19 @@ function str(o: Obj, key: string, path: string[], required: boolean): string | u
     if (required) throw new FileProblem(path, `missing ${key}`);
     return undefined;
   }
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v !== 'string') throw new FileProblem([...path, key], `expected text, got ${describe(v)}`);
+  if (typeof v !== 'string') throw new FileProblem([...path, key], `expected text, got ${describe(v)}`, NOT_TEXT_HINT);
+  return v;
+}
+
+/** YAML reads a bare 007 as the number 7 and 0x1F as 31: a name is text, written as text. */
+const NOT_TEXT_HINT = 'quote it ("007"): a bare 007 or 0x1F is read as a number';
+
+/** A port rule: text (`22,443`, `ALLOW_ALL`), or one port as a decimal number (the loader checked the digits). */
+function portRule(o: Obj, key: 'tcp' | 'udp', path: string[]): string {
+  const v = o[key];
+  if (v === undefined || v === null) return 'ALLOW_ALL';
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if (typeof v !== 'string') throw new FileProblem([...path, key], `expected a port rule, got ${describe(v)}`, 'for example 443, "22,443", "8000-8100" or ALLOW_ALL');
   return v;
 }
 
@@ -167,8 +178,8 @@ function resourceOf(v: unknown, path: string[]): DeclaredResource {
     name,
     address: check([...path, 'address'], () => validateAddress(str(o, 'address', path, true)!)),
     alias: alias === undefined || alias === '' ? null : check([...path, 'alias'], () => validateAddress(alias)),
-    tcp: check([...path, 'tcp'], () => parsePortRule(str(o, 'tcp', path, false) ?? 'ALLOW_ALL', 'tcp')),
-    udp: check([...path, 'udp'], () => parsePortRule(str(o, 'udp', path, false) ?? 'ALLOW_ALL', 'udp')),
+    tcp: check([...path, 'tcp'], () => parsePortRule(portRule(o, 'tcp', path), 'tcp')),
+    udp: check([...path, 'udp'], () => parsePortRule(portRule(o, 'udp', path), 'udp')),
     icmp: bool(o, 'icmp', path, true),
     isActive: bool(o, 'isActive', path, true),
     path,
@@ -179,6 +190,7 @@ function resourceOf(v: unknown, path: string[]): DeclaredResource {
 function linkList(o: Obj, key: string, path: string[], refKey: 'email' | 'name', kind: string): DeclaredLink[] {
   return list(o, key, path, (v, p) => {
     if (typeof v === 'string') return { ref: linkRef(v, p, kind), expiresAt: null, path: p };
+    if (typeof v === 'number' || typeof v === 'boolean') throw new FileProblem(p, `expected a ${kind} name, got ${describe(v)}`, NOT_TEXT_HINT);
     const item = object(v, p, [refKey, 'expiresAt']);
     const ref = str(item, refKey, p, true)!;
     return { ref: linkRef(ref, [...p, refKey], kind), expiresAt: absoluteTime(item.expiresAt, [...p, 'expiresAt']), path: p };
@@ -221,9 +233,12 @@ function serviceOf(v: unknown, path: string[]): DeclaredService {
 function settingsOf(v: unknown): AccessFile['settings'] {
   if (v === undefined || v === null) return [];
   const o = object(v, ['settings'], Object.keys(v as Obj));
+  const seen = new Set<string>();
   return Object.entries(o).map(([k, raw]) => {
     const path = ['settings', k];
     const key = check(path, () => parseSettingName(k));
+    if (seen.has(key)) throw new FileProblem(path, `setting ${key} is given twice`, 'a setting is given once per file');
+    seen.add(key);
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') throw new FileProblem(path, `expected a value, got ${describe(raw)}`);
     const spec = (SETTINGS as Record<string, { parse(v: string): string }>)[key]!;
     return { key, value: check(path, () => spec.parse(String(raw))), path };

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { selectColumns } from '../../../output/render.js';
 import { addVerb } from '../../verb.js';
+import { nonNegativeIntArg } from '../../options.js';
+import { DEFAULT_MAX_DELETE } from '../../../domain/access-code/prune-guard.js';
 import { printPlan } from '../plan/print.js';
 import { runApply, type ApplyOptions } from './run.js';
 
@@ -18,6 +20,7 @@ export function registerApply(program: Command, ctx: Ctx): void {
   })
     .requiredOption('-f, --file <FILE>', 'the access file (YAML or JSON; - for stdin)')
     .option('--prune', 'also delete users, resources, groups and services the file does not declare')
+    .option('--max-delete <N>', `with --prune: allow up to N deletions (without it: at most ${DEFAULT_MAX_DELETE}, and never every object of a kind)`, nonNegativeIntArg)
     .option('--plan <ID>', 'the plan id printed by plan: refuse if the store or the file changed since');
   cmd.action(async (opts: ApplyOptions) => {
     selectColumns('planLine', ctx.globals().columns);

@@ -1,8 +1,7 @@
 import { settingSet } from '../../../domain/audit-events.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { effectiveSettings, parseSettingName, SETTING_NAMES, SETTINGS } from '../../../domain/settings.js';
+import { parseSettingName, SETTING_NAMES, SETTINGS, validateSettings } from '../../../domain/settings.js';
 import { UsageError } from '../../../domain/errors.js';
-import { formatDuration } from '../../../domain/time.js';
 import { mutate } from '../../../store/mutate.js';
 import { readSettings, writeSetting } from '../../../store/settings.js';
 import type { OutputRecord } from '../../../output/fields.js';
@@ -36,13 +35,7 @@ export async function runConfigSet(name: string, raw: string, ctx: Ctx): Promise
   await mutate(ctx.store().db, meta(ctx), async (tx) => {
     const stored = await readSettings(tx.db);
     const before = stored.get(key)?.value ?? SETTINGS[key].default;
-    const next = effectiveSettings(new Map([...stored, [key, { value, updatedAt: tx.now }]]));
-    if (next.tokenDefaultTtlMs > next.tokenMaxTtlMs) {
-      throw new UsageError(
-        `token.defaultTtl (${formatDuration(next.tokenDefaultTtlMs)}) would exceed token.maxTtl (${formatDuration(next.tokenMaxTtlMs)})`,
-        'change them in an order that keeps defaultTtl <= maxTtl',
-      );
-    }
+    validateSettings(new Map([...stored, [key, { value, updatedAt: tx.now }]]));
     if (before === value) return;
     await writeSetting(tx.db, key, value, tx.now);
     const was = stored.get(key);

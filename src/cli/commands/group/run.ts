@@ -1,5 +1,5 @@
 import { ConflictError, UsageError } from '../../../domain/errors.js';
-import { formatTimestamp } from '../../../domain/time.js';
+import { expiryAfter, formatTimestamp } from '../../../domain/time.js';
 import { nameKey, validateName } from '../../../domain/validate.js';
 import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../store/groups.js';
 import { getLinks, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
@@ -228,7 +228,7 @@ export interface GroupLinkOptions {
 
 export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
-  const expiresAt = opts.ttl === undefined ? null : m.now + opts.ttl;
+  const expiresAt = opts.ttl === undefined ? null : expiryAfter(m.now, opts.ttl);
   const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const g = await getGroup(tx.db, opts.ref);
     assertUnexpired(g, tx.now, 'group');

@@ -24,6 +24,7 @@ export async function printPlan(ctx: Ctx, report: PlanReport, applied?: { events
       fileSha256: report.fileSha256,
       planId: report.planId,
       prune: report.prune,
+      pruneGuard: report.pruneGuard,
       summary: summary(report),
       changes: report.changes,
       access: report.access,
@@ -95,6 +96,9 @@ export function planText(r: PlanReport, applied?: { events: number }): string {
     `${applied ? 'Applied' : 'Plan'}: ${s.create} to create, ${s.change} to change, ${s.delete} to delete; access ${s.accessGained} gained, ${s.accessChanged} changed, ${s.accessLost} lost; ${s.tests} tests, ${s.testsFailed} failed.`,
     `Plan id: ${r.planId}`,
   );
+  if (r.pruneGuard && !applied) {
+    lines.push(`Held: --prune would delete ${r.pruneGuard.reason}; apply refuses it unless --max-delete ${r.pruneGuard.needs} allows it.`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -117,5 +121,6 @@ function* planLines(r: PlanReport): Iterable<OutputRecord> {
   }
   for (const a of r.access) yield { ...empty, section: 'access', op: a.change, type: a.subjectType, name: a.subject, item: a.resource, via: a.via, until: a.until, detail: a.was };
   for (const t of r.tests) yield { ...empty, section: 'test', op: t.ok ? 'PASS' : 'FAIL', type: t.subjectType, name: t.subject, field: t.expect, item: t.target, until: t.at, detail: t.detail };
+  if (r.pruneGuard) yield { ...empty, section: 'guard', op: '-', type: null, name: r.fileName, item: `--max-delete ${r.pruneGuard.needs}`, detail: `--prune would delete ${r.pruneGuard.reason}` };
   yield { ...empty, section: 'plan', op: null, type: null, name: r.fileName, detail: r.planId };
 }

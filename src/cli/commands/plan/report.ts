@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { accessDiff, runTests, type AccessChange, type TestResult } from '../../../domain/access-code/effective.js';
 import { FileProblem } from '../../../domain/access-code/model.js';
 import { computePlan, type ObjectChange, type Plan } from '../../../domain/access-code/plan.js';
+import { pruneGuard, type PruneGuard } from '../../../domain/access-code/prune-guard.js';
 import type { IdKind } from '../../../domain/ids.js';
 import type { State } from '../../../domain/state.js';
 import { nameKey } from '../../../domain/validate.js';
@@ -14,6 +15,8 @@ export interface PlanReport {
   fileSha256: string;
   planId: string;
   prune: boolean;
+  /** Set when --prune would delete more than --max-delete allows: apply refuses (exit 4). */
+  pruneGuard: PruneGuard | null;
   changes: ObjectChange[];
   access: AccessChange[];
   tests: TestResult[];
@@ -33,7 +36,7 @@ export async function planReport(
   db: Db,
   raw: State,
   loaded: LoadedFile,
-  opts: { prune: boolean; now: number; newId: (kind: IdKind) => string },
+  opts: { prune: boolean; now: number; newId: (kind: IdKind) => string; maxDelete?: number | undefined },
 ): Promise<{ plan: Plan; report: PlanReport }> {
   let plan: Plan;
   try {
@@ -42,7 +45,7 @@ export async function planReport(
     if (err instanceof FileProblem) throw await loaded.problem(err);
     throw err;
   }
-  const tests = await checkedTests(plan.planned, loaded, opts.now, plan.current);
+  const tests = checkedTests(plan.planned, loaded, opts.now, plan.current);
   return {
     plan,
     report: {
@@ -50,6 +53,7 @@ export async function planReport(
       fileSha256: loaded.sha256,
       planId: await planIdOf(db, loaded.sha256, opts.prune),
       prune: opts.prune,
+      pruneGuard: pruneGuard(plan, opts.maxDelete),
       changes: plan.changes,
       access: accessDiff(plan.current, plan.planned, opts.now),
       tests,
@@ -57,17 +61,19 @@ export async function planReport(
   };
 }
 
-/** The file's tests against `state`; a name neither the file nor the store knows is a usage error. */
-export async function checkedTests(state: State, loaded: LoadedFile, now: number, before?: State): Promise<TestResult[]> {
+/**
+ * The file's tests against `state`. A name that exists nowhere (neither in the file, nor in the
+ * state, nor in `before`) is a failing test, never a passing `cannot`: a typo must not pass.
+ * `live` judges the store alone: a name only the file declares exists nowhere yet.
+ */
+export function checkedTests(state: State, loaded: LoadedFile, now: number, before?: State, live = false): TestResult[] {
   const f = loaded.file;
+  const declared = <T>(items: T[], key: (t: T) => string) => (live ? [] : items.map(key));
   // Names the store knew before the plan count too: "cannot" of a user --prune removes is a fair test.
   const known = {
-    users: new Set([...f.users.map((u) => nameKey(u.email)), ...[...(before?.users.values() ?? [])].map((u) => u.email_key)]),
-    services: new Set([...f.services.map((s) => nameKey(s.name)), ...[...(before?.services.values() ?? [])].map((s) => s.name_key)]),
-    resources: new Set([...f.resources.map((r) => nameKey(r.name)), ...[...(before?.resources.values() ?? [])].map((r) => r.name_key)]),
+    users: new Set([...declared(f.users, (u) => nameKey(u.email)), ...[...(before?.users.values() ?? [])].map((u) => u.email_key)]),
+    services: new Set([...declared(f.services, (s) => nameKey(s.name)), ...[...(before?.services.values() ?? [])].map((s) => s.name_key)]),
+    resources: new Set([...declared(f.resources, (r) => nameKey(r.name)), ...[...(before?.resources.values() ?? [])].map((r) => r.name_key)]),
   };
-  const results = runTests(state, f.tests, now, known);
-  const unknown = results.find((r) => r.unknown);
-  if (unknown?.unknown) throw await loaded.problem(new FileProblem(unknown.unknown.path, unknown.unknown.what, 'declare it in the file or create it first'));
-  return results;
+  return runTests(state, f.tests, now, known);
 }

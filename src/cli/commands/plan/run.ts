@@ -1,4 +1,4 @@
-import { DeniedError, UserError } from '../../../domain/errors.js';
+import { DeniedError, UsageError, UserError } from '../../../domain/errors.js';
 import { ID_PREFIX, type IdKind } from '../../../domain/ids.js';
 import { loadState } from '../../../store/load-state.js';
 import type { Ctx } from '../../context.js';
@@ -9,10 +9,12 @@ import { readAllStdin, requireExistingStore } from './store-required.js';
 export interface PlanOptions {
   file: string;
   prune?: boolean | undefined;
+  maxDelete?: number | undefined;
 }
 
 /** Reads the store and the file; writes nothing. */
 export async function runPlan(opts: PlanOptions, ctx: Ctx): Promise<PlanReport> {
+  requireMaxDeleteWithPrune(opts);
   requireExistingStore(ctx);
   const loaded = await loadAccessFile(opts.file, () => readAllStdin(ctx));
   const db = ctx.store().db;
@@ -20,7 +22,7 @@ export async function runPlan(opts: PlanOptions, ctx: Ctx): Promise<PlanReport> 
   let n = 0;
   // Objects a plan would create have no id yet; these stand in for them and are never stored.
   const newId = (kind: IdKind) => `${ID_PREFIX[kind]}planned${String(++n).padStart(9, '0')}`;
-  const { report } = await planReport(db, raw, loaded, { prune: Boolean(opts.prune), now: ctx.clock.now(), newId });
+  const { report } = await planReport(db, raw, loaded, { prune: Boolean(opts.prune), now: ctx.clock.now(), newId, maxDelete: opts.maxDelete });
   return report;
 }
 
@@ -30,7 +32,19 @@ export function planOutcome(report: PlanReport, file: string): UserError | undef
   if (failed > 0) return new DeniedError(`${failed} of ${report.tests.length} access tests fail against the planned state`, 'see the FAIL lines; nothing was changed');
   const pending = report.changes.length;
   if (pending > 0) {
-    return new UserError('CHANGES_PENDING', 7, `${pending} object change${pending === 1 ? '' : 's'} pending`, `apply them with: accessctl apply -f ${file} --plan ${report.planId}`);
+    const guard = report.pruneGuard;
+    const flags = `${report.prune ? ' --prune' : ''}${guard ? ` --max-delete ${guard.needs}` : ''}`;
+    return new UserError(
+      'CHANGES_PENDING',
+      7,
+      `${pending} object change${pending === 1 ? '' : 's'} pending${guard ? `; --prune would delete ${guard.reason}` : ''}`,
+      `${guard ? 'if that is meant, apply' : 'apply'} them with: accessctl apply -f ${file}${flags} --plan ${report.planId}`,
+    );
   }
   return undefined;
+}
+
+/** `--max-delete` bounds what --prune deletes; alone it would silently mean nothing. */
+export function requireMaxDeleteWithPrune(opts: { prune?: boolean | undefined; maxDelete?: number | undefined }): void {
+  if (opts.maxDelete !== undefined && !opts.prune) throw new UsageError('--max-delete is only for --prune', 'add --prune, or leave --max-delete out');
 }

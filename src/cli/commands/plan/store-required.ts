@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { StoreError } from '../../../domain/errors.js';
+import { MAX_FILE_BYTES } from '../../../domain/access-code/limits.js';
 import type { Ctx } from '../../context.js';
+import { tooLarge } from './access-file.js';
 
 /** export, plan and test only read: a missing store is exit 6 naming the path, never a new empty store. */
 export function requireExistingStore(ctx: Ctx): void {
@@ -11,8 +13,15 @@ export function requireExistingStore(ctx: Ctx): void {
   }
 }
 
-export async function readAllStdin(ctx: Ctx): Promise<string> {
+/** Stdin's bytes, refused once they pass the access file's size bound (nothing more is held). */
+export async function readAllStdin(ctx: Ctx): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const chunk of ctx.io.stdin) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(parts).toString('utf8');
+  let total = 0;
+  for await (const chunk of ctx.io.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    total += b.length;
+    if (total > MAX_FILE_BYTES) throw tooLarge('<stdin>');
+    parts.push(b);
+  }
+  return Buffer.concat(parts, total);
 }

@@ -1,5 +1,5 @@
 import { ConflictError, UsageError } from '../../../domain/errors.js';
-import { formatTimestamp } from '../../../domain/time.js';
+import { expiryAfter, formatTimestamp } from '../../../domain/time.js';
 import { nameKey, validateOptionalText, validateServiceName } from '../../../domain/validate.js';
 import { getGroup } from '../../../store/groups.js';
 import { keysOfService } from '../../../store/keys.js';
@@ -195,7 +195,7 @@ export async function runServiceLinks(op: 'add' | 'remove', opts: { ref: string;
   const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const s = await getService(tx.db, opts.ref);
     const ids = await resolveMembers(tx.db, 'resources', opts.resources);
-    if (op === 'add') await addLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, opts.ttl === undefined ? null : tx.now + opts.ttl);
+    if (op === 'add') await addLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, opts.ttl === undefined ? null : expiryAfter(tx.now, opts.ttl));
     else await removeLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, (msg) => ctx.note(msg));
     return s;
   }, (r, db) => serviceRecords(db, [r], m.now));

@@ -3,14 +3,23 @@ import type { Ctx } from '../../context.js';
 import { render, selectColumns } from '../../../output/render.js';
 import { addVerb } from '../../verb.js';
 import { testLine, testRecord } from '../plan/print.js';
-import { runTest, testOutcome } from './run.js';
+import { runTest, testOutcome, type TestOptions } from './run.js';
 
 export function registerTest(program: Command, ctx: Ctx): void {
   const cmd = addVerb(program, 'test', {
-    description: "run an access file's tests against the store as it is now, one result a line (exit 5 if any fails). -f here is the file",
-    examples: ['accessctl test -f access.yaml', 'accessctl -f json test -f access.yaml', 'git show HEAD:access.yaml | accessctl test -f -'],
-  }).requiredOption('-f, --file <FILE>', 'the access file (YAML or JSON; - for stdin)');
-  cmd.action(async (opts: { file: string }) => {
+    description:
+      "run an access file's tests against the state the file declares (the store with the file applied, or the file alone when there is no store), " +
+      'one result a line (exit 5 if any fails); --live tests the store as it is. -f here is the file',
+    examples: [
+      'accessctl test -f access.yaml',
+      'accessctl test -f access.yaml --live   # the store as it is: drift',
+      'accessctl -f json test -f access.yaml',
+      'git show HEAD:access.yaml | accessctl test -f -',
+    ],
+  })
+    .requiredOption('-f, --file <FILE>', 'the access file (YAML or JSON; - for stdin)')
+    .option('--live', 'test the store as it is, not the state the file declares');
+  cmd.action(async (opts: TestOptions) => {
     const g = ctx.globals();
     selectColumns('testResult', g.columns);
     // A PostgreSQL store connects first: its clock is the command's now (a no-op for SQLite).
