@@ -115,7 +115,7 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
     const plan = connectPlan(url, m.parse);
     // The password comes from the URL, PGPASSWORD, or ~/.pgpass read here: the driver's own
     // ~/.pgpass path prints a deprecation warning.
-    const password = plan.base.password || process.env.PGPASSWORD || (async () => lookupPgpass(m, plan.base));
+    const password = plan.base.password || process.env.PGPASSWORD || passwordFromPgpass(m, plan.base);
     const make = (ssl: false | object): Pool => {
       const made = new m.pg.Pool({
         ...plan.base,
@@ -251,16 +251,23 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
   };
 }
 
+/**
+ * Asked only when the server wants a password. None to be had is a refused login, as libpq says;
+ * the connection is closed first, or the driver would leave it open and the process waiting.
+ */
+function passwordFromPgpass(m: PgModules, base: ClientConfig): () => Promise<string> {
+  return async function (this: { connection?: { stream?: { destroy(): void } } }) {
+    const found = await lookupPgpass(m, base);
+    if (found !== undefined) return found;
+    this.connection?.stream?.destroy();
+    throw Object.assign(new Error('no password supplied'), { code: '28P01' });
+  };
+}
+
 /** ~/.pgpass (or PGPASSFILE) for this host, port, database and user, as libpq reads it. */
-function lookupPgpass(m: PgModules, base: ClientConfig): Promise<string> {
+function lookupPgpass(m: PgModules, base: ClientConfig): Promise<string | undefined> {
   const info = { host: base.host ?? 'localhost', port: base.port ?? 5432, database: base.database, user: base.user ?? process.env.PGUSER ?? process.env.USER };
-  return new Promise((resolve, reject) =>
-    m.pgpass(info, (pass) => {
-      // The server asked for a password and none is to be had: a refused login, as libpq says.
-      if (pass === undefined) reject(Object.assign(new Error('no password supplied'), { code: '28P01' }));
-      else resolve(pass);
-    }),
-  );
+  return new Promise((resolve) => m.pgpass(info, (pass) => resolve(pass)));
 }
 
 type RunSql = (sql: string) => Promise<unknown>;
