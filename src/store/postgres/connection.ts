@@ -156,7 +156,7 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
     for (let v = from + 1; v <= PG_LATEST_VERSION; v++) {
       const step = PG_MIGRATIONS[v];
       if (step === undefined) throw new Error(`no PostgreSQL migration to schema version ${v}`);
-      await run(step);
+      await run(step());
     }
     await run(`update accessctl_schema set version = ${PG_LATEST_VERSION}`);
   };

@@ -3,6 +3,7 @@ import type { Store } from '../connection.js';
 import type { StoreCheck } from '../sqlite-maintenance.js';
 import { openPostgresStore, type CreatePolicy } from './connection.js';
 import { PG_LATEST_VERSION } from './schema.js';
+import { excessPrivileges } from './grants.js';
 
 /** A postgres:// store behind the same Store as a SQLite file; nothing connects before connect(). */
 export function openPostgres(url: string, policy: CreatePolicy): Store {
@@ -16,6 +17,7 @@ export function openPostgres(url: string, policy: CreatePolicy): Store {
     async checks(): Promise<StoreCheck[]> {
       const version = await pg.version();
       const missing = await pg.missingTables();
+      const excess = missing.includes('audit_events') ? [] : await excessPrivileges(pg.db);
       return [
         // Pages and indexes are the server's to keep sound (data checksums, WAL, amcheck).
         { check: 'integrity', ok: true, detail: 'kept by the PostgreSQL server (use pg_amcheck for pages and indexes)' },
@@ -24,6 +26,12 @@ export function openPostgres(url: string, policy: CreatePolicy): Store {
           check: 'schema',
           ok: version === PG_LATEST_VERSION && missing.length === 0,
           detail: missing.length === 0 ? `version ${version}` : `version ${version}; missing table(s): ${missing.join(', ')}`,
+        },
+        // SPEC section 11: only the owner may rewrite the log or add objects (accessctl db grant).
+        {
+          check: 'privileges',
+          ok: excess.length === 0,
+          detail: excess.length === 0 ? 'no role but the owner can change the audit log or the schema' : excess.map((f) => `role ${f.role} ${f.what}`).join('; '),
         },
       ];
     },

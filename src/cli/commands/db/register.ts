@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.js';
 import { act, addNoun, addVerb } from '../../verb.js';
 import { runDbBackup, runDbCheck, runDbPath } from './run.js';
 import { runDbInit } from './init.js';
+import { runDbGrant } from './grant.js';
 
 export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
@@ -28,6 +29,18 @@ export function registerDb(program: Command, ctx: Ctx): void {
     'dbCheck',
     addVerb(noun, 'check', { description: 'check integrity, schema version, the audit chain, and that replaying the log rebuilds the tables exactly (exit 6 naming each difference)', examples: ['accessctl db check', 'accessctl -f json db check'] }),
     () => runDbCheck(ctx),
+  );
+  act(
+    ctx,
+    'dbCheck',
+    addVerb(noun, 'grant', {
+      description: 'PostgreSQL: print (or --apply) the grants of a reader (SELECT only) or a writer role; the audit log stays append-only',
+      examples: ['accessctl db grant --reader accessctl_gate', 'accessctl db grant --writer accessctl_ops --apply'],
+    })
+      .option('--reader <role>', 'auditors, gates, access check --batch: SELECT only')
+      .option('--writer <role>', 'operators, cron: what mutations need; audit_events INSERT and SELECT only')
+      .option('--apply', 'run the statements (as the owner) instead of printing them only'),
+    (o: { reader?: string; writer?: string; apply?: boolean }) => runDbGrant(ctx, o),
   );
   act(
     ctx,
