@@ -1,4 +1,4 @@
--- accessctl store schema for PostgreSQL, version 2: schema.sql's tables, column for column (audit details in format 2).
+-- accessctl store schema for PostgreSQL, version 3: schema.sql's tables, column for column (audit details in format 2).
 -- Times are BIGINT epoch ms (INTEGER is 32-bit here); every text sorts byte-wise (COLLATE "C"),
 -- as SQLite's BINARY does, so lists come out in the same order on both dialects.
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
@@ -144,6 +144,20 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_at ON audit_events (at);
 CREATE INDEX audit_events_target ON audit_events (target_id);
+
+-- Version 3: audit_events is append-only for every role but the table's owner, enforced by the
+-- server whatever is granted (db grant grants INSERT and SELECT only; this stops a wider GRANT too).
+CREATE FUNCTION accessctl_audit_append_only() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+  IF current_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID) THEN
+    RAISE EXCEPTION 'audit_events is append-only: % refused for role %', TG_OP, current_user USING ERRCODE = '42501';
+  END IF;
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION accessctl_audit_append_only();
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION accessctl_audit_append_only();
 
 -- The schema's version, in a table of its own (SQLite keeps it in PRAGMA user_version).
 CREATE TABLE accessctl_schema (

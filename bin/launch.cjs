@@ -42,12 +42,40 @@ function heapFlags(args) {
   return HEAVY.get(words.join(' ')) || [];
 }
 
+/**
+ * The command line without its `--db` (which may carry a password), and the store it named: the
+ * child gets the store through ACCESSCTL_DB in its environment, which other users cannot read,
+ * where its argv is visible to anyone running `ps`.
+ */
+function storeToEnv(args) {
+  const rest = [];
+  let db;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (a === '--db' && i + 1 < args.length) db = args[++i];
+    else if (a.startsWith('--db=')) db = a.slice(5);
+    else {
+      rest.push(a);
+      if (VALUE_FLAGS.has(a) && i + 1 < args.length) rest.push(args[++i]);
+    }
+  }
+  // Only a PostgreSQL URL carries a secret; with --session too the child reports the clash itself.
+  const session = rest.some((a) => a === '-s' || a === '--session' || a.startsWith('--session='));
+  if (db === undefined || !/^postgres(ql)?:\/\//i.test(db) || session) return { args, env: process.env };
+  return { args: rest, env: { ...process.env, ACCESSCTL_DB: db } };
+}
+
 /** Runs this same command line again in a Node started with `flags`; its exit is ours. */
-function rerun(flags, args) {
+function rerun(flags, parentArgs) {
   const { spawnSync } = require('node:child_process');
-  const r = spawnSync(process.execPath, [...process.execArgv, ...flags, path.join(__dirname, 'accessctl'), ...args], { stdio: 'inherit' });
+  const { args, env } = storeToEnv(parentArgs);
+  const r = spawnSync(process.execPath, [...process.execArgv, ...flags, path.join(__dirname, 'accessctl'), ...args], { stdio: 'inherit', env });
   if (r.signal) process.kill(process.pid, r.signal);
   process.exitCode = r.status === null ? 1 : r.status;
 }
 
-module.exports = { load, heapFlags, rerun };
+module.exports = { load, heapFlags, rerun, storeToEnv };

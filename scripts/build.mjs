@@ -75,7 +75,7 @@ async function buildCli() {
     // What only some commands need (prompts, tables, CSV parsing, YAML) loads from node_modules on
     // first use instead of being parsed on every start; pg loads only for a postgres:// store.
     // better-sqlite3's JavaScript is bundled; its addon is loaded by path (nativeBinding).
-    external: ['@inquirer/prompts', 'cli-table3', 'csv-parse', 'yaml', 'js-yaml', 'pg', 'pg-cursor'],
+    external: ['@inquirer/prompts', 'cli-table3', 'csv-parse', 'yaml', 'js-yaml', 'pg', 'pg-cursor', 'pg-connection-string', 'pgpass'],
     plugins: [lazyBuiltins()],
     charset: 'ascii',
     // import() of those becomes require(): the bundle runs as a classic script with a code cache.

@@ -14,8 +14,10 @@ export interface ContextParts {
   prompter?: Prompter;
   /**
    * The process entry's clock is the wall clock: with a PostgreSQL store the server's clock
-   * replaces it, read once per command, so hosts with skewed clocks agree. Tests inject a clock
-   * and leave this unset.
+   * replaces it, so hosts with skewed clocks agree. It is read once, when the command connects,
+   * and carried forward by this machine's monotonic clock: every later "now" (each request of a
+   * batch) is the server's time then, without a round trip per request, and unaffected by a
+   * step of this machine's wall clock. Tests inject a clock and leave this unset.
    */
   databaseClock?: boolean;
 }
@@ -34,12 +36,12 @@ export function createContext(parts: ContextParts): ContextControl {
   let globals: GlobalOptions | null = null;
   let store: Store | null = null;
   let held = '';
-  let serverNow: number | null = null;
+  let server: { now: number; readAt: number } | null = null;
   const prompter = parts.prompter ?? inquirerPrompter(parts.io);
   // An override (ACCESSCTL_NOW) stays a what-if on either dialect.
   const clock: Clock = {
     overridden: parts.clock.overridden,
-    now: () => (serverNow !== null && parts.databaseClock && !parts.clock.overridden ? serverNow : parts.clock.now()),
+    now: () => (server !== null && parts.databaseClock && !parts.clock.overridden ? server.now + Math.floor(performance.now() - server.readAt) : parts.clock.now()),
   };
   return {
     io: parts.io,
@@ -66,9 +68,12 @@ export function createContext(parts: ContextParts): ContextControl {
       return store;
     },
     async ready() {
-      if (this.globals().location.url === undefined || serverNow !== null) return;
+      if (this.globals().location.url === undefined || server !== null) return;
       const opened = this.store();
-      if (opened.connect) serverNow = (await opened.connect()).serverNow;
+      if (opened.connect) {
+        const read = await opened.connect();
+        server = { now: read.serverNow, readAt: read.readAt };
+      }
     },
     interactive: () => parts.io.stdinIsTTY && parts.io.stdoutIsTTY,
     note: (message) => parts.io.stderr.write(`${message}\n`),

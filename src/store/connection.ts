@@ -94,7 +94,7 @@ export interface Store {
    */
   sameFile?(): boolean;
   /** Connects and reads the server's clock (PostgreSQL); SQLite opens synchronously and has none. */
-  connect?(): Promise<{ serverNow: number }>;
+  connect?(): Promise<{ serverNow: number; readAt: number }>;
   /** Creates the schema if the store is empty (db init); true if it did. */
   init(): Promise<boolean>;
   /** The schema version once opened, and what this open migrated or repaired (SQLite; PostgreSQL after connect). */

@@ -3,6 +3,9 @@ import { touchLastUsed } from './keys.js';
 
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** Stores where a lastUsedAt write was refused as read-only or not permitted: not tried again. */
+const readOnlyStores = new WeakSet<Store>();
+
 /**
  * Records that a key was used, best-effort (SPEC section 2, "Telemetry never blocks"): its own
  * IMMEDIATE transaction with a busy timeout of 0, so a gate's check never waits behind a long
@@ -13,12 +16,17 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 export async function recordKeyUse(store: Store, keyId: string, now: number): Promise<boolean> {
   // PostgreSQL: the row is skipped if a writer holds it (SKIP LOCKED), so nothing waits there either.
   if (store.sqlite === undefined) {
+    if (readOnlyStores.has(store)) return false;
     try {
       await touchLastUsed(store.db, keyId, now);
       return true;
     } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      // A read-only server (a hot standby) stays one for this process: each further attempt would
+      // only log an error pair on the server, so none is made.
+      if (code === '25006' || code === '42501') readOnlyStores.add(store);
       // A read-only gate role (insufficient privilege) or a lock timeout skips the write.
-      if (['42501', '55P03', '25006'].includes((err as { code?: string }).code ?? '')) return false;
+      if (['42501', '55P03', '25006'].includes(code)) return false;
       throw err;
     }
   }

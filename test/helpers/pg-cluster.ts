@@ -48,8 +48,16 @@ function asOwner(bin: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr || r.stdout || r.error}`);
 }
 
+/** Extra setup of a throwaway cluster: pg_hba.conf lines put first, postgresql.conf settings, files for the server (certificates). */
+export interface ClusterOptions {
+  hba?: string[];
+  conf?: Record<string, string>;
+  /** name → content, written into the data directory, owned by the server's user, mode 0600. */
+  files?: Record<string, string>;
+}
+
 /** A throwaway cluster: trust for the superuser, a password role, TCP on 127.0.0.1 and a socket dir. */
-export async function startCluster(bin: string): Promise<Cluster> {
+export async function startCluster(bin: string, options: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'accessctl-pg-'));
   if (userInfo().uid === 0) {
     const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
@@ -59,7 +67,14 @@ export async function startCluster(bin: string): Promise<Cluster> {
   const data = join(dir, 'data');
   asOwner(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const hba = join(data, 'pg_hba.conf');
-  writeFileSync(hba, `host all ${PASSWORD_ROLE.user} 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
+  writeFileSync(hba, `${(options.hba ?? []).map((l) => `${l}\n`).join('')}host all ${PASSWORD_ROLE.user} 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
+  const conf = Object.entries(options.conf ?? {}).map(([k, v]) => `${k} = '${v}'\n`);
+  if (conf.length > 0) writeFileSync(join(data, 'postgresql.conf'), `${readFileSync(join(data, 'postgresql.conf'), 'utf8')}\n${conf.join('')}`);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    const file = join(data, name);
+    writeFileSync(file, content, { mode: 0o600 });
+    if (userInfo().uid === 0) chownSync(file, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
+  }
   const port = await freePort();
   const cluster: Cluster = {
     baseUrl: `postgres://postgres@127.0.0.1:${port}/`,

@@ -1,5 +1,6 @@
 import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type PostgresDialectConfig, type TransactionSettings } from 'kysely';
-import type { Pool, PoolClient } from 'pg';
+import type { ClientConfig, Pool, PoolClient } from 'pg';
+import { connectPlan, shouldFallBack } from './client-config.js';
 import { StoreError } from '../../domain/errors.js';
 import type { Database } from '../tables.js';
 import { PG_LOCK_TIMEOUT_MS, translatePgError } from './errors.js';
@@ -16,13 +17,17 @@ export const LOCK_STATEMENT = `select set_config('lock_timeout', '${PG_LOCK_TIME
 
 export interface PgStoreState {
   schema: SchemaState;
-  /** The server's clock at open, epoch ms: the command's one "now". */
+  /** The server's clock at open, epoch ms. */
   serverNow: number;
+  /** performance.now() when the server read its clock (the query's midpoint): "now" advances from there. */
+  readAt: number;
 }
 
 interface PgModules {
   pg: typeof import('pg');
   Cursor: typeof import('pg-cursor');
+  parse: (url: string) => ClientConfig;
+  pgpass: (conn: object, cb: (pass: string | undefined) => void) => void;
 }
 
 /** pg is loaded on first use only: a SQLite command never pays for it. */
@@ -36,8 +41,16 @@ async function loadPg(): Promise<PgModules> {
     if (!Number.isSafeInteger(n)) throw new StoreError(`value ${text} is outside the safe integer range`, 'the store holds a value accessctl never writes');
     return n;
   });
-  return { pg, Cursor: cursorModule.default ?? cursorModule };
+  const csModule = (await import('pg-connection-string')) as unknown as { default?: { parseIntoClientConfig: PgModules['parse'] }; parseIntoClientConfig: PgModules['parse'] };
+  const passName = 'pgpass'; // no type declarations of its own
+  const passModule = (await import(passName)) as unknown as { default?: PgPassModule } & PgPassModule;
+  const pgpass = passModule.default ?? passModule;
+  // Its warnings (a world-readable ~/.pgpass) would reach stderr; the file is simply not used then.
+  pgpass.warnTo(null);
+  return { pg, Cursor: cursorModule.default ?? cursorModule, parse: (csModule.default ?? csModule).parseIntoClientConfig, pgpass };
 }
+
+type PgPassModule = PgModules['pgpass'] & { warnTo(stream: unknown): unknown };
 
 /**
  * Kysely's PostgreSQL driver with one change: BEGIN is followed by the advisory lock (under a
@@ -99,21 +112,45 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
   let modules: PgModules | null = null;
   let schema: SchemaState | null = null;
 
-  const getPool = async (): Promise<Pool> => {
-    if (pool) return pool;
+  let building: Promise<Pool> | null = null;
+  const getPool = (): Promise<Pool> => (building ??= buildPool());
+  /** The pool for the first TLS attempt the server accepts (prefer and allow have two). */
+  const buildPool = async (): Promise<Pool> => {
     modules ??= await loadPg();
-    pool = new modules.pg.Pool({
-      connectionString: url,
-      // A stream holds one connection while its rows are joined with others: a few suffice.
-      max: 4,
-      connectionTimeoutMillis: 10_000,
-      application_name: 'accessctl',
-    });
-    // A dropped idle connection must not crash the process; the next query reports it.
-    pool.on('error', () => {});
-    // So must one dropped while in use (the server stopped): its query fails, and that is reported.
-    pool.on('connect', (client) => void client.on('error', () => {}));
-    return pool;
+    const m = modules;
+    const plan = connectPlan(url, m.parse);
+    // The password comes from the URL, PGPASSWORD, or ~/.pgpass read here: the driver's own
+    // ~/.pgpass path prints a deprecation warning.
+    const password = plan.base.password || process.env.PGPASSWORD || passwordFromPgpass(m, plan.base);
+    const make = (ssl: false | object): Pool => {
+      const made = new m.pg.Pool({
+        ...plan.base,
+        password,
+        ssl,
+        // A stream holds one connection while its rows are joined with others: a few suffice.
+        max: 4,
+        connectionTimeoutMillis: 10_000,
+        application_name: 'accessctl',
+      });
+      // A dropped idle connection must not crash the process; the next query reports it.
+      made.on('error', () => {});
+      // So must one dropped while in use (the server stopped): its query fails, and that is reported.
+      made.on('connect', (client) => void client.on('error', () => {}));
+      return made;
+    };
+    for (let i = 0; ; i++) {
+      pool = make(plan.attempts[i]!);
+      if (i === plan.attempts.length - 1) return pool;
+      try {
+        // The first connection decides; it goes back to the pool for the command's queries.
+        (await pool.connect()).release();
+        return pool;
+      } catch (err) {
+        await pool.end().catch(() => {});
+        pool = null;
+        if (!shouldFallBack(plan, err)) throw err;
+      }
+    }
   };
 
   const createSchema = async (run: (sql: string) => Promise<unknown>) => {
@@ -125,7 +162,7 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
     for (let v = from + 1; v <= PG_LATEST_VERSION; v++) {
       const step = PG_MIGRATIONS[v];
       if (step === undefined) throw new Error(`no PostgreSQL migration to schema version ${v}`);
-      await run(step);
+      await run(step());
     }
     await run(`update accessctl_schema set version = ${PG_LATEST_VERSION}`);
   };
@@ -185,12 +222,19 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
           if (!policy.create) throw new StoreError(`no accessctl store in ${where}`, 'run accessctl db init, or a command that creates something');
           policy.beforeCreate?.();
         }
+        const sent = performance.now();
         const now = await client.query<{ now: number }>('select (extract(epoch from clock_timestamp()) * 1000)::bigint as now');
+        const readAt = (sent + performance.now()) / 2;
         if (schema.kind === 'older') await db.transaction().execute(async () => {});
-        return { schema, serverNow: now.rows[0]!.now };
+        return { schema, serverNow: now.rows[0]!.now, readAt };
       });
     },
     async init() {
+      // Taking the lock works on a standby too: db init there would report success and create nothing.
+      await withClient(async (client) => {
+        const r = await client.query<{ ro: string }>("select current_setting('transaction_read_only') as ro");
+        if (r.rows[0]?.ro === 'on') throw Object.assign(new Error('read-only'), { code: '25006' });
+      });
       const created = schema?.kind === 'empty';
       await db.transaction().execute(async () => {});
       return created;
@@ -218,6 +262,25 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
       if (pool && !(pool as Pool & { ended?: boolean }).ended) await pool.end();
     },
   };
+}
+
+/**
+ * Asked only when the server wants a password. None to be had is a refused login, as libpq says;
+ * the connection is closed first, or the driver would leave it open and the process waiting.
+ */
+function passwordFromPgpass(m: PgModules, base: ClientConfig): () => Promise<string> {
+  return async function (this: { connection?: { stream?: { destroy(): void } } }) {
+    const found = await lookupPgpass(m, base);
+    if (found !== undefined) return found;
+    this.connection?.stream?.destroy();
+    throw Object.assign(new Error('no password supplied'), { code: '28P01' });
+  };
+}
+
+/** ~/.pgpass (or PGPASSFILE) for this host, port, database and user, as libpq reads it. */
+function lookupPgpass(m: PgModules, base: ClientConfig): Promise<string | undefined> {
+  const info = { host: base.host ?? 'localhost', port: base.port ?? 5432, database: base.database, user: base.user ?? process.env.PGUSER ?? process.env.USER };
+  return new Promise((resolve) => m.pgpass(info, (pass) => resolve(pass)));
 }
 
 type RunSql = (sql: string) => Promise<unknown>;

@@ -1,4 +1,5 @@
 import { ConflictError, StoreError, UserError } from '../../domain/errors.js';
+import { isTlsError } from './client-config.js';
 
 /** Lock timeout of a mutation: SPEC section 11 asks for at least 5 s, as SQLite's busy timeout. */
 export const PG_LOCK_TIMEOUT_MS = 5_000;
@@ -26,6 +27,8 @@ export function translatePgError(err: unknown, where: string): unknown {
       return new StoreError(`PostgreSQL denied a statement on ${where} (insufficient privilege)`, 'grant the role what README "Sharing a store with PostgreSQL" lists');
     case '23505':
       return new ConflictError('that name or key is already taken (another writer was first)', 'list what exists and choose another');
+    case '25006':
+      return new StoreError(`PostgreSQL at ${where} is read-only (a hot standby, or default_transaction_read_only)`, 'point writes at the primary; reads and checks work here');
     case '53300':
       return new StoreError(`PostgreSQL at ${where} has too many connections`, 'try again, or raise max_connections');
     case 'ECONNREFUSED':
@@ -42,9 +45,19 @@ export function translatePgError(err: unknown, where: string): unknown {
     default:
       break;
   }
+  if (isTlsError(code) || /does not support SSL|SSL connection|certificate/i.test(message)) {
+    return new StoreError(`TLS to PostgreSQL at ${where} failed (${code || tlsWords(message)})`, 'check sslmode and sslrootcert in the URL (README "Sharing a store with PostgreSQL")');
+  }
   // Admin shutdown, crash recovery, a connection dropped mid-command: the transaction did not commit.
-  if (/^(57P0[1-3]|08\d\d\d)$/.test(code) || /Connection terminated|connection timeout|server closed the connection/i.test(message)) {
+  if (/^(57P0[1-3]|08\d\d\d)$/.test(code) || /Connection terminated|connection timeout|server closed the connection|not queryable/i.test(message)) {
     return new StoreError(`lost the connection to PostgreSQL at ${where}`, 'nothing was committed; check the server and try again');
   }
   return err;
+}
+
+/** A few fixed words for a TLS failure without a code; the driver's own message is never printed. */
+function tlsWords(message: string): string {
+  if (/does not support SSL/i.test(message)) return 'the server does not offer TLS';
+  if (/requires SSL|SSL connection is required/i.test(message)) return 'the server requires TLS';
+  return 'handshake';
 }

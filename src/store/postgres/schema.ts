@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { StoreError } from '../../domain/errors.js';
 
 /** The PostgreSQL schema's version, kept in table accessctl_schema; it moves with schema.ts's. */
-export const PG_LATEST_VERSION = 2;
+export const PG_LATEST_VERSION = 3;
 
 /** Every table of the store; a database holding any other table of its own is not ours. */
 export const STORE_TABLES = [
@@ -21,7 +21,19 @@ export const STORE_TABLES = [
 ] as const;
 
 /** Forward migrations for PostgreSQL: PG_MIGRATIONS[n] takes a database from version n-1 to n. */
-export const PG_MIGRATIONS: Record<number, string> = {};
+export const PG_MIGRATIONS: Record<number, () => string> = {
+  // The append-only trigger on audit_events (schema.pg.sql's own text); run by the owner.
+  3: auditAppendOnlySql,
+};
+
+/** schema.pg.sql's version 3 section, from its comment to the last trigger. */
+export function auditAppendOnlySql(): string {
+  const text = pgSchemaText();
+  const start = text.indexOf('-- Version 3: audit_events is append-only');
+  const end = text.indexOf('\n', text.indexOf('CREATE TRIGGER audit_events_no_truncate'));
+  if (start < 0 || end < 0) throw new Error('schema.pg.sql has no append-only section');
+  return text.slice(start, end + 1);
+}
 
 export function pgSchemaText(): string {
   for (const rel of ['../schema.pg.sql', '../../schema.pg.sql', '../../../schema.pg.sql']) {

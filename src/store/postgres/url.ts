@@ -5,6 +5,9 @@ export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text);
 }
 
+/** Parameters that carry a secret: password, sslpassword, and any other pass/secret/token. */
+const SECRET_PARAM = /pass|secret|token|credential/i;
+
 /**
  * The URL with its password replaced by `***`: the only form of it that is ever printed (db path,
  * errors, debug output). A URL that cannot be parsed is shown as its scheme alone.
@@ -18,9 +21,9 @@ export function redactUrl(text: string): string {
   }
   if (url.password !== '') url.password = '***';
   for (const key of [...url.searchParams.keys()]) {
-    if (/^pass(word)?$/i.test(key)) url.searchParams.set(key, '***');
+    if (SECRET_PARAM.test(key)) url.searchParams.set(key, '***');
   }
-  return url.toString().replace('%2A%2A%2A', '***');
+  return url.toString().replaceAll('%2A%2A%2A', '***');
 }
 
 /** Checks the URL names a host and a database: `postgres://` alone is a store that cannot be found (exit 6). */

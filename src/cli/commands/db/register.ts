@@ -5,6 +5,7 @@ import { runDbBackup, runDbCheck, runDbPath } from './run.js';
 import { runDbInit } from './init.js';
 import { runDbMigrate } from './migrate.js';
 import { runDbRestore } from './restore.js';
+import { runDbGrant } from './grant.js';
 
 export function registerDb(program: Command, ctx: Ctx): void {
   const noun = addNoun(program, 'db', 'the store file: where it is, is it sound, copy it');
@@ -39,6 +40,18 @@ export function registerDb(program: Command, ctx: Ctx): void {
       examples: ['accessctl db backup /var/backups/before-upgrade.db && accessctl db migrate'],
     }),
     () => runDbMigrate(ctx),
+  );
+  act(
+    ctx,
+    'dbCheck',
+    addVerb(noun, 'grant', {
+      description: 'PostgreSQL: print (or --apply) the grants of a reader (SELECT only) or a writer role; the audit log stays append-only',
+      examples: ['accessctl db grant --reader accessctl_gate', 'accessctl db grant --writer accessctl_ops --apply'],
+    })
+      .option('--reader <role>', 'auditors, gates, access check --batch: SELECT only')
+      .option('--writer <role>', 'operators, cron: what mutations need; audit_events INSERT and SELECT only')
+      .option('--apply', 'run the statements (as the owner) instead of printing them only'),
+    (o: { reader?: string; writer?: string; apply?: boolean }) => runDbGrant(ctx, o),
   );
   act(
     ctx,
