@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { checkAddon } from './check-addon.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `--bench-only` bundles the benchmark alone: the test suite uses it so that other tests, which
@@ -45,10 +46,11 @@ for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enu
 }
 
 async function buildCli() {
-  rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
   // The driver's compiled addon, as a path from dist/: opening a store need not search for it.
   const require = createRequire(import.meta.url);
   const addon = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+  checkAddon(addon);
+  rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
   await build({
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/accessctl.cjs',

@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
+import { addonLoadError } from './native-addon.js';
 import { openPostgres } from './postgres/store.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, realTarget, tighten } from './safety.js';
@@ -110,7 +111,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   try {
     sqlite = new BetterSqlite3(target, { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() });
   } catch (err) {
-    throw translateSqliteError(err, path);
+    throw addonLoadError(err) ?? translateSqliteError(err, path);
   }
   try {
     checkAndMigrate(sqlite, path);
