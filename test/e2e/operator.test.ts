@@ -179,8 +179,8 @@ describe('shell completion', () => {
     expect(complete('accessctl config set token.')).toEqual(['token.defaultTtl', 'token.maxTtl']);
   });
   it('prints zsh and fish scripts, and refuses other shells', () => {
-    expect(cli(['completion', 'zsh'], { env }).stdout).toContain('bashcompinit');
-    expect(cli(['completion', 'fish'], { env }).stdout).toContain("complete -c accessctl -n '__fish_use_subcommand' -a 'group'");
+    expect(cli(['completion', 'zsh'], { env }).stdout).toContain('compdef _accessctl accessctl');
+    expect(cli(['completion', 'fish'], { env }).stdout).toContain("complete -c accessctl -f -a '(__accessctl_complete)'");
     expect(cli(['completion', 'tcsh'], { env }).code).toBe(2);
   });
 });

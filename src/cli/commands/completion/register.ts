@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Argument, type Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { addVerb } from '../../verb.js';
@@ -16,7 +17,9 @@ export function registerCompletion(program: Command, ctx: Ctx): void {
   })
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
     .action(async (shell: string) => {
-      const script = shell === 'bash' ? bashScript() : shell === 'zsh' ? zshScript() : fishScript();
+      // The program that prints the script, for a shell that has no accessctl on PATH.
+      const self = resolve(process.argv[1] ?? 'accessctl');
+      const script = shell === 'bash' ? bashScript(self) : shell === 'zsh' ? zshScript(self) : fishScript(self);
       await ctx.io.stdout.write(script);
     });
 

@@ -5,13 +5,22 @@
  * `words` or `files`; the rest are the candidates.
  */
 
-export function bashScript(): string {
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The scripts run the \`accessctl\` on PATH, the command being completed; \`self\` (the program that
+ * printed the script) stands in when there is none, as in a checkout loaded with
+ * \`source <(./bin/accessctl completion bash)\`.
+ */
+export function bashScript(self: string): string {
   return `# accessctl completion for bash. Load with: source <(accessctl completion bash)
 _accessctl() {
-  local cur out line
+  local cur out line cmd
   local -a lines
+  cmd=accessctl
+  command -v accessctl >/dev/null 2>&1 || cmd=${shq(self)}
   cur="\${COMP_WORDS[COMP_CWORD]}"
-  out="$(command accessctl __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" || return 0
+  out="$("$cmd" __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" || return 0
   mapfile -t lines <<< "$out"
   COMPREPLY=()
   if [[ \${lines[0]} == files ]]; then
@@ -31,7 +40,7 @@ complete -F _accessctl accessctl
 `;
 }
 
-export function zshScript(): string {
+export function zshScript(self: string): string {
   // Written to a file in $fpath, compinit autoloads this file as the function _accessctl: the
   // body then defines the real function and calls it, so the first TAB completes too. Sourced,
   // it registers the function.
@@ -39,9 +48,10 @@ export function zshScript(): string {
 # accessctl completion for zsh. Install: accessctl completion zsh > "\${fpath[1]}/_accessctl"
 # (then start a new shell), or load it now: source <(accessctl completion zsh)
 _accessctl() {
-  local out
+  local out cmd=accessctl
   local -a lines
-  out="$(command accessctl __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)" || return 1
+  (( $+commands[accessctl] )) || cmd=${shq(self)}
+  out="$("$cmd" __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)" || return 1
   lines=("\${(@f)out}")
   if [[ "\${lines[1]}" == files ]]; then
     _files
@@ -58,13 +68,15 @@ fi
 `;
 }
 
-export function fishScript(): string {
+export function fishScript(self: string): string {
   return `# accessctl completion for fish. Load with: accessctl completion fish | source
 # or install: accessctl completion fish > ~/.config/fish/completions/accessctl.fish
 function __accessctl_complete
     set -l words (commandline -opc)
     set -e words[1]
-    set -l out (command accessctl __complete -- $words (commandline -ct) 2>/dev/null)
+    set -l cmd accessctl
+    command -q accessctl; or set cmd ${shq(self).replace(/'\\''/g, "\\'")}
+    set -l out ($cmd __complete -- $words (commandline -ct) 2>/dev/null)
     or return
     if test "$out[1]" = files
         __fish_complete_path (commandline -ct)
