@@ -208,7 +208,7 @@ describe('help that teaches', () => {
     writeFileSync(join(shim, 'accessctl'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
     const crontab = spawnSync(
       'sh',
-      ['-c', `grep -v '^#' examples/crontab | sed -E 's/^([^ ]+ +){5}//' | sed "s#/var/lib/accessctl#${dir}/cron#g; s#/var/log/#${dir}/#g; s#/usr/local/share/doc/accessctl/##g; s# accessctl # '${process.execPath}' '${BIN}' #" | sh -e`],
+      ['-c', `grep -v '^#' examples/crontab | sed -E 's/^([^ ]+ +){5}//' | sed "s#/var/lib/accessctl#${dir}/cron#g; s#/var/log/#${dir}/#g; s#/usr/local/lib/node_modules/accessctl/##g; s# accessctl # '${process.execPath}' '${BIN}' #" | sh -e`],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: `${shim}:${process.env.PATH ?? ''}` } },
     );
     expect(crontab.status, crontab.stderr).toBe(0);
