@@ -121,7 +121,7 @@ export function runReadme(markdown: string, opts: { bin: string; root: string })
       LANG: 'C.UTF-8',
     },
     encoding: 'utf8',
-    timeout: 300_000,
+    timeout: 540_000,
     maxBuffer: 64 * 1024 * 1024,
   });
   const report = readFileSync(reportFile, 'utf8').trim();

@@ -7,7 +7,8 @@ import { readmeBlocks, readmeScript, runReadme } from './readme-blocks.js';
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 describe('README.md', () => {
-  it('every command block runs, in order, in a fresh store', () => {
+  // About seventy commands, one process each: minutes on a loaded machine.
+  it('every command block runs, in order, in a fresh store', { timeout: 600_000 }, () => {
     const r = runReadme(README, { bin: BIN, root: ROOT });
     expect(r.failure, `${r.failure}\n--- stderr (last lines) ---\n${r.stderr.split('\n').slice(-15).join('\n')}`).toBeUndefined();
   });
