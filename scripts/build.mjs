@@ -5,8 +5,9 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { checkAddon } from './check-addon.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `--bench-only` bundles the benchmark alone: the test suite uses it so that other tests, which
@@ -59,10 +60,11 @@ function sqliteSchemaRows(require) {
 }
 
 async function buildCli() {
-  rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
   // The driver's compiled addon, as a path from dist/: opening a store need not search for it.
   const require = createRequire(import.meta.url);
   const addon = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+  checkAddon(addon);
+  rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
   await build({
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/accessctl.cjs',
@@ -94,7 +96,38 @@ async function buildCli() {
   execFileSync(process.execPath, [new URL('./warm-cache.cjs', import.meta.url).pathname], { stdio: 'inherit' });
 }
 
-if (!benchOnly) await buildCli();
+/**
+ * man/accessctl.1 from the command tree (src/cli/man-page.ts), bundled to a temporary file and
+ * run once: the page lists exactly the commands, flags and examples the program has.
+ */
+async function buildManPage() {
+  // Inside the checkout, so that the bundle's few external packages resolve from node_modules.
+  const tmp = mkdtempSync(join(root, 'dist', '.man-'));
+  try {
+    const outfile = join(tmp, 'man.cjs');
+    await build({
+      stdin: { contents: "import { manPage } from './src/cli/man-page.ts'; process.stdout.write(manPage());", resolveDir: root, loader: 'ts' },
+      outfile,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['@inquirer/prompts', 'cli-table3', 'csv-parse', 'yaml', 'js-yaml', 'pg', 'pg-cursor', 'better-sqlite3'],
+      define: { 'import.meta.url': '__manUrl' },
+      banner: { js: `const __manUrl = require('node:url').pathToFileURL(${JSON.stringify(join(root, 'src', 'cli', 'man-page.ts'))}).href;` },
+      logLevel: 'warning',
+    });
+    mkdirSync(join(root, 'man'), { recursive: true });
+    writeFileSync(join(root, 'man', 'accessctl.1'), execFileSync(process.execPath, [outfile], { encoding: 'utf8', cwd: root }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (!benchOnly) {
+  await buildCli();
+  await buildManPage();
+}
 
 // The benchmark is bundled on its own, outside the CLI's dist/.
 if (benchOnly || process.argv.includes('--bench')) {

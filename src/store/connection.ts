@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { StoreError, UsageError } from '../domain/errors.js';
 import { ImmediateSqliteDialect } from './dialect.js';
+import { addonLoadError } from './native-addon.js';
 import { openPostgres } from './postgres/store.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
 import { checkStoreDir, checkStoreFiles, homeDir, realTarget, tighten } from './safety.js';
@@ -123,7 +124,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
     const options = { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() };
     sqlite = access === 'write' || access === 'migrate' ? new BetterSqlite3(target, options) : openReadOnly(target, path, options);
   } catch (err) {
-    throw translateSqliteError(err, path);
+    throw addonLoadError(err) ?? translateSqliteError(err, path);
   }
   let opened: OpenedSchema;
   try {

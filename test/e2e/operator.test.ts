@@ -179,8 +179,8 @@ describe('shell completion', () => {
     expect(complete('accessctl config set token.')).toEqual(['token.defaultTtl', 'token.maxTtl']);
   });
   it('prints zsh and fish scripts, and refuses other shells', () => {
-    expect(cli(['completion', 'zsh'], { env }).stdout).toContain('bashcompinit');
-    expect(cli(['completion', 'fish'], { env }).stdout).toContain("complete -c accessctl -n '__fish_use_subcommand' -a 'group'");
+    expect(cli(['completion', 'zsh'], { env }).stdout).toContain('compdef _accessctl accessctl');
+    expect(cli(['completion', 'fish'], { env }).stdout).toContain("complete -c accessctl -f -a '(__accessctl_complete)'");
     expect(cli(['completion', 'tcsh'], { env }).code).toBe(2);
   });
 });
@@ -208,7 +208,7 @@ describe('help that teaches', () => {
     writeFileSync(join(shim, 'accessctl'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
     const crontab = spawnSync(
       'sh',
-      ['-c', `grep -v '^#' examples/crontab | sed -E 's/^([^ ]+ +){5}//' | sed "s#/var/lib/accessctl#${dir}/cron#g; s#/var/log/#${dir}/#g; s#/usr/local/share/doc/accessctl/##g; s# accessctl # '${process.execPath}' '${BIN}' #" | sh -e`],
+      ['-c', `grep -v '^#' examples/crontab | sed -E 's/^([^ ]+ +){5}//' | sed "s#/var/lib/accessctl#${dir}/cron#g; s#/var/log/#${dir}/#g; s#/usr/local/lib/node_modules/accessctl/##g; s# accessctl # '${process.execPath}' '${BIN}' #" | sh -e`],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: `${shim}:${process.env.PATH ?? ''}` } },
     );
     expect(crontab.status, crontab.stderr).toBe(0);

@@ -1,0 +1,24 @@
+import { StoreError } from '../domain/errors.js';
+
+/**
+ * better-sqlite3's compiled addon belongs to one Node ABI (NODE_MODULE_VERSION). After a Node
+ * upgrade or switch, or when node-gyp built it against other headers, loading it fails with a
+ * paragraph from Node; this turns that into the one line a user can act on. `undefined` when
+ * `err` is not a failure to load the addon.
+ */
+export function addonLoadError(err: unknown): StoreError | undefined {
+  const e = err as { code?: string; message?: string };
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const versions = /NODE_MODULE_VERSION (\d+)[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(message);
+  if (versions) {
+    return new StoreError(
+      `the SQLite driver's native addon was built for another Node.js (NODE_MODULE_VERSION ${versions[1]}); this Node.js ${process.version} needs NODE_MODULE_VERSION ${versions[2]}`,
+      'run: npm rebuild better-sqlite3',
+    );
+  }
+  if (e?.code === 'ERR_DLOPEN_FAILED' || /better_sqlite3\.node/.test(message)) {
+    const first = message.split('\n')[0]!.replace(/^Error: /, '');
+    return new StoreError(`the SQLite driver's native addon cannot be loaded by Node.js ${process.version}: ${first}`, 'run: npm rebuild better-sqlite3');
+  }
+  return undefined;
+}
