@@ -178,7 +178,7 @@ describe('limits: size, depth, aliases, field length, encoding', () => {
     await refused(['plan', '-f', file('big.yaml', `resources:\n  - name: x\n    address: a.internal\n    alias: "${long}"\n`)], 2, /^accessctl: big\.yaml:4: a line of \d+ characters \(a field holds at most 65536 characters/);
     await refused(['plan', '-f', file('big.json', `{"services": [{"name": "x",\n "description": "${long}"}]}`)], 2, /^accessctl: big\.json:2: a string of 2097152 characters/);
     const folded = `services:\n  - name: x\n    description: >\n${'      aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(2000)}`;
-    await refused(['plan', '-f', file('folded.yaml', folded)], 2, /^accessctl: folded\.yaml:3: services\[0\]\.description: a text of \d+ characters/);
+    await refused(['plan', '-f', file('folded.yaml', folded)], 2, /^accessctl: folded\.yaml:3: a text of more than 65536 characters/);
   });
 
   it('a file or stdin over 64 MiB is refused before it is parsed', async () => {

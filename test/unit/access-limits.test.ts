@@ -41,6 +41,12 @@ describe('the text scan of an access file', () => {
     expect(lineOf(() => scanYamlText(literal))).toBeNull();
   });
 
+  it('YAML: a block scalar over 64 KiB is refused at its first line, however many lines it spans', () => {
+    const line = `      ${'a'.repeat(63)}\n`;
+    expect(lineOf(() => scanYamlText(`services:\n  - name: x\n    description: >\n${line.repeat(1000)}`))).toBe(3);
+    expect(lineOf(() => scanYamlText(`services:\n  - name: x\n    description: |\n${line.repeat(900)}  - name: y\n`))).toBeNull();
+  });
+
   it('YAML: a line over 1 MiB is refused before any parser sees it', () => {
     expect(lineOf(() => scanYamlText(`a: b\nc: ${'x'.repeat(1024 * 1024)}\n`))).toBe(2);
   });

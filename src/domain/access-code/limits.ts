@@ -82,6 +82,8 @@ export function scanYamlText(text: string): void {
   let line = 0;
   let flow = 0;
   let blockScalarIndent = -1;
+  let blockChars = 0;
+  let blockLine = 0;
   const levels: number[] = [];
   let pos = 0;
   while (pos <= text.length) {
@@ -97,7 +99,12 @@ export function scanYamlText(text: string): void {
     while (indent < raw.length && raw.charCodeAt(indent) === 0x20) indent++;
     const blank = indent === raw.length || raw[indent] === '#' || raw.trim() === '';
     if (blockScalarIndent >= 0) {
-      if (blank || indent > blockScalarIndent) continue;
+      if (blank || indent > blockScalarIndent) {
+        // A block scalar (`|`, `>`) is one field over many lines: bound it here, not after parsing.
+        blockChars += raw.length + 1;
+        if (blockChars > MAX_SCALAR_CHARS) throw new TextProblem(blockLine, `a text of more than ${MAX_SCALAR_CHARS} characters`, `a field holds at most ${MAX_SCALAR_CHARS} characters`);
+        continue;
+      }
       blockScalarIndent = -1;
     }
     if (blank) continue;
@@ -112,7 +119,11 @@ export function scanYamlText(text: string): void {
         levels.push(col);
       }
       if (levels.length > MAX_DEPTH) throw new TextProblem(line, `nested deeper than ${MAX_DEPTH} levels`, DEPTH_HINT);
-      if (/(?:^|[:\-]\s)[|>][0-9+-]*\s*(?:#.*)?$/.test(raw.slice(indent))) blockScalarIndent = indent;
+      if (/(?:^|[:\-]\s)[|>][0-9+-]*\s*(?:#.*)?$/.test(raw.slice(indent))) {
+        blockScalarIndent = indent;
+        blockChars = 0;
+        blockLine = line;
+      }
     }
     flow = flowDepth(raw, indent, flow, levels.length, line);
   }
