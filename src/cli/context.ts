@@ -59,6 +59,8 @@ export interface Ctx {
   ready(): Promise<void>;
   /** Prompts only when a person is at both ends: stdin and stdout are terminals. */
   interactive(): boolean;
-  /** A message for people, on stderr. */
+  /** An informational message for people, on stderr; `-q` silences it. */
   note(message: string): void;
+  /** A warning that needs action, on stderr; printed even under `-q`. */
+  warn(message: string): void;
 }

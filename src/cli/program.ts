@@ -19,6 +19,7 @@ import { registerExport } from './commands/export/register.js';
 import { registerPlan } from './commands/plan/register.js';
 import { registerApply } from './commands/apply/register.js';
 import { registerTest } from './commands/test/register.js';
+import { registerVersion } from './commands/version/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { limitArg, splitList } from './options.js';
@@ -31,7 +32,7 @@ const HELP_GROUPS: Array<[string, string[]]> = [
   ['Machines:', ['service', 'key']],
   ['Questions:', ['access', 'audit']],
   ['Access as code:', ['export', 'plan', 'apply', 'test']],
-  ['Housekeeping:', ['sweep', 'config', 'db', 'completion']],
+  ['Housekeeping:', ['sweep', 'config', 'db', 'completion', 'version']],
 ];
 
 interface GlobalFlags {
@@ -64,6 +65,7 @@ const NOUNS: Array<[names: string[], register: (program: Command, ctx: ContextCo
   [['plan'], registerPlan],
   [['apply'], registerApply],
   [['test'], registerTest],
+  [['version'], registerVersion],
 ];
 
 /** Global options that take a value, to find the first word of a command line. */
@@ -99,7 +101,9 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
     // Global options go before the noun, or after the verb (copies on each verb, see
     // addGlobalCopies), so that a verb may have its own flag of the same name (audit list --actor).
     .enablePositionalOptions()
-    .exitOverride()
+    .exitOverride((err) => {
+      throw Object.assign(err, { command: program });
+    })
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
       // Help shown for a missing verb is replaced by a one-line error in main.ts.
@@ -131,7 +135,7 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
   const configure = (cmd: Command) => {
     cmd
       .exitOverride((err) => {
-        throw Object.assign(err, { commandPath: commandPath(cmd) });
+        throw Object.assign(err, { commandPath: commandPath(cmd), command: cmd });
       })
       .configureOutput(program.configureOutput())
       .showSuggestionAfterError(true);

@@ -56,6 +56,7 @@ export const FIELDS = {
   /** plan/apply as flat lines (csv, ndjson): objects, their fields, access changes, tests, the plan id. */
   planLine: ['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail'],
   testResult: ['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail'],
+  version: ['version', 'schemaVersion', 'sqlite', 'betterSqlite3', 'pg', 'node'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RecordKind = keyof typeof FIELDS;
@@ -85,6 +86,7 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   backup: 'path',
   planLine: 'name',
   testResult: 'result',
+  version: 'version',
 };
 
 /**

@@ -241,7 +241,7 @@ function schemaText(): string {
  */
 declare const __ACCESSCTL_NATIVE_BINDING__: string | undefined;
 let binding: string | null | undefined;
-function nativeBinding(): { nativeBinding?: string } {
+export function nativeBinding(): { nativeBinding?: string } {
   if (binding === undefined) {
     binding = null;
     if (typeof __ACCESSCTL_NATIVE_BINDING__ === 'string') {

@@ -113,7 +113,7 @@ describe('global options after the verb, help, hints', () => {
   it('an unknown option says where to look', () => {
     const r = cli(['user', 'list', '--sesion', 'prod'], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("accessctl: unknown option '--sesion' (see accessctl user list --help; global options go before the noun or after the verb)\n");
+    expect(r.stderr).toBe("accessctl: unknown option '--sesion' (did you mean '--session'?)\n");
     expect(cli(['user', 'list', '--serach', 'ada'], { env }).stderr).toBe("accessctl: unknown option '--serach' (did you mean '--search'?)\n");
   });
 });

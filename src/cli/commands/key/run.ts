@@ -105,7 +105,7 @@ export async function runKeyCreate(opts: KeyCreateOptions, ctx: Ctx): Promise<Ou
   const m = meta(ctx);
   const { row, token, service } = await mutate(ctx.store().db, m, async (tx) => {
     const service = await getService(tx.db, opts.service);
-    if (service.state !== 'ACTIVE') ctx.note(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
+    if (service.state !== 'ACTIVE') ctx.warn(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
     return { ...(await issueKey(tx, service, opts.name === undefined ? undefined : validateKeyName(opts.name), opts.expiration)), service };
   });
   return { kind: 'newKey', records: [{ ...keyRecord(row, service.name, m.now), token }] };
