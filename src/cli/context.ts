@@ -37,6 +37,8 @@ export interface GlobalOptions {
   color: boolean;
   /** Tables: every column. */
   wide: boolean;
+  /** No box drawing or cursor control: TERM=dumb, or a locale that is not UTF-8. */
+  ascii: boolean;
   /** Terminal columns when stdout is a terminal (COLUMNS wins); undefined when piped. */
   width: number | undefined;
   actor: string;

@@ -12,6 +12,8 @@ export interface Output {
   format?: Format | undefined;
   /** Raised after printing: `show` of a missing id prints an empty list, then exits 3. */
   after?: UserError | undefined;
+  /** Columns a terminal's short set leaves out: they would only repeat the filter given. */
+  omit?: readonly string[] | undefined;
 }
 
 export interface EmitOptions {
@@ -34,6 +36,8 @@ export async function emit(ctx: Ctx, output: Output, how: EmitOptions = {}): Pro
     wide: g.wide,
     layout: how.layout,
     limit: how.limit,
+    omit: output.omit,
+    ascii: g.ascii,
   });
   if (printed > 0 && !g.quiet && (output.kind === 'newKey' || output.kind === 'exchangedToken')) {
     ctx.note('note: this token will not be shown again; store it now');

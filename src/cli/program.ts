@@ -160,13 +160,33 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
     quiet: Boolean(flags.quiet),
     columns: flags.columns === undefined ? undefined : splitList(flags.columns),
     header: flags.header,
-    color: flags.color && ctx.io.stdoutIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    color: wantsColour(flags.color, ctx.io.stdoutIsTTY, env),
     wide: Boolean(flags.wide),
+    ascii: plainTerminal(env),
     width: ctx.io.stdoutIsTTY ? terminalWidth(env, ctx.io.stdoutColumns) : undefined,
     actor,
     yes: Boolean(flags.yes),
     location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action) },
   };
+}
+
+/**
+ * no-color.org: NO_COLOR set and not empty turns colour off; FORCE_COLOR=0 (or false) too, and
+ * any other FORCE_COLOR turns it on where it would be off (piped); --no-color always wins.
+ */
+export function wantsColour(flag: boolean, stdoutIsTTY: boolean, env: Record<string, string | undefined>): boolean {
+  if (!flag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return !/^(0|false)$/i.test(force);
+  return stdoutIsTTY && env.TERM !== 'dumb';
+}
+
+/** A terminal or locale that cannot show box drawing and cursor movement: TERM=dumb, LC_ALL=C. */
+export function plainTerminal(env: Record<string, string | undefined>): boolean {
+  if (env.TERM === 'dumb') return true;
+  // The first of LC_ALL, LC_CTYPE, LANG that is set decides, as setlocale(3) does; none is "C".
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '') ?? 'C';
+  return !/utf-?8/i.test(locale);
 }
 
 function osUser(env: Record<string, string | undefined>): string {

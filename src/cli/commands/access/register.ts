@@ -26,7 +26,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
 
   act<AccessFlags>(
     ctx,
-    'access',
+    'accessCheck',
     addVerb(noun, 'check', {
       description: 'can this user, service or token reach the resource now? exit 0 allowed, 5 denied',
       examples: [

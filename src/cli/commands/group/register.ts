@@ -99,7 +99,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
 
   act<GroupFlags>(
     ctx,
-    'group',
+    'groupShow',
     addVerb(noun, 'show', {
       description: 'show groups by id or name',
       examples: ['accessctl group show on-call', 'accessctl group show -i "My Ephemeral Group"', 'accessctl -f CSV group show -i grp_8J2kP0qLm3Xc9ZaB'],
@@ -139,7 +139,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     const sampleFlag = flag.split(' ')[0];
     act<GroupFlags>(
       ctx,
-      'group',
+      'groupShow',
       addVerb(noun, `add-${kind}`, {
         description: `add ${kind} to a group, optionally for a limited time (--ttl)`,
         aliases: [`add${camel}`],
@@ -152,7 +152,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     );
     act<GroupFlags>(
       ctx,
-      'group',
+      'groupShow',
       addVerb(noun, `remove-${kind}`, {
         description: `remove ${kind} from a group`,
         aliases: [`remove${camel}`],

@@ -137,7 +137,7 @@ export async function runKeyList(opts: KeyListOptions, ctx: Ctx): Promise<Output
       yield keyRecord(k, k.service_name, now);
     }
   }
-  return { kind: 'key', records: records() };
+  return { kind: 'key', records: records(), omit: opts.service !== undefined ? ['serviceName'] : undefined };
 }
 
 export async function runKeyShow(refs: string[], ctx: Ctx): Promise<Output> {
