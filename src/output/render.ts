@@ -184,8 +184,8 @@ export async function render(
     }
     case 'table': {
       const { renderSecret, renderTable, renderVertical } = await import('./table.js');
-      const { NAMING_COLUMNS, tableView } = await import('./table-views.js');
-      const table = { color: opts.color, now: opts.now, width: opts.width, wide: opts.wide, ascii: opts.ascii, naming: NAMING_COLUMNS[kind] };
+      const { KEPT_COLUMNS, NAMING_COLUMNS, tableView } = await import('./table-views.js');
+      const table = { color: opts.color, now: opts.now, width: opts.width, wide: opts.wide, ascii: opts.ascii, naming: NAMING_COLUMNS[kind], kept: KEPT_COLUMNS[kind] };
       const secret = kind === 'newKey' || kind === 'exchangedToken';
       const print = secret ? renderSecret : opts.layout === 'object' ? renderVertical : renderTable;
       const shortList = print === renderTable && opts.width !== undefined && !opts.wide && !opts.columns;

@@ -12,12 +12,17 @@ export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   key: ['serviceName', 'name'],
   keyReport: ['serviceName', 'name'],
   access: ['subjectName', 'resourceName'],
-  accessCheck: ['decision', 'subjectName', 'resourceName', 'reason'],
+  accessCheck: ['subjectName', 'resourceName'],
   accessChange: ['subjectName', 'resourceName'],
   sweep: ['name'],
   setting: ['key'],
   importChange: ['name'],
   audit: ['seq'],
+};
+
+/** Columns a terminal may cut but never drops: what a check decided, and why. */
+export const KEPT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
+  accessCheck: ['decision', 'reason'],
 };
 
 const ID_RE = /^[a-z]{3}_[0-9A-Za-z]{16}$/;
@@ -41,8 +46,8 @@ export function tableView(kind: RecordKind, record: OutputRecord, shortList: boo
 }
 
 function linkLine(l: { name: string; startsAt: string | null; expiresAt: string | null }, now: number): string {
-  const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-  const since = l.startsAt === null ? '' : `  since ${at(l.startsAt)}`;
-  const until = l.expiresAt === null ? '' : `, until ${at(l.expiresAt)} (${formatRelative(parseTimestamp(l.expiresAt), now)})`;
-  return `${l.name}${since}${until}`;
+  const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  if (l.expiresAt === null) return l.startsAt === null ? l.name : `${l.name}  since ${at(l.startsAt)} UTC`;
+  const ends = `until ${at(l.expiresAt)} UTC (${formatRelative(parseTimestamp(l.expiresAt), now)})`;
+  return l.startsAt === null ? `${l.name}  ${ends}` : `${l.name}  from ${at(l.startsAt)} ${ends}`;
 }

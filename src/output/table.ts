@@ -10,6 +10,8 @@ export interface TableOptions {
   width?: number | undefined;
   /** The columns that name each row (email, name …): never cut, never dropped. */
   naming?: readonly string[] | undefined;
+  /** Columns that may be cut but never dropped (a check's decision and reason). */
+  kept?: readonly string[] | undefined;
   /** `--wide` at a terminal: every cell whole, lines may run past the edge (as `kubectl -o wide`). */
   wide?: boolean | undefined;
   /** ASCII borders: a terminal or locale that cannot show box drawing (TERM=dumb, LC_ALL=C). */
@@ -106,7 +108,13 @@ export function fitWidths(natural: readonly number[], headers: readonly number[]
  * (or SHORT); when the rest still cannot fit, columns are dropped from the right, never a naming
  * column, which is never cut either (nor an id: a cut id is no use).
  */
-export function planColumns(natural: readonly number[], headers: readonly number[], width: number, naming: readonly boolean[]): { widths: number[]; shown: number[] } {
+export function planColumns(
+  natural: readonly number[],
+  headers: readonly number[],
+  width: number,
+  naming: readonly boolean[],
+  kept: readonly boolean[] = [],
+): { widths: number[]; shown: number[] } {
   let shown = natural.map((_, i) => i);
   for (;;) {
     const available = width - (1 + 3 * shown.length);
@@ -118,7 +126,7 @@ export function planColumns(natural: readonly number[], headers: readonly number
       if (widest < 0) break;
       widths[widest]!--;
     }
-    const droppable = shown.map((i, k) => (naming[i] ? -1 : k)).filter((k) => k >= 0);
+    const droppable = shown.map((i, k) => (naming[i] || kept[i] ? -1 : k)).filter((k) => k >= 0);
     if (widths.reduce((a, b) => a + b, 0) <= available || droppable.length === 0) return { widths, shown };
     const last = droppable[droppable.length - 1]!;
     shown = shown.filter((_, k) => k !== last);
@@ -145,7 +153,9 @@ export function renderTable(columns: readonly string[], rows: readonly OutputRec
   if (opts.width !== undefined && !opts.wide) {
     const headers = columns.map((c) => stringWidth(c));
     const natural = columns.map((_, i) => Math.max(headers[i]!, ...cells.map((row) => stringWidth(row[i]!))));
-    const plan = planColumns(natural, headers, opts.width, columns.map((c) => c === 'id' || (opts.naming?.includes(c) ?? false)));
+    const plan = planColumns(natural, headers, opts.width, columns.map((c) => c === 'id' || (opts.naming?.includes(c) ?? false)),
+      columns.map((c) => opts.kept?.includes(c) ?? false),
+    );
     widths = plan.widths;
     shownColumns = plan.shown.map((i) => columns[i]!);
     dropped = columns.filter((_, i) => !plan.shown.includes(i));

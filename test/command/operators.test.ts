@@ -93,3 +93,109 @@ describe('version', () => {
     expect(v).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), schemaVersion: expect.any(Number), sqlite: expect.stringMatching(/^3\.\d+/), betterSqlite3: expect.stringMatching(/^\d+\./), pg: expect.stringMatching(/^\d+\./), node: process.versions.node });
   });
 });
+
+describe('answers you can see', () => {
+  const tty = (argv: string[], columns = '80', env: Record<string, string> = {}) => h.run(argv, { tty: true, env: { COLUMNS: columns, NO_COLOR: '1', LANG: 'C.UTF-8', ...env } });
+
+  it('access check at a terminal shows the decision, the path, and for a denial the reason', async () => {
+    await h.ok(['group', 'create', '-g', 'eng', '-u', 'ada@example.com', '-r', 'prod-db']);
+    const allowed = await tty(['access', 'check', '--user', 'ada@example.com', '-r', 'prod-db']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout.split('\n')[1]).toMatch(/^│ decision │ subjectName +│ resourceName │ via +│ groupName │ expiresAt +│$/);
+    expect(allowed.stdout.split('\n')[2]).toMatch(/^│ allowed +│ ada@example\.com │ prod-db +│ group │ eng +│ +│$/);
+    await h.ok(['resource', 'create', '-n', 'tty-db', '-a', 'tty.internal']);
+    const denied = await tty(['access', 'check', '--user', 'ada@example.com', '-r', 'tty-db'], '120');
+    expect(denied.code).toBe(5);
+    expect(denied.stdout.split('\n')[1]).toMatch(/^│ decision │ subjectName +│ resourceName │ reason +│$/);
+    expect(denied.stdout.split('\n')[2]).toMatch(/^│ denied +│ ada@example\.com │ tty-db +│ no grant: user ada@example\.com has no path to resource tty-db │$/);
+  });
+
+  it('access check in every format carries the decision in a word', async () => {
+    const r = await h.run(['-f', 'json', 'access', 'check', '--user', 'ada@example.com', '-r', 'prod-db']);
+    expect(r.code).toBe(5);
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ decision: 'denied', allowed: false, reason: expect.stringMatching(/^no grant/) });
+    expect((await h.run(['-f', 'csv', 'access', 'check', '--user', 'ada@example.com', '-r', 'prod-db'])).stdout).toMatch(/^decision,subjectType,/);
+  });
+
+  it('group show and add-resources print each link with its own start and expiry, in JSON and in the table', async () => {
+    await h.ok(['group', 'create', '-g', 'eng', '-u', 'ada@example.com']);
+    const added = await h.json(['group', 'add-resources', '-g', 'eng', '-r', 'prod-db', '--ttl', '30m']);
+    const link = { type: 'resource', id: expect.stringMatching(/^res_/), name: 'prod-db', startsAt: '2026-11-22T23:00:00.000Z', expiresAt: '2026-11-22T23:30:00.000Z' };
+    expect(added[0]!.links).toEqual([{ type: 'user', id: expect.stringMatching(/^usr_/), name: 'ada@example.com', startsAt: '2026-11-22T23:00:00.000Z', expiresAt: null }, link]);
+    const [shown] = await h.json(['group', 'show', 'eng']);
+    expect(shown!.links).toEqual(added[0]!.links);
+    const table = await tty(['group', 'show', 'eng']);
+    expect(table.stdout).toContain('\nresources  prod-db  from 2026-11-22 23:00 until 2026-11-22 23:30 UTC (in 30m)\n');
+    expect(table.stdout).toContain('\nusers      ada@example.com  since 2026-11-22 23:00 UTC\n');
+    expect(table.stdout).not.toContain('links');
+  });
+
+  it('access list with no filter points to --all', async () => {
+    const r = await h.run(['access', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--all/);
+  });
+
+  it('a check under a past ACCESSCTL_NOW points to --as-of', async () => {
+    await h.ok(['group', 'create', '-g', 'eng', '-u', 'ada@example.com', '-r', 'prod-db']);
+    h.setNow('2026-01-01T00:00:00.000Z');
+    const r = await h.run(['access', 'check', '--user', 'ada@example.com', '-r', 'prod-db'], { env: { ACCESSCTL_NOW: '2026-01-01T00:00:00Z' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: ACCESSCTL_NOW is before the store's last change .*--as-of 2026-01-01T00:00:00\.000Z\n$/);
+    expect((await h.run(['-q', 'access', 'check', '--user', 'ada@example.com', '-r', 'prod-db'], { env: { ACCESSCTL_NOW: '2026-01-01T00:00:00Z' } })).stderr).toBe('');
+  });
+
+  it('audit list --last N: the newest N, in seq order', async () => {
+    const all = (await h.json(['audit', 'list'])).map((e) => e.seq);
+    expect((await h.json(['audit', 'list', '--last', '2'])).map((e) => e.seq)).toEqual(all.slice(-2));
+    expect((await h.run(['audit', 'list', '--last', '2', '--limit', '1'])).code).toBe(2);
+  });
+});
+
+describe('tables at a terminal are read by name', () => {
+  const tty = (argv: string[], columns: string, env: Record<string, string> = {}) => h.run(argv, { tty: true, env: { COLUMNS: columns, NO_COLOR: '1', LANG: 'C.UTF-8', ...env } });
+  beforeEach(async () => {
+    await h.ok(['user', 'create', '-e', 'grace.hopper-with-a-long-address@example.com', '--last', 'Hopper']);
+    await h.ok(['group', 'create', '-g', 'eng', '-u', 'ada@example.com,grace.hopper-with-a-long-address@example.com', '-r', 'prod-db', '--ttl', '2h']);
+  });
+
+  it('the naming column is never cut, ids are not shown, and what does not fit is named', async () => {
+    const r = await tty(['user', 'list'], '50');
+    expect(r.stdout).toContain('│ grace.hopper-with-a-long-address@example.com │');
+    expect(r.stdout).not.toMatch(/usr_\w{16}/);
+    expect(r.stdout).not.toContain('…');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\(not shown: [A-Za-z, ]+; --wide shows every column\)$/);
+  });
+
+  it('access list -r leaves out the resource it was asked about; times say UTC', async () => {
+    const r = await tty(['access', 'list', '-r', 'prod-db'], '120');
+    expect(r.stdout.split('\n')[1]).toMatch(/^│ subjectName +│ via +│ groupName │ expiresAt +│$/);
+    expect(r.stdout).toContain('│ grace.hopper-with-a-long-address@example.com │');
+    expect(r.stdout).toMatch(/in 2h \(2026-11-23 01:00 UTC\)/);
+  });
+
+  it('--wide: every column and every cell whole, past the edge', async () => {
+    const r = await tty(['access', 'list', '-r', 'prod-db', '--wide'], '80');
+    expect(r.stdout).not.toContain('…');
+    expect(r.stdout).toMatch(/usr_\w{16}/);
+    expect(Math.max(...r.stdout.split('\n').map((l) => l.length))).toBeGreaterThan(80);
+  });
+
+  it('ASCII borders under TERM=dumb or a locale that is not UTF-8', async () => {
+    const plain: Array<Record<string, string>> = [{ TERM: 'dumb' }, { LANG: 'C' }, { LC_ALL: 'C', LANG: 'en_US.UTF-8' }];
+    for (const env of plain) {
+      const r = await tty(['user', 'list'], '80', env);
+      expect(r.stdout, JSON.stringify(env)).toMatch(/^\+-+\+/);
+      expect(r.stdout).not.toMatch(/[┌│└]/);
+    }
+  });
+
+  it('colour per no-color.org: NO_COLOR non-empty, FORCE_COLOR=0', async () => {
+    const coloured = (env: Record<string, string>) => h.run(['user', 'list'], { tty: true, env: { COLUMNS: '80', LANG: 'C.UTF-8', ...env } }).then((r) => r.stdout.includes('\u001b['));
+    expect(await coloured({})).toBe(true);
+    expect(await coloured({ NO_COLOR: '' })).toBe(true);
+    expect(await coloured({ NO_COLOR: '1' })).toBe(false);
+    expect(await coloured({ FORCE_COLOR: '0' })).toBe(false);
+    expect(await h.run(['user', 'list'], { env: { FORCE_COLOR: '1' } }).then((r) => r.stdout.includes('\u001b['))).toBe(true);
+  });
+});
