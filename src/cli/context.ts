@@ -23,7 +23,7 @@ export interface Io {
 
 export interface Prompter {
   confirm(message: string): Promise<boolean>;
-  select<T extends string>(message: string, choices: ReadonlyArray<{ name: string; value: T; description?: string }>): Promise<T>;
+  select<T extends string>(message: string, choices: ReadonlyArray<{ name: string; value: T; description?: string }>, defaultValue?: T): Promise<T>;
   input(message: string, validate?: (value: string) => string | true): Promise<string>;
   /** Like `input`, but nothing typed or pasted is echoed: for secrets. */
   password(message: string): Promise<string>;
@@ -59,7 +59,7 @@ export interface Ctx {
   store(): Store;
   /** Connects a PostgreSQL store and reads its clock; nothing for a SQLite file (opened lazily). */
   ready(): Promise<void>;
-  /** Prompts only when a person is at both ends: stdin and stdout are terminals. */
+  /** Prompts for missing values only when a person is at both ends: stdin and stdout are terminals. */
   interactive(): boolean;
   /** An informational message for people, on stderr; `-q` silences it. */
   note(message: string): void;
