@@ -75,6 +75,8 @@ export const FIELDS = {
     'limitedBy',
     'reason',
   ],
+  /** `access expiring`: a grant that ends soon, who holds it and what it gives. */
+  expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source'],
   version: ['version', 'schemaVersion', 'sqlite', 'betterSqlite3', 'pg', 'node'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -107,6 +109,7 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   testResult: 'result',
   version: 'version',
   groupShow: 'id',
+  expiring: 'subjectId',
   accessCheck: 'resourceId',
 };
 
@@ -122,6 +125,7 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   key: ['serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
   audit: ['seq', 'at', 'actor', 'action', 'targetId'],
   access: ['subjectName', 'resourceName', 'address', 'via', 'groupName', 'expiresAt'],
+  expiring: ['endsAt', 'subjectName', 'givesType', 'gives', 'source'],
   accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],

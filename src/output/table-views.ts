@@ -14,6 +14,7 @@ export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   access: ['subjectName', 'resourceName'],
   accessCheck: ['subjectName', 'resourceName'],
   accessChange: ['subjectName', 'resourceName'],
+  expiring: ['subjectName', 'gives'],
   sweep: ['name'],
   setting: ['key'],
   importChange: ['name'],

@@ -199,3 +199,46 @@ describe('tables at a terminal are read by name', () => {
     expect(await h.run(['user', 'list'], { env: { FORCE_COLOR: '1' } }).then((r) => r.stdout.includes('\u001b['))).toBe(true);
   });
 });
+
+describe('access expiring --within D', () => {
+  it('every grant ending within D, soonest first: memberships, assignments, groups and keys', async () => {
+    await h.ok(['user', 'create', '-e', 'bob@example.com']);
+    await h.ok(['service', 'create', '-n', 'ci']);
+    await h.ok(['group', 'create', '-g', 'eng', '-u', 'ada@example.com']);
+    await h.ok(['group', 'add-users', '-g', 'eng', '-u', 'bob@example.com', '--ttl', '2h']);
+    await h.ok(['group', 'add-resources', '-g', 'eng', '-r', 'prod-db', '--ttl', '3d']);
+    await h.ok(['group', 'create', '-g', 'incident', '-u', 'ada@example.com', '--ttl', '1d']);
+    await h.ok(['service', 'add-resources', '-i', 'ci', '-r', 'prod-db', '--ttl', '6h']);
+    await h.ok(['key', 'create', '-i', 'ci', '-n', 'deploy', '-e', '5']);
+    await h.ok(['key', 'create', '-i', 'ci', '-n', 'far', '-e', '90']);
+    const rows = await h.json(['access', 'expiring', '--within', '7d']);
+    expect(rows.map((r) => [r.subjectType, r.subjectName, r.givesType, r.gives, r.source, r.endsAt])).toEqual([
+      ['user', 'bob@example.com', 'group', 'eng', 'membership', '2026-11-23T01:00:00.000Z'],
+      ['service', 'ci', 'resource', 'prod-db', 'assignment', '2026-11-23T05:00:00.000Z'],
+      ['user', 'ada@example.com', 'group', 'incident', 'group', '2026-11-23T23:00:00.000Z'],
+      ['group', 'eng', 'resource', 'prod-db', 'assignment', '2026-11-25T23:00:00.000Z'],
+      ['service', 'ci', 'key', 'deploy', 'key', '2026-11-27T23:00:00.000Z'],
+    ]);
+    expect((await h.json(['access', 'expiring', '--within', '3h'])).map((r) => r.subjectName)).toEqual(['bob@example.com']);
+    expect(await h.json(['access', 'expiring', '--within', '1'])).toHaveLength(3);
+    expect((await h.run(['access', 'expiring'])).code).toBe(2);
+  });
+});
+
+describe('time input: RFC 3339 in full', () => {
+  it.each(['2026-12-01t08:00:00z', '2026-12-01T08:00:00.123456789Z', '2026-12-01T09:00:00.5+01:00'])('%s', async (at) => {
+    const [g] = await h.json(['group', 'create', '-g', 'on-call', '--expires-at', at]);
+    expect(g!.expiresAt).toMatch(/^2026-12-01T08:00:00\.(000|123|500)Z$/);
+  });
+});
+
+describe('order is by code point, never the locale', () => {
+  it('access list orders resources by their name key in code-point order, --all too', async () => {
+    const names = ['zeta', 'åsa', 'ärla', 'öd', 'ch', 'Ångström'];
+    for (const n of names) await h.ok(['resource', 'create', '-n', n, '-a', `${n.length}.example.com`]);
+    await h.ok(['group', 'create', '-g', 'g', '-u', 'ada@example.com', '-r', ['prod-db', ...names].join(',')]);
+    const expected = ['ch', 'prod-db', 'zeta', 'ärla', 'Ångström', 'åsa', 'öd'];
+    expect((await h.json(['access', 'list', '--user', 'ada@example.com'])).map((r) => r.resourceName)).toEqual(expected);
+    expect((await h.json(['access', 'list', '--all'])).map((r) => r.resourceName)).toEqual(expected);
+  });
+});

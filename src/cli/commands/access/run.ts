@@ -11,6 +11,7 @@ import { getService } from '../../../store/services.js';
 import type { ResourcesTable, ServicesTable, UsersTable } from '../../../store/tables.js';
 import { getUser } from '../../../store/users.js';
 import { latestChangeAt } from '../../../store/latest-change.js';
+import { compareCodePoints } from '../../../domain/order.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -192,16 +193,16 @@ export async function runAccessList(opts: AccessListOptions, ctx: Ctx): Promise<
     const rows = subject.kind === 'user' ? await userCandidates(db, { subjectId: subject.id }) : await serviceCandidates(db, { subjectId: subject.id });
     const grouped = byKey(rows, (r) => r.resourceId);
     const resources = await rowsByIds(db, 'resources', [...grouped.keys()]);
-    const sorted = [...resources.values()].sort((a, b) => a.name_key.localeCompare(b.name_key));
+    const sorted = [...resources.values()].sort((a, b) => compareCodePoints(a.name_key, b.name_key));
     for (const r of sorted) emitAllowed(subject, resourceFacts(r), grouped.get(r.id)!);
   } else {
     const resource = resourceFacts(await getResource(db, opts.resource));
     const userRows = byKey(await userCandidates(db, { resourceId: resource.id }), (r) => r.subjectId);
     const users = await rowsByIds(db, 'users', [...userRows.keys()]);
-    for (const u of [...users.values()].sort((a, b) => a.email_key.localeCompare(b.email_key))) emitAllowed(userSubject(u), resource, userRows.get(u.id)!);
+    for (const u of [...users.values()].sort((a, b) => compareCodePoints(a.email_key, b.email_key))) emitAllowed(userSubject(u), resource, userRows.get(u.id)!);
     const serviceRows = byKey(await serviceCandidates(db, { resourceId: resource.id }), (r) => r.subjectId);
     const services = await rowsByIds(db, 'services', [...serviceRows.keys()]);
-    for (const s of [...services.values()].sort((a, b) => a.name_key.localeCompare(b.name_key))) emitAllowed(serviceSubject(s), resource, serviceRows.get(s.id)!);
+    for (const s of [...services.values()].sort((a, b) => compareCodePoints(a.name_key, b.name_key))) emitAllowed(serviceSubject(s), resource, serviceRows.get(s.id)!);
   }
   // A column that only repeats the filter given is left out of a terminal's short set.
   return { kind: 'access', records, omit: opts.resource !== undefined ? ['resourceName', 'address'] : ['subjectName'] };
