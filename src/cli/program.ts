@@ -110,7 +110,10 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
       writeErr: (s) => ctx.holdHelp(s),
       // Errors are reported once, by main, in the product's one-line form.
       outputError: () => {},
-    });
+    })
+    // A verb's tgcli alias (addResources) in the list of verbs made the term column so wide that
+    // descriptions could not wrap within 80 columns; the alias stays in the verb's own usage line.
+    .configureHelp({ subcommandTerm: (cmd) => [cmd.name(), cmd.options.length > 0 ? '[options]' : '', ...cmd.registeredArguments.map(argumentTerm)].filter(Boolean).join(' ') });
 
   program.hook('preAction', (_program, action) => ctx.setGlobals(globalsFrom(mergeOutputFlags(program, action), ctx, action)));
 
@@ -187,6 +190,11 @@ export function plainTerminal(env: Record<string, string | undefined>): boolean 
   // The first of LC_ALL, LC_CTYPE, LANG that is set decides, as setlocale(3) does; none is "C".
   const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '') ?? 'C';
   return !/utf-?8/i.test(locale);
+}
+
+function argumentTerm(arg: { name(): string; required: boolean; variadic: boolean }): string {
+  const name = `${arg.name()}${arg.variadic ? '...' : ''}`;
+  return arg.required ? `<${name}>` : `[${name}]`;
 }
 
 function osUser(env: Record<string, string | undefined>): string {

@@ -53,3 +53,11 @@ describe('-q in scripts', () => {
     expect(cli(['db', 'init'], { env }).stderr).toMatch(/^created store /);
   });
 });
+
+describe('help fits 80 columns', () => {
+  it.each(['group', 'service', 'user', 'key', 'access', 'audit', 'db'])('%s --help', (noun) => {
+    const r = cli([noun, '--help'], { env });
+    expect(r.code).toBe(0);
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+});
