@@ -1,3 +1,4 @@
+import { registerFold } from './search.js';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
@@ -109,6 +110,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new BetterSqlite3(target, { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() });
+    registerFold(sqlite);
   } catch (err) {
     throw translateSqliteError(err, path);
   }

@@ -242,3 +242,18 @@ describe('order is by code point, never the locale', () => {
     expect((await h.json(['access', 'list', '--all'])).map((r) => r.resourceName)).toEqual(expected);
   });
 });
+
+describe('search folds case as names do', () => {
+  it('finds Öztürk, ÄRZTE and İzmir whatever the case typed', async () => {
+    await h.ok(['user', 'create', '-e', 'oz@example.com', '--first', 'Ayşe', '--last', 'Öztürk']);
+    await h.ok(['resource', 'create', '-n', 'ÄRZTE-db', '-a', 'aerzte.internal']);
+    await h.ok(['group', 'create', '-g', 'İzmir ofisi']);
+    const emails = async (term: string) => (await h.json(['user', 'list', '--search', term])).map((u) => u.email);
+    expect(await emails('öztürk')).toEqual(['oz@example.com']);
+    expect(await emails('ÖZTÜRK')).toEqual(['oz@example.com']);
+    expect(await emails('AYŞE')).toEqual(['oz@example.com']);
+    expect((await h.json(['resource', 'list', '--search', 'ärzte'])).map((r) => r.name)).toEqual(['ÄRZTE-db']);
+    expect((await h.json(['group', 'list', '--search', 'İzmir'])).map((g) => g.name)).toEqual(['İzmir ofisi']);
+    expect(await emails('50%')).toEqual([]);
+  });
+});
