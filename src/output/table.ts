@@ -1,5 +1,4 @@
-import Table from 'cli-table3';
-import stringWidth from 'string-width';
+import measure from 'string-width';
 import { formatRelative } from '../domain/time.js';
 import type { OutputRecord } from './fields.js';
 
@@ -59,14 +58,21 @@ function colour(text: string, opts: TableOptions): string {
   return code ? `${code}${text}\u001b[39m` : text;
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Terminal cells; printable ASCII (most cells) is its own length, without string-width's regexes. */
+function stringWidth(text: string): number {
+  return PRINTABLE_ASCII.test(text) ? text.length : measure(text);
+}
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+// Built on first use: ICU's grapheme data costs a table call that cuts nothing.
+let segmenter: Intl.Segmenter | undefined;
 
 /** Cuts text to `max` terminal cells, ending in `…`; wide (CJK, emoji) characters count as two. */
 export function cut(text: string, max: number): string {
   if (stringWidth(text) <= max) return text;
   let out = '';
   let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text)) {
     const w = stringWidth(segment);
     if (used + w > max - 1) break;
     out += segment;
@@ -133,11 +139,9 @@ export function planColumns(
   }
 }
 
-const ASCII_CHARS = {
-  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
-  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
-  left: '|', right: '|', middle: '|',
-};
+/** Box drawing, or ASCII where the terminal or locale cannot show it. */
+const BOX = { top: ['┌', '┬', '┐'], bottom: ['└', '┴', '┘'], side: '│', line: '─' };
+const ASCII_BOX = { top: ['+', '+', '+'], bottom: ['+', '+', '+'], side: '|', line: '-' };
 
 /**
  * A list: one row per record. On a terminal, sized to it: the naming column whole, long cells
@@ -161,15 +165,20 @@ export function renderTable(columns: readonly string[], rows: readonly OutputRec
     dropped = columns.filter((_, i) => !plan.shown.includes(i));
     cells = cells.map((row) => plan.shown.map((i) => row[i]!));
   }
-  const table = new Table({
-    head: shownColumns.map((c, i) => (widths ? cut(c, widths[i]!) : c)),
-    style: { head: opts.color ? ['bold'] : [], border: opts.color ? ['grey'] : [] },
-    wordWrap: false,
-    // One screen line per row: no rule between rows.
-    chars: { ...(opts.ascii ? ASCII_CHARS : {}), mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    ...(widths ? { colWidths: widths.map((w) => w + 2) } : {}),
-  });
-  for (const row of cells) table.push(row.map((text, i) => colour(widths ? cut(text, widths[i]!) : text, opts)));
+  // Drawn here rather than by a table library: loading one cost a table more than a CSV per call.
+  const texts = cells.map((row) => row.map((text, i) => (widths ? cut(text, widths[i]!) : text)));
+  const head = shownColumns.map((c, i) => (widths ? cut(c, widths[i]!) : c));
+  const sizes = widths ?? head.map((h, i) => Math.max(stringWidth(h), ...texts.map((row) => stringWidth(row[i]!))));
+  const box = opts.ascii ? ASCII_BOX : BOX;
+  const grey = (t: string) => (opts.color ? `\u001b[90m${t}\u001b[39m` : t);
+  const rule = ([left, mid, right]: string[]) => grey(`${left}${sizes.map((w) => box.line.repeat(w + 2)).join(mid)}${right}`);
+  const line = (row: readonly string[], style: (t: string) => string) =>
+    `${grey(box.side)}${row.map((t, i) => `${style(` ${t}${' '.repeat(Math.max(0, sizes[i]! - stringWidth(t)))} `)}${grey(box.side)}`).join('')}`;
+  const bold = (t: string) => (opts.color ? `\u001b[1m${t}\u001b[22m` : t);
+  const table = {
+    toString: () =>
+      [rule(box.top), line(head, bold), ...texts.map((row) => line(row.map((t) => colour(t, opts)), (t) => t)), rule(box.bottom)].join('\n'),
+  };
   const footer = dropped.length > 0 ? `(not shown: ${dropped.join(', ')}; --wide shows every column)\n` : '';
   return `${table.toString()}\n${footer}`;
 }
