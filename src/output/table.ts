@@ -92,7 +92,7 @@ const SHORT = 8;
  */
 export function fitWidths(natural: readonly number[], headers: readonly number[], width: number, keep: readonly boolean[] = []): number[] {
   const widths = [...natural];
-  // cli-table3 draws "│ a │ b │": one border per column plus one, and a space either side of each cell.
+  // A table is drawn "│ a │ b │": one border per column plus one, and a space either side of each cell.
   const available = width - (1 + 3 * widths.length);
   const shrink = (floor: (i: number) => number) => {
     while (widths.reduce((a, b) => a + b, 0) > available) {
