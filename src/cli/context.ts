@@ -23,7 +23,7 @@ export interface Io {
 
 export interface Prompter {
   confirm(message: string): Promise<boolean>;
-  select<T extends string>(message: string, choices: ReadonlyArray<{ name: string; value: T; description?: string }>): Promise<T>;
+  select<T extends string>(message: string, choices: ReadonlyArray<{ name: string; value: T; description?: string }>, defaultValue?: T): Promise<T>;
   input(message: string, validate?: (value: string) => string | true): Promise<string>;
   /** Like `input`, but nothing typed or pasted is echoed: for secrets. */
   password(message: string): Promise<string>;
@@ -37,6 +37,8 @@ export interface GlobalOptions {
   color: boolean;
   /** Tables: every column. */
   wide: boolean;
+  /** No box drawing or cursor control: TERM=dumb, or a locale that is not UTF-8. */
+  ascii: boolean;
   /** Terminal columns when stdout is a terminal (COLUMNS wins); undefined when piped. */
   width: number | undefined;
   actor: string;
@@ -57,8 +59,10 @@ export interface Ctx {
   store(): Store;
   /** Connects a PostgreSQL store and reads its clock; nothing for a SQLite file (opened lazily). */
   ready(): Promise<void>;
-  /** Prompts only when a person is at both ends: stdin and stdout are terminals. */
+  /** Prompts for missing values only when a person is at both ends: stdin and stdout are terminals. */
   interactive(): boolean;
-  /** A message for people, on stderr. */
+  /** An informational message for people, on stderr; `-q` silences it. */
   note(message: string): void;
+  /** A warning that needs action, on stderr; printed even under `-q`. */
+  warn(message: string): void;
 }

@@ -76,7 +76,9 @@ export function createContext(parts: ContextParts): ContextControl {
       }
     },
     interactive: () => parts.io.stdinIsTTY && parts.io.stdoutIsTTY,
-    note: (message) => parts.io.stderr.write(`${message}\n`),
+    // -q is for scripts and cron: "already exists" or "created store" would be mailed every run.
+    note: (message) => void (globals?.quiet || parts.io.stderr.write(`${message}\n`)),
+    warn: (message) => parts.io.stderr.write(`${message}\n`),
     holdHelp: (text) => void (held += text),
     heldHelp: () => held,
     async close() {

@@ -69,7 +69,7 @@ export async function readCsv(
         return name;
       }),
   });
-  const progress = showProgress && ctx.io.stderrIsTTY && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
+  const progress = showProgress && ctx.io.stderrIsTTY && !ctx.globals().quiet && ctx.env.TERM !== 'dumb' && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
   let rows = 0;

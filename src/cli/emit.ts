@@ -14,6 +14,8 @@ export interface Output {
   after?: UserError | undefined;
   /** The records were already printed inside the transaction (a new secret, deliver.ts): how many. */
   delivered?: number | undefined;
+  /** Columns a terminal's short set leaves out: they would only repeat the filter given. */
+  omit?: readonly string[] | undefined;
 }
 
 export interface EmitOptions {
@@ -32,7 +34,7 @@ export async function emit(ctx: Ctx, output: Output, how: EmitOptions = {}): Pro
   if (output.after) throw output.after;
 }
 
-export function renderOptions(ctx: Ctx, output: Pick<Output, 'format'>, how: EmitOptions): RenderOptions {
+export function renderOptions(ctx: Ctx, output: Pick<Output, 'format' | 'omit'>, how: EmitOptions): RenderOptions {
   const g = ctx.globals();
   return {
     format: output.format ?? g.format,
@@ -45,5 +47,7 @@ export function renderOptions(ctx: Ctx, output: Pick<Output, 'format'>, how: Emi
     wide: g.wide,
     layout: how.layout,
     limit: how.limit,
+    omit: output.omit,
+    ascii: g.ascii,
   };
 }

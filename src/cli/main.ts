@@ -8,12 +8,13 @@ import { translatePgError } from '../store/postgres/errors.js';
 import { createContext, type ContextParts } from './create-context.js';
 import { commandWordIndex, createProgram } from './program.js';
 import { stdoutIsTerminal, stdoutWriter, writeStdoutNow } from './stdio.js';
+import { usageMessage } from './usage-message.js';
 
 /** Runs one command line and returns its exit code. Owns every mapping from failure to exit code. */
 export async function run(argv: readonly string[], parts: ContextParts): Promise<number> {
   const ctx = createContext(parts);
   try {
-    const line = helpAsFlag(argv);
+    const line = bareAsHelp(helpAsFlag(argv));
     const program = createProgram(ctx, line);
     await program.parseAsync(line, { from: 'user' });
     return ExitCode.ok;
@@ -33,15 +34,7 @@ function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: reado
       writeError(ctx, argv, 'USAGE', `missing command after "${usage}"`, `run "${usage} --help" to see the choices`, ExitCode.usage);
       return ExitCode.usage;
     }
-    const path = (e as CommanderError & { commandPath?: string }).commandPath ?? 'accessctl';
-    // commander says "error: unknown command 'grop'\n(Did you mean group?)": one line, one hint.
-    const suggestion = /\(Did you mean ([^?]+)\?\)/.exec(e.message)?.[1];
-    const message = e.message.replace(/^error: /, '').replace(/\s*\(Did you mean [^?]+\?\)/, '');
-    const hint = suggestion
-      ? `did you mean '${suggestion}'?`
-      : e.code === 'commander.unknownOption'
-        ? `see ${path} --help; global options go before the noun or after the verb`
-        : `see ${path} --help`;
+    const { message, hint } = usageMessage(e);
     writeError(ctx, argv, 'USAGE', message, hint, ExitCode.usage);
     return ExitCode.usage;
   }
@@ -53,6 +46,12 @@ function report(err: unknown, ctx: ReturnType<typeof createContext>, argv: reado
   writeError(ctx, argv, 'INTERNAL', `unexpected error: ${message}`, 'set ACCESSCTL_DEBUG=1 for details', ExitCode.internal);
   if (parts_debug(ctx) && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
   return ExitCode.internal;
+}
+
+/** `accessctl` alone (global options at most) prints the help, as gh, kubectl and terraform do. */
+function bareAsHelp(argv: string[]): string[] {
+  if (commandWordIndex(argv) < argv.length || argv.some((a) => /^(-h|--help|-V|--version)$/.test(a))) return argv;
+  return [...argv, '--help'];
 }
 
 /** `accessctl help group create` is `accessctl group create --help`. */
@@ -85,7 +84,7 @@ function writeError(ctx: ReturnType<typeof createContext>, argv: readonly string
       .replace(TOKEN_LIKE, (_m, prefix: string) => `${prefix}_…(redacted)`)
       .replace(/\S{81,}/g, (w) => `${w.slice(0, 60)}…`)
       .trim();
-  if (wantsJsonErrors(ctx, argv)) {
+  if (wantsJsonErrors(ctx.knownFormat(), argv, ctx.env)) {
     ctx.io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message: oneLine(message), hint: hint ?? null } })}\n`);
   } else {
     ctx.io.stderr.write(`accessctl: ${oneLine(message)}${hint ? ` (${oneLine(hint)})` : ''}\n`);
@@ -99,15 +98,14 @@ function writeError(ctx: ReturnType<typeof createContext>, argv: readonly string
 const TOKEN_LIKE = /\b(ack|act)_[0-9A-Za-z]{8,}/g;
 
 /** JSON errors for `-f json|ndjson`, even when argv could not be parsed far enough to know it. */
-function wantsJsonErrors(ctx: ReturnType<typeof createContext>, argv: readonly string[]): boolean {
-  const known = ctx.knownFormat();
+function wantsJsonErrors(known: string | null, argv: readonly string[], env: Record<string, string | undefined>): boolean {
   if (known) return known === 'json' || known === 'ndjson';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = a === '-f' || a === '--format' ? argv[i + 1] : a.startsWith('--format=') ? a.slice(9) : a.startsWith('-f') && a.length > 2 ? a.slice(2) : undefined;
     if (value !== undefined) return /^(nd)?json$/i.test(value);
   }
-  return /^(nd)?json$/i.test(ctx.env.ACCESSCTL_FORMAT ?? '');
+  return /^(nd)?json$/i.test(env.ACCESSCTL_FORMAT ?? '');
 }
 
 /** The process entry: real streams, real clock, real randomness. */
@@ -141,7 +139,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       },
     },
     env: process.env,
-    clock: clockFromEnvSafe(),
+    clock: clockFromEnvSafe(argv),
     databaseClock: !process.env.ACCESSCTL_NOW,
     ids: randomIds(),
   });
@@ -196,12 +194,15 @@ function readStdinSync(max: number): Buffer | undefined {
   return Buffer.concat(parts);
 }
 
-function clockFromEnvSafe() {
+function clockFromEnvSafe(argv: readonly string[]) {
   try {
     return clockFromEnv(process.env, () => Date.now());
   } catch (err) {
     const e = err as UserError;
-    process.stderr.write(`accessctl: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+    const line = wantsJsonErrors(null, argv, process.env)
+      ? JSON.stringify({ error: { code: e.code, exitCode: ExitCode.usage, message: e.message, hint: e.hint ?? null } })
+      : `accessctl: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+    process.stderr.write(`${line}\n`);
     process.exit(ExitCode.usage);
   }
 }

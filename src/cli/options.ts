@@ -1,10 +1,13 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../domain/errors.js';
+import { EMPTY_LIST } from './usage-message.js';
 import { expiryAfter, parseDays, parseDuration, parseTimestamp } from '../domain/time.js';
 
 /** `-i a,b -i c` → ['a', 'b', 'c']. Lists of references are comma-separated and repeatable. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
   const items = splitList(value);
+  // `-u "$UNSET"` is a mistake, never an empty grant (SPEC section 6).
+  if (items.length === 0) throw new InvalidArgumentError(EMPTY_LIST);
   return [...(previous ?? []), ...items];
 }
 

@@ -19,6 +19,7 @@ import { registerExport } from './commands/export/register.js';
 import { registerPlan } from './commands/plan/register.js';
 import { registerApply } from './commands/apply/register.js';
 import { registerTest } from './commands/test/register.js';
+import { registerVersion } from './commands/version/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { limitArg, splitList } from './options.js';
@@ -31,7 +32,7 @@ const HELP_GROUPS: Array<[string, string[]]> = [
   ['Machines:', ['service', 'key']],
   ['Questions:', ['access', 'audit']],
   ['Access as code:', ['export', 'plan', 'apply', 'test']],
-  ['Housekeeping:', ['sweep', 'config', 'db', 'completion']],
+  ['Housekeeping:', ['sweep', 'config', 'db', 'completion', 'version']],
 ];
 
 interface GlobalFlags {
@@ -64,6 +65,7 @@ const NOUNS: Array<[names: string[], register: (program: Command, ctx: ContextCo
   [['plan'], registerPlan],
   [['apply'], registerApply],
   [['test'], registerTest],
+  [['version'], registerVersion],
 ];
 
 /** Global options that take a value, to find the first word of a command line. */
@@ -99,14 +101,19 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
     // Global options go before the noun, or after the verb (copies on each verb, see
     // addGlobalCopies), so that a verb may have its own flag of the same name (audit list --actor).
     .enablePositionalOptions()
-    .exitOverride()
+    .exitOverride((err) => {
+      throw Object.assign(err, { command: program });
+    })
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
       // Help shown for a missing verb is replaced by a one-line error in main.ts.
       writeErr: (s) => ctx.holdHelp(s),
       // Errors are reported once, by main, in the product's one-line form.
       outputError: () => {},
-    });
+    })
+    // A verb's tgcli alias (addResources) in the list of verbs made the term column so wide that
+    // descriptions could not wrap within 80 columns; the alias stays in the verb's own usage line.
+    .configureHelp({ subcommandTerm: (cmd) => [cmd.name(), cmd.options.length > 0 ? '[options]' : '', ...cmd.registeredArguments.map(argumentTerm)].filter(Boolean).join(' ') });
 
   program.hook('preAction', (_program, action) => ctx.setGlobals(globalsFrom(mergeOutputFlags(program, action), ctx, action)));
 
@@ -131,7 +138,7 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
   const configure = (cmd: Command) => {
     cmd
       .exitOverride((err) => {
-        throw Object.assign(err, { commandPath: commandPath(cmd) });
+        throw Object.assign(err, { commandPath: commandPath(cmd), command: cmd });
       })
       .configureOutput(program.configureOutput())
       .showSuggestionAfterError(true);
@@ -156,13 +163,38 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
     quiet: Boolean(flags.quiet),
     columns: flags.columns === undefined ? undefined : splitList(flags.columns),
     header: flags.header,
-    color: flags.color && ctx.io.stdoutIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    color: wantsColour(flags.color, ctx.io.stdoutIsTTY, env),
     wide: Boolean(flags.wide),
+    ascii: plainTerminal(env),
     width: ctx.io.stdoutIsTTY ? terminalWidth(env, ctx.io.stdoutColumns) : undefined,
     actor,
     yes: Boolean(flags.yes),
     location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action), access: storeAccess(action) },
   };
+}
+
+/**
+ * no-color.org: NO_COLOR set and not empty turns colour off; FORCE_COLOR=0 (or false) too, and
+ * any other FORCE_COLOR turns it on where it would be off (piped); --no-color always wins.
+ */
+export function wantsColour(flag: boolean, stdoutIsTTY: boolean, env: Record<string, string | undefined>): boolean {
+  if (!flag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return !/^(0|false)$/i.test(force);
+  return stdoutIsTTY && env.TERM !== 'dumb';
+}
+
+/** A terminal or locale that cannot show box drawing and cursor movement: TERM=dumb, LC_ALL=C. */
+export function plainTerminal(env: Record<string, string | undefined>): boolean {
+  if (env.TERM === 'dumb') return true;
+  // The first of LC_ALL, LC_CTYPE, LANG that is set decides, as setlocale(3) does; none is "C".
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '') ?? 'C';
+  return !/utf-?8/i.test(locale);
+}
+
+function argumentTerm(arg: { name(): string; required: boolean; variadic: boolean }): string {
+  const name = `${arg.name()}${arg.variadic ? '...' : ''}`;
+  return arg.required ? `<${name}>` : `[${name}]`;
 }
 
 function osUser(env: Record<string, string | undefined>): string {

@@ -20,10 +20,10 @@ export function inquirerPrompter(io: Io): Prompter {
         const { confirm } = await import('@inquirer/prompts');
         return confirm({ message, default: false }, streams());
       }),
-    select: (message, choices) =>
+    select: (message, choices, defaultValue) =>
       cancellable(async () => {
         const { select } = await import('@inquirer/prompts');
-        return select({ message, choices: [...choices] }, streams());
+        return select({ message, choices: [...choices], ...(defaultValue === undefined ? {} : { default: defaultValue }) }, streams());
       }),
     input: (message, validate) =>
       cancellable(async () => {

@@ -1,5 +1,7 @@
 import { evaluateAccess, type GrantPath, type ResourceFacts, type Subject } from './access.js';
 import type { ReplayedEvent } from './replay.js';
+import { compareCodePoints } from './order.js';
+import { nameKey } from './validate.js';
 import { linkKey, stateCandidates, type State } from './state.js';
 import type { ResourcesTable, ServicesTable, UsersTable } from '../store/tables.js';
 
@@ -40,18 +42,18 @@ export function population(state: State, at: number, filter: PopulationFilter = 
     const subjects = [...bySubject.keys()]
       .map((id) => (kind === 'user' ? state.users.get(id) : state.services.get(id)))
       .filter((s): s is UsersTable | ServicesTable => s !== undefined)
-      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+      .sort((a, b) => compareCodePoints(sortKey(a), sortKey(b)));
     for (const s of subjects) {
       const subject = kind === 'user' ? subjectOfUser(s as UsersTable) : subjectOfService(s as ServicesTable);
       const byResource = bySubject.get(s.id)!;
       const resources = [...byResource.keys()]
         .map((id) => state.resources.get(id))
         .filter((r): r is ResourcesTable => r !== undefined)
-        .sort((a, b) => a.name_key.localeCompare(b.name_key));
+        .sort((a, b) => compareCodePoints(a.name_key, b.name_key));
       for (const r of resources) {
         const resource = factsOf(r);
         const decision = evaluateAccess(subject, resource, byResource.get(r.id)!.map((c) => c.path), at);
-        const paths = [...decision.paths].sort((a, b) => (a.groupName ?? '').localeCompare(b.groupName ?? '') || (a.via < b.via ? -1 : a.via > b.via ? 1 : 0));
+        const paths = [...decision.paths].sort((a, b) => compareCodePoints(groupKey(a.groupName), groupKey(b.groupName)) || (a.via < b.via ? -1 : a.via > b.via ? 1 : 0));
         for (const path of paths) {
           if (filter.groupId !== undefined && path.groupId !== filter.groupId) continue;
           out.push({ subject, resource, path });
@@ -62,6 +64,7 @@ export function population(state: State, at: number, filter: PopulationFilter = 
   return out;
 }
 
+const groupKey = (name: string | null): string => (name === null ? '' : nameKey(name));
 const sortKey = (s: UsersTable | ServicesTable): string => ('email_key' in s ? s.email_key : s.name_key);
 
 /** One grant's identity: who, what, through which path. */

@@ -87,8 +87,10 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+// RFC 3339 in full: `t` and `z` in either case, any number of fraction digits (kept to the
+// millisecond, the store's precision: cut, never rounded into the next second).
 const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
  * ISO-8601 date or date-time → epoch ms. A time without a zone is UTC: the store and every
@@ -100,7 +102,7 @@ export function parseTimestamp(text: string, what = 'time'): number {
     new UsageError(`invalid ${what} ${JSON.stringify(clip(text))}`, 'use ISO-8601, e.g. 2026-11-22T23:00:00Z');
   if (!m) throw bad();
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '0', zone = 'Z'] = m;
-  const ms = Number(frac.padEnd(3, '0'));
+  const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
   // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
   const date = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
   date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
@@ -117,7 +119,7 @@ export function parseTimestamp(text: string, what = 'time'): number {
     throw bad();
   }
   let offset = 0;
-  if (zone !== 'Z') {
+  if (zone !== 'Z' && zone !== 'z') {
     const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
     if (Number(z[2]) > 23 || Number(z[3]) > 59) throw bad();
     offset = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;

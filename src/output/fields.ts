@@ -56,6 +56,28 @@ export const FIELDS = {
   /** plan/apply as flat lines (csv, ndjson): objects, their fields, access changes, tests, the plan id. */
   planLine: ['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail'],
   testResult: ['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail'],
+  /** `group show` and the link verbs: the group, and each link by name with its own start and expiry. */
+  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'links', 'createdAt', 'updatedAt'],
+  /** `access check`: the access record and its decision in a word, `allowed` or `denied`. */
+  accessCheck: [
+    'decision',
+    'subjectType',
+    'subjectId',
+    'subjectName',
+    'resourceId',
+    'resourceName',
+    'address',
+    'allowed',
+    'via',
+    'groupId',
+    'groupName',
+    'expiresAt',
+    'limitedBy',
+    'reason',
+  ],
+  /** `access expiring`: a grant that ends soon, who holds it and what it gives. */
+  expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source'],
+  version: ['version', 'schemaVersion', 'sqlite', 'betterSqlite3', 'pg', 'node'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RecordKind = keyof typeof FIELDS;
@@ -85,6 +107,10 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   backup: 'path',
   planLine: 'name',
   testResult: 'result',
+  version: 'version',
+  groupShow: 'id',
+  expiring: 'subjectId',
+  accessCheck: 'resourceId',
 };
 
 /**
@@ -92,16 +118,18 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
  * `--wide` shows every field, `--columns` picks; piped output always carries every field.
  */
 export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
-  user: ['id', 'email', 'lastName', 'role', 'state'],
-  resource: ['id', 'name', 'address', 'tcp', 'udp', 'isActive'],
-  group: ['id', 'name', 'expiresAt', 'users', 'resources'],
-  service: ['id', 'name', 'state', 'activeKeys', 'resources', 'description'],
-  key: ['id', 'serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
+  user: ['email', 'lastName', 'role', 'state'],
+  resource: ['name', 'address', 'tcp', 'udp', 'isActive'],
+  group: ['name', 'expiresAt', 'users', 'resources'],
+  service: ['name', 'state', 'activeKeys', 'resources', 'description'],
+  key: ['serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
   audit: ['seq', 'at', 'actor', 'action', 'targetId'],
   access: ['subjectName', 'resourceName', 'address', 'via', 'groupName', 'expiresAt'],
-  sweep: ['what', 'id', 'name', 'groupId', 'memberId', 'expiredAt'],
+  expiring: ['endsAt', 'subjectName', 'givesType', 'gives', 'source'],
+  accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
+  sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],
 };
 
 /** Kinds whose -q lines could repeat (several paths to one resource): printed once each. */
-export const QUIET_UNIQUE: ReadonlySet<RecordKind> = new Set(['access', 'sweep']);
+export const QUIET_UNIQUE: ReadonlySet<RecordKind> = new Set(['access', 'accessCheck', 'sweep']);

@@ -24,6 +24,10 @@ export interface RenderOptions {
   layout?: 'list' | 'object' | undefined;
   /** At most this many records. */
   limit?: number | undefined;
+  /** Columns the short set leaves out because they only repeat the filter (`access list -r R`). */
+  omit?: readonly string[] | undefined;
+  /** ASCII table borders (TERM=dumb, or a locale that is not UTF-8). */
+  ascii?: boolean | undefined;
 }
 
 /**
@@ -34,7 +38,7 @@ export interface RenderOptions {
 export function selectColumns(
   kind: RecordKind,
   columns: readonly string[] | undefined,
-  table?: { format: Format; width?: number | undefined; wide?: boolean | undefined; layout?: 'list' | 'object' | undefined },
+  table?: { format: Format; width?: number | undefined; wide?: boolean | undefined; layout?: 'list' | 'object' | undefined; omit?: readonly string[] | undefined },
 ): readonly string[] {
   const fields: readonly string[] = FIELDS[kind];
   if (columns !== undefined && columns.length === 0) {
@@ -43,7 +47,9 @@ export function selectColumns(
   }
   if (!columns) {
     const short = DEFAULT_COLUMNS[kind];
-    if (short && table && table.format === 'table' && table.width !== undefined && !table.wide && table.layout !== 'object') return short;
+    if (short && table && table.format === 'table' && table.width !== undefined && !table.wide && table.layout !== 'object') {
+      return table.omit ? short.filter((c) => !table.omit!.includes(c)) : short;
+    }
     return fields;
   }
   const unknown = columns.filter((c) => !fields.includes(c));
@@ -131,7 +137,7 @@ export async function render(
   source: Iterable<OutputRecord> | AsyncIterable<OutputRecord>,
   opts: RenderOptions,
 ): Promise<number> {
-  const columns = selectColumns(kind, opts.columns, opts);
+  const columns = selectColumns(kind, opts.columns, opts).filter((c) => !(opts.format === 'table' && kind === 'groupShow' && c === 'links' && !opts.columns));
   const records = limited(source, opts.limit);
   const out = new Chunker(sink);
   let count = 0;
@@ -140,6 +146,8 @@ export async function render(
     for await (const r of records) {
       count++;
       const value = quietValue(kind, r);
+      // Nothing to name (audit verify finds no broken seq): no blank line for a script to read.
+      if (value === '') continue;
       if (seen) {
         if (seen.has(value)) continue;
         seen.add(value);
@@ -178,13 +186,15 @@ export async function render(
     }
     case 'table': {
       const { renderSecret, renderTable, renderVertical } = await import('./table.js');
-      const table = { color: opts.color, now: opts.now, width: opts.width };
+      const { KEPT_COLUMNS, NAMING_COLUMNS, tableView } = await import('./table-views.js');
+      const table = { color: opts.color, now: opts.now, width: opts.width, wide: opts.wide, ascii: opts.ascii, naming: NAMING_COLUMNS[kind], kept: KEPT_COLUMNS[kind] };
       const secret = kind === 'newKey' || kind === 'exchangedToken';
       const print = secret ? renderSecret : opts.layout === 'object' ? renderVertical : renderTable;
+      const shortList = print === renderTable && opts.width !== undefined && !opts.wide && !opts.columns;
       let page: OutputRecord[] = [];
       for await (const r of records) {
         count++;
-        page.push(r);
+        page.push(tableView(kind, r, shortList, opts.now));
         if (page.length === 1000) {
           await out.push(print(columns, page, table));
           page = [];

@@ -1,5 +1,4 @@
-import Table from 'cli-table3';
-import stringWidth from 'string-width';
+import measure from 'string-width';
 import { formatRelative } from '../domain/time.js';
 import type { OutputRecord } from './fields.js';
 
@@ -8,6 +7,19 @@ export interface TableOptions {
   now: number;
   /** Terminal columns: set only on a terminal, where rows are fitted and cut; piped output is never cut. */
   width?: number | undefined;
+  /** The columns that name each row (email, name …): never cut, never dropped. */
+  naming?: readonly string[] | undefined;
+  /** Columns that may be cut but never dropped (a check's decision and reason). */
+  kept?: readonly string[] | undefined;
+  /** `--wide` at a terminal: every cell whole, lines may run past the edge (as `kubectl -o wide`). */
+  wide?: boolean | undefined;
+  /** ASCII borders: a terminal or locale that cannot show box drawing (TERM=dumb, LC_ALL=C). */
+  ascii?: boolean | undefined;
+}
+
+/** Several lines in one `field  value` entry: a group's links, one per line. */
+export class Lines {
+  constructor(readonly lines: readonly string[]) {}
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -24,10 +36,11 @@ export function cellText(value: unknown): string {
  * time to the minute after ("in 2h (2026-11-23 01:00)"), so a narrow column keeps what matters.
  */
 function plainCell(value: unknown, opts: TableOptions, compact: boolean): string {
+  if (value instanceof Lines) return value.lines.join('; ');
   const text = cellText(value);
   if (typeof value === 'string' && ISO_RE.test(value)) {
     const relative = formatRelative(Date.parse(value), opts.now);
-    return compact ? `${relative} (${value.slice(0, 10)} ${value.slice(11, 16)})` : `${text} (${relative})`;
+    return compact ? `${relative} (${value.slice(0, 10)} ${value.slice(11, 16)} UTC)` : `${text} (${relative})`;
   }
   // One screen line per cell: a newline or tab in a value must not break the layout.
   return opts.width === undefined ? text : text.replace(/[\r\n\t]+/g, ' ');
@@ -45,14 +58,21 @@ function colour(text: string, opts: TableOptions): string {
   return code ? `${code}${text}\u001b[39m` : text;
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Terminal cells; printable ASCII (most cells) is its own length, without string-width's regexes. */
+function stringWidth(text: string): number {
+  return PRINTABLE_ASCII.test(text) ? text.length : measure(text);
+}
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+// Built on first use: ICU's grapheme data costs a table call that cuts nothing.
+let segmenter: Intl.Segmenter | undefined;
 
 /** Cuts text to `max` terminal cells, ending in `…`; wide (CJK, emoji) characters count as two. */
 export function cut(text: string, max: number): string {
   if (stringWidth(text) <= max) return text;
   let out = '';
   let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text)) {
     const w = stringWidth(segment);
     if (used + w > max - 1) break;
     out += segment;
@@ -72,7 +92,7 @@ const SHORT = 8;
  */
 export function fitWidths(natural: readonly number[], headers: readonly number[], width: number, keep: readonly boolean[] = []): number[] {
   const widths = [...natural];
-  // cli-table3 draws "│ a │ b │": one border per column plus one, and a space either side of each cell.
+  // A table is drawn "│ a │ b │": one border per column plus one, and a space either side of each cell.
   const available = width - (1 + 3 * widths.length);
   const shrink = (floor: (i: number) => number) => {
     while (widths.reduce((a, b) => a + b, 0) > available) {
@@ -89,26 +109,78 @@ export function fitWidths(natural: readonly number[], headers: readonly number[]
   return widths;
 }
 
-/** A list: one row per record. On a terminal, sized to it with long cells cut; piped, every cell whole. */
+/**
+ * Which columns a terminal shows and how wide: long cells give way down to their header's width
+ * (or SHORT); when the rest still cannot fit, columns are dropped from the right, never a naming
+ * column, which is never cut either (nor an id: a cut id is no use).
+ */
+export function planColumns(
+  natural: readonly number[],
+  headers: readonly number[],
+  width: number,
+  naming: readonly boolean[],
+  kept: readonly boolean[] = [],
+): { widths: number[]; shown: number[] } {
+  let shown = natural.map((_, i) => i);
+  for (;;) {
+    const available = width - (1 + 3 * shown.length);
+    const widths = shown.map((i) => natural[i]!);
+    const floor = (k: number) => (naming[shown[k]!] ? natural[shown[k]!]! : Math.min(natural[shown[k]!]!, Math.max(headers[shown[k]!]!, SHORT)));
+    while (widths.reduce((a, b) => a + b, 0) > available) {
+      let widest = -1;
+      for (let k = 0; k < widths.length; k++) if (widths[k]! > floor(k) && (widest < 0 || widths[k]! > widths[widest]!)) widest = k;
+      if (widest < 0) break;
+      widths[widest]!--;
+    }
+    const droppable = shown.map((i, k) => (naming[i] || kept[i] ? -1 : k)).filter((k) => k >= 0);
+    if (widths.reduce((a, b) => a + b, 0) <= available || droppable.length === 0) return { widths, shown };
+    const last = droppable[droppable.length - 1]!;
+    shown = shown.filter((_, k) => k !== last);
+  }
+}
+
+/** Box drawing, or ASCII where the terminal or locale cannot show it. */
+const BOX = { top: ['┌', '┬', '┐'], bottom: ['└', '┴', '┘'], side: '│', line: '─' };
+const ASCII_BOX = { top: ['+', '+', '+'], bottom: ['+', '+', '+'], side: '|', line: '-' };
+
+/**
+ * A list: one row per record. On a terminal, sized to it: the naming column whole, long cells
+ * cut, columns that cannot fit dropped and named below the table; with --wide every cell whole.
+ * Piped, every cell whole.
+ */
 export function renderTable(columns: readonly string[], rows: readonly OutputRecord[], opts: TableOptions): string {
   const compact = opts.width !== undefined;
-  const cells = rows.map((r) => columns.map((c) => plainCell(r[c], opts, compact)));
+  let cells = rows.map((r) => columns.map((c) => plainCell(r[c], opts, compact)));
+  let shownColumns = columns;
   let widths: number[] | undefined;
-  if (opts.width !== undefined) {
+  let dropped: string[] = [];
+  if (opts.width !== undefined && !opts.wide) {
     const headers = columns.map((c) => stringWidth(c));
     const natural = columns.map((_, i) => Math.max(headers[i]!, ...cells.map((row) => stringWidth(row[i]!))));
-    widths = fitWidths(natural, headers, opts.width, columns.map((c) => c === 'id'));
+    const plan = planColumns(natural, headers, opts.width, columns.map((c) => c === 'id' || (opts.naming?.includes(c) ?? false)),
+      columns.map((c) => opts.kept?.includes(c) ?? false),
+    );
+    widths = plan.widths;
+    shownColumns = plan.shown.map((i) => columns[i]!);
+    dropped = columns.filter((_, i) => !plan.shown.includes(i));
+    cells = cells.map((row) => plan.shown.map((i) => row[i]!));
   }
-  const table = new Table({
-    head: columns.map((c, i) => (widths ? cut(c, widths[i]!) : c)),
-    style: { head: opts.color ? ['bold'] : [], border: opts.color ? ['grey'] : [] },
-    wordWrap: false,
-    // One screen line per row: no rule between rows.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    ...(widths ? { colWidths: widths.map((w) => w + 2) } : {}),
-  });
-  for (const row of cells) table.push(row.map((text, i) => colour(widths ? cut(text, widths[i]!) : text, opts)));
-  return `${table.toString()}\n`;
+  // Drawn here rather than by a table library: loading one cost a table more than a CSV per call.
+  const texts = cells.map((row) => row.map((text, i) => (widths ? cut(text, widths[i]!) : text)));
+  const head = shownColumns.map((c, i) => (widths ? cut(c, widths[i]!) : c));
+  const sizes = widths ?? head.map((h, i) => Math.max(stringWidth(h), ...texts.map((row) => stringWidth(row[i]!))));
+  const box = opts.ascii ? ASCII_BOX : BOX;
+  const grey = (t: string) => (opts.color ? `\u001b[90m${t}\u001b[39m` : t);
+  const rule = ([left, mid, right]: string[]) => grey(`${left}${sizes.map((w) => box.line.repeat(w + 2)).join(mid)}${right}`);
+  const line = (row: readonly string[], style: (t: string) => string) =>
+    `${grey(box.side)}${row.map((t, i) => `${style(` ${t}${' '.repeat(Math.max(0, sizes[i]! - stringWidth(t)))} `)}${grey(box.side)}`).join('')}`;
+  const bold = (t: string) => (opts.color ? `\u001b[1m${t}\u001b[22m` : t);
+  const table = {
+    toString: () =>
+      [rule(box.top), line(head, bold), ...texts.map((row) => line(row.map((t) => colour(t, opts)), (t) => t)), rule(box.bottom)].join('\n'),
+  };
+  const footer = dropped.length > 0 ? `(not shown: ${dropped.join(', ')}; --wide shows every column)\n` : '';
+  return `${table.toString()}\n${footer}`;
 }
 
 /** One object: a `field  value` line per field; several objects are separated by a blank line. */
@@ -119,7 +191,14 @@ export function renderVertical(columns: readonly string[], rows: readonly Output
     .map((r) =>
       columns
         .map((c) => {
-          const text = plainCell(r[c], opts, false);
+          const value = r[c];
+          if (value instanceof Lines) {
+            // One line per entry, under the first: a group's members, each with its own times.
+            const pad = ' '.repeat(label + 2);
+            const lines = value.lines.map((l) => (room === undefined ? l : cut(l, room)));
+            return `${c.padEnd(label)}  ${lines.join(`\n${pad}`)}`.trimEnd();
+          }
+          const text = plainCell(value, opts, false);
           return `${c.padEnd(label)}  ${colour(room === undefined ? text : cut(text, room), opts)}`.trimEnd();
         })
         .join('\n'),

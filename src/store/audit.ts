@@ -120,6 +120,8 @@ export interface AuditFilter {
   /** A cursor: only events after this seq (seq order does not depend on timestamps). */
   afterSeq?: number | undefined;
   limit?: number | undefined;
+  /** Newest first (`audit list --last N` reads the newest N this way, then prints them in order). */
+  newestFirst?: boolean | undefined;
 }
 
 /** Action names hold only letters, digits, dots and hyphens, so the glob needs no escaping. */
@@ -138,7 +140,7 @@ export function streamAudit(db: Kysely<Database>, filter: AuditFilter = {}): Asy
     q = q.where(sql<string>`lower(action)`, 'like', globToLike(filter.action).toLowerCase());
   }
   if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
-  q = q.orderBy('seq', 'asc');
+  q = q.orderBy('seq', filter.newestFirst ? 'desc' : 'asc');
   if (filter.limit !== undefined) q = q.limit(filter.limit);
   return q.stream();
 }

@@ -1,3 +1,4 @@
+import { registerFold } from './search.js';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -123,6 +124,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   try {
     const options = { timeout: BUSY_TIMEOUT_MS, ...nativeBinding() };
     sqlite = access === 'write' || access === 'migrate' ? new BetterSqlite3(target, options) : openReadOnly(target, path, options);
+    registerFold(sqlite);
   } catch (err) {
     throw addonLoadError(err) ?? translateSqliteError(err, path);
   }

@@ -1,10 +1,10 @@
+import { matchesSearch, searchCondition } from './search.js';
 import { sql } from 'kysely';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import type { Db } from './mutate.js';
 import type { GroupsTable } from './tables.js';
-import { likeContains } from './users.js';
 
 export async function findGroup(db: Db, ref: string): Promise<GroupsTable | undefined> {
   const q = db.selectFrom('groups').selectAll();
@@ -48,10 +48,13 @@ export async function* groupPages(db: Db, filter: GroupFilter, now: number, page
     if (filter.userId !== undefined) q = q.where(live('group_users', 'user_id', filter.userId));
     if (filter.serviceId !== undefined) q = q.where(live('group_services', 'service_id', filter.serviceId));
     if (filter.resourceId !== undefined) q = q.where(live('group_resources', 'resource_id', filter.resourceId));
-    if (filter.search) q = q.where(sql<boolean>`lower(name) like ${likeContains(filter.search)} escape '\\'`);
+    const where = filter.search ? searchCondition(db, ['name'], filter.search) : null;
+    if (where !== null) q = q.where(where);
     const page = await q.orderBy('name_key').limit(pageSize).execute();
     if (page.length === 0) return;
-    yield page;
+    // PostgreSQL: matched here, with the same fold (store/search.ts); the page still ends by key.
+    const search = filter.search;
+    yield search && where === null ? page.filter((g) => matchesSearch([g.name], search)) : page;
     if (page.length < pageSize) return;
     after = page[page.length - 1]!.name_key;
   }

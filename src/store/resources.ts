@@ -1,10 +1,9 @@
+import { filterRows, matchesSearch, searchCondition } from './search.js';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import type { Db } from './mutate.js';
-import { sql } from 'kysely';
 import type { ResourcesTable } from './tables.js';
-import { likeContains } from './users.js';
 
 export async function findResource(db: Db, ref: string): Promise<ResourcesTable | undefined> {
   const q = db.selectFrom('resources').selectAll();
@@ -22,9 +21,11 @@ export async function getResource(db: Db, ref: string): Promise<ResourcesTable> 
 export function streamResources(db: Db, filter: { active?: boolean | undefined; search?: string | undefined }) {
   let q = db.selectFrom('resources').selectAll();
   if (filter.active !== undefined) q = q.where('is_active', '=', filter.active ? 1 : 0);
-  if (filter.search) {
-    const like = likeContains(filter.search);
-    q = q.where(sql<boolean>`(lower(name) like ${like} escape '\\' or lower(address) like ${like} escape '\\' or lower(coalesce(alias, '')) like ${like} escape '\\')`);
+  const search = filter.search;
+  if (search) {
+    const where = searchCondition(db, ['name', 'address', 'alias'], search);
+    if (where === null) return filterRows(q.orderBy('name_key').stream(), (r) => matchesSearch([r.name, r.address, r.alias], search));
+    q = q.where(where);
   }
   return q.orderBy('name_key').stream();
 }

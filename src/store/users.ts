@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { filterRows, matchesSearch, searchCondition } from './search.js';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
@@ -24,20 +24,15 @@ export async function getUser(db: Db, ref: string): Promise<UsersTable> {
   throw new NotFoundError(`user ${JSON.stringify(ref.slice(0, 80))} not found`, 'pass a user id (usr_…) or email; see accessctl user list');
 }
 
-/** Escapes LIKE wildcards so a search for "50%" finds "50%". */
-export function likeContains(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export function streamUsers(db: Db, filter: UserFilter) {
   let q = db.selectFrom('users').selectAll();
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.role) q = q.where('role', '=', filter.role);
-  if (filter.search) {
-    const like = likeContains(filter.search);
-    q = q.where(
-      sql<boolean>`(lower(email) like ${like} escape '\\' or lower(first_name) like ${like} escape '\\' or lower(last_name) like ${like} escape '\\')`,
-    );
+  const search = filter.search;
+  if (search) {
+    const where = searchCondition(db, ['email', 'first_name', 'last_name'], search);
+    if (where === null) return filterRows(q.orderBy('email_key').stream(), (r) => matchesSearch([r.email, r.first_name, r.last_name], search));
+    q = q.where(where);
   }
   return q.orderBy('email_key').stream();
 }

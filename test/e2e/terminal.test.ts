@@ -43,7 +43,9 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
 
   it('group show: one `field  value` line per field, "in 2h" for a 2h TTL', async () => {
     const { lines } = await see(['group', 'show', 'incident-2026-11-22']);
-    expect(lines.filter((l) => l !== '')).toHaveLength(10);
+    // Ten fields; users takes a line per member (two), each with its own start.
+    expect(lines.filter((l) => l !== '')).toHaveLength(11);
+    expect(lines.filter((l) => /^( {11}|users {6})(ada|grace\.hopper)@example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC$/.test(l))).toHaveLength(2);
     expect(lines).toContain('name       incident-2026-11-22');
     expect(lines.find((l) => l.startsWith('expiresAt'))).toMatch(/^expiresAt {2}\d{4}-\d{2}-\d{2}T[\d:.]+Z \(in 2h\)$/);
     expect(lines.join('\n')).not.toMatch(/[┌│└]/);
@@ -75,9 +77,14 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
     const rows = lines.filter((l) => /^│ (ada|grace|ci-)/.test(l));
     expect(rows).toHaveLength(5); // ada 1, grace 2 (two groups), ci-pipeline 2 (direct and group)
     if (width === 200) {
-      const wide = await see(['access', 'list', '-r', 'prod-db', '--wide']);
-      expect(wide.lines[1]).toContain('subjectType');
-      expect(wide.lines[1]).toContain('limitedBy');
+      // --wide: every column, every cell whole; the lines run past the edge (as kubectl -o wide).
+      const t = new Terminal(dir, ['access', 'list', '-r', 'prod-db', '--wide'], { ...env, TERM: 'xterm-256color', NO_COLOR: '1' }, { width, height: 60 });
+      terminals.push(t);
+      expect(await t.exitCode()).toBe(0);
+      const wide = t.logicalLines();
+      expect(wide[1]).toContain('subjectType');
+      expect(wide[1]).toContain('limitedBy');
+      expect(wide.join('\n')).toContain('db.prod.internal.example.com');
     }
   });
 });
@@ -113,7 +120,7 @@ describe('global options after the verb, help, hints', () => {
   it('an unknown option says where to look', () => {
     const r = cli(['user', 'list', '--sesion', 'prod'], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("accessctl: unknown option '--sesion' (see accessctl user list --help; global options go before the noun or after the verb)\n");
+    expect(r.stderr).toBe("accessctl: unknown option '--sesion' (did you mean '--session'?)\n");
     expect(cli(['user', 'list', '--serach', 'ada'], { env }).stderr).toBe("accessctl: unknown option '--serach' (did you mean '--search'?)\n");
   });
 });

@@ -49,6 +49,12 @@ describe('argv → options', () => {
     expect((await parse(['db', 'path', '-q'])).stdout).toBe('/srv/accessctl/default.db\n');
   });
 
+  it('no command at all prints the help on stdout, exit 0', async () => {
+    const r = await parse([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: accessctl /);
+  });
+
   it('ACCESSCTL_FORMAT is the default format', async () => {
     expect((await parse(['db', 'path'], { ACCESSCTL_FORMAT: 'csv' })).stdout).toMatch(/^path,exists/);
   });
@@ -59,7 +65,6 @@ describe('argv → options', () => {
     [['-f', 'yaml', 'db', 'path'], 'unknown format "yaml"'],
     [['--columns', 'nope', 'db', 'path'], 'unknown column "nope" (valid columns: path,exists)'],
     [['db'], 'missing command after "accessctl db"'],
-    [[], 'missing command after "accessctl"'],
   ])('%j is a usage error', async (argv, message) => {
     const r = await parse(argv);
     expect(r.code).toBe(2);

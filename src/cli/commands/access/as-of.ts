@@ -10,7 +10,7 @@ import { refuseBeforeHorizon } from '../../../store/log-horizon.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
-import { accessRecords, parseRequest } from './run.js';
+import { accessRecords, checkOmits, checkRecords, parseRequest } from './run.js';
 
 /**
  * Access at a moment in the past, answered from the state replayed from the audit log up to it:
@@ -60,8 +60,9 @@ export async function runAccessCheckAsOf(opts: AsOfCheckOptions, ctx: Ctx): Prom
   const paths = stateCandidates(state, subject.kind, { subjectId: subject.id, resourceId: resource.id }).map((c) => c.path);
   const decision = evaluateAccess(subject, resource, paths, at, request);
   return {
-    kind: 'access',
-    records: accessRecords(subject, resource, decision),
+    kind: 'accessCheck',
+    records: checkRecords(accessRecords(subject, resource, decision)),
+    omit: checkOmits(decision.allowed),
     after: decision.allowed ? undefined : new DeniedError(`access denied at ${when(at)}: ${decision.reason}`),
   };
 }

@@ -5,6 +5,8 @@ import { act, addNoun, addVerb } from '../../verb.js';
 import { tokenFileOption, tokenSource, tokenStdinOption } from '../key/register.js';
 import { runAccessCheckAsOf, runAccessDiff, runAccessPopulation } from './as-of.js';
 import { runAccessBatch } from './batch.js';
+import { runAccessExpiring } from './expiring.js';
+import { daysArg } from '../../options.js';
 import { runAccessCheck, runAccessList } from './run.js';
 
 interface AccessFlags {
@@ -26,7 +28,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
 
   act<AccessFlags>(
     ctx,
-    'access',
+    'accessCheck',
     addVerb(noun, 'check', {
       description: 'can this user, service or token reach the resource now? exit 0 allowed, 5 denied',
       examples: [
@@ -102,6 +104,23 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       .requiredOption('--from <time>', 'the earlier moment (ISO time, or a duration back: 7d)')
       .option('--to <time>', 'the later moment (default: now)'),
     (o) => runAccessDiff({ from: o.from, to: o.to }, ctx),
+  );
+
+  registerExpiring(noun, ctx);
+}
+
+function registerExpiring(noun: Command, ctx: Ctx): void {
+  act<{ within?: number }>(
+    ctx,
+    'expiring',
+    addVerb(noun, 'expiring', {
+      description: 'every grant that ends within D (memberships, assignments, groups, keys), soonest first: who, what, when, from where',
+      examples: [
+        'accessctl access expiring --within 7d',
+        'accessctl -f csv access expiring --within 1d | mail -s "access ending tomorrow" ops@example.com   # crontab, daily',
+      ],
+    }).addOption(new Option('--within <duration>', 'how far ahead: 7d, 36h, 2w (a bare number is days)').argParser(daysArg)),
+    (o) => runAccessExpiring(o.within, ctx),
   );
 }
 

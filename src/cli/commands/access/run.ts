@@ -10,6 +10,8 @@ import { getResource } from '../../../store/resources.js';
 import { getService } from '../../../store/services.js';
 import type { ResourcesTable, ServicesTable, UsersTable } from '../../../store/tables.js';
 import { getUser } from '../../../store/users.js';
+import { latestChangeAt } from '../../../store/latest-change.js';
+import { compareCodePoints } from '../../../domain/order.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -94,11 +96,35 @@ export async function runAccessCheck(opts: AccessCheckOptions, ctx: Ctx): Promis
     now,
     request,
   );
+  await notePastClock(ctx, now);
   return {
-    kind: 'access',
-    records: accessRecords(subject, resource, decision),
+    kind: 'accessCheck',
+    records: checkRecords(accessRecords(subject, resource, decision)),
     after: decision.allowed ? undefined : new DeniedError(`access denied: ${decision.reason}`),
+    omit: checkOmits(decision.allowed),
   };
+}
+
+/** A terminal shows an allowed check's path, and a denied one's reason. */
+export function checkOmits(allowed: boolean): string[] {
+  return allowed ? ['reason'] : ['via', 'groupName', 'expiresAt'];
+}
+
+/** `access check`'s rows: the access records with the decision in a word, for people and scripts. */
+export function checkRecords(records: readonly OutputRecord[]): OutputRecord[] {
+  return records.map((r) => ({ decision: r.allowed ? 'allowed' : 'denied', ...r }));
+}
+
+/**
+ * ACCESSCTL_NOW moves the clock, not the store: set before the store's last change, the answer
+ * still comes from today's grants. Say so, and name the flag that answers "what was".
+ */
+async function notePastClock(ctx: Ctx, now: number): Promise<void> {
+  if (!ctx.clock.overridden || ctx.env.ACCESSCTL_NOW === undefined) return;
+  const last = await latestChangeAt(ctx.store().db);
+  if (last !== null && now < last) {
+    ctx.note(`note: ACCESSCTL_NOW is before the store's last change (${formatTimestamp(last)}); this answers from today's grants at that time. For what was, use --as-of ${formatTimestamp(now)}`);
+  }
 }
 
 /** The denial for a token that is not valid: what the token showed, and nothing of the resource asked for. */
@@ -118,7 +144,7 @@ function invalidTokenDenial(auth: Authentication): Output {
     limitedBy: null,
     reason: auth.reason,
   };
-  return { kind: 'access', records: [record], after: new DeniedError(`access denied: invalid token: ${auth.reason}`) };
+  return { kind: 'accessCheck', records: checkRecords([record]), after: new DeniedError(`access denied: invalid token: ${auth.reason}`), omit: checkOmits(false) };
 }
 
 export interface AccessListOptions {
@@ -149,7 +175,7 @@ async function rowsByIds<T extends 'users' | 'services' | 'resources'>(db: Db, t
 /** Effective access now: every resource a subject reaches (or every subject reaching a resource), with path and expiry. */
 export async function runAccessList(opts: AccessListOptions, ctx: Ctx): Promise<Output> {
   const given = [opts.user, opts.service, opts.resource].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new UsageError('pass exactly one of --user, --service or -r RESOURCE');
+  if (given !== 1) throw new UsageError('pass exactly one of --user, --service or -r RESOURCE', 'or --all for every grant, -g GROUP for one group\'s');
   const db = ctx.store().db;
   const now = ctx.clock.now();
   const records: OutputRecord[] = [];
@@ -167,16 +193,17 @@ export async function runAccessList(opts: AccessListOptions, ctx: Ctx): Promise<
     const rows = subject.kind === 'user' ? await userCandidates(db, { subjectId: subject.id }) : await serviceCandidates(db, { subjectId: subject.id });
     const grouped = byKey(rows, (r) => r.resourceId);
     const resources = await rowsByIds(db, 'resources', [...grouped.keys()]);
-    const sorted = [...resources.values()].sort((a, b) => a.name_key.localeCompare(b.name_key));
+    const sorted = [...resources.values()].sort((a, b) => compareCodePoints(a.name_key, b.name_key));
     for (const r of sorted) emitAllowed(subject, resourceFacts(r), grouped.get(r.id)!);
   } else {
     const resource = resourceFacts(await getResource(db, opts.resource));
     const userRows = byKey(await userCandidates(db, { resourceId: resource.id }), (r) => r.subjectId);
     const users = await rowsByIds(db, 'users', [...userRows.keys()]);
-    for (const u of [...users.values()].sort((a, b) => a.email_key.localeCompare(b.email_key))) emitAllowed(userSubject(u), resource, userRows.get(u.id)!);
+    for (const u of [...users.values()].sort((a, b) => compareCodePoints(a.email_key, b.email_key))) emitAllowed(userSubject(u), resource, userRows.get(u.id)!);
     const serviceRows = byKey(await serviceCandidates(db, { resourceId: resource.id }), (r) => r.subjectId);
     const services = await rowsByIds(db, 'services', [...serviceRows.keys()]);
-    for (const s of [...services.values()].sort((a, b) => a.name_key.localeCompare(b.name_key))) emitAllowed(serviceSubject(s), resource, serviceRows.get(s.id)!);
+    for (const s of [...services.values()].sort((a, b) => compareCodePoints(a.name_key, b.name_key))) emitAllowed(serviceSubject(s), resource, serviceRows.get(s.id)!);
   }
-  return { kind: 'access', records };
+  // A column that only repeats the filter given is left out of a terminal's short set.
+  return { kind: 'access', records, omit: opts.resource !== undefined ? ['resourceName', 'address'] : ['subjectName'] };
 }

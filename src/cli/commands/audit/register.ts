@@ -12,6 +12,7 @@ export function registerAudit(program: Command, ctx: Ctx): void {
       description: 'list audit events, oldest first',
       examples: [
         'accessctl audit list --since 7d',
+        'accessctl audit list --last 20',
         'accessctl -f ndjson audit list --action "key.*" >> /var/log/accessctl.ndjson',
         'accessctl audit list --target grp_8J2kP0qLm3Xc9ZaB --actor alice',
         'accessctl -f ndjson audit list --after-seq "$(cat /var/lib/accessctl/shipped-seq)" --limit 10000   # a cursor for shipping',
@@ -23,7 +24,8 @@ export function registerAudit(program: Command, ctx: Ctx): void {
       .option('--action <glob>', 'action glob, e.g. key.* or *.delete')
       .option('--target <id>', 'only events about this object id')
       .option('--after-seq <n>', 'only events after this seq, in seq order (a shipping cursor: never misses or repeats)')
-      .option('--limit <n>', 'at most this many events'),
+      .option('--limit <n>', 'at most this many events (the oldest)')
+      .option('--last <n>', 'the newest N events, in seq order'),
     (o) => runAuditList(o, ctx),
   );
   act<{ checkpoint?: string }>(

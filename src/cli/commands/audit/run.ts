@@ -19,6 +19,7 @@ export interface AuditListOptions {
   target?: string | undefined;
   afterSeq?: string | undefined;
   limit?: string | undefined;
+  last?: string | undefined;
 }
 
 export function auditRecord(row: AuditEventsTable): OutputRecord {
@@ -46,6 +47,14 @@ export async function runAuditList(opts: AuditListOptions, ctx: Ctx): Promise<Ou
     afterSeq: parseCount('--after-seq', opts.afterSeq, 0),
     limit: parseCount('--limit', opts.limit, 1),
   };
+  const last = parseCount('--last', opts.last, 1);
+  if (last !== undefined) {
+    if (filter.limit !== undefined) throw new UsageError('--last and --limit cannot be used together', '--last N: the newest N; --limit N: the oldest N');
+    // The newest N, read newest first and printed in seq order, as `tail` does: N rows in memory.
+    const newest: AuditEventsTable[] = [];
+    for await (const row of streamAudit(ctx.store().db, { ...filter, limit: last, newestFirst: true })) newest.push(row);
+    return { kind: 'audit', records: newest.reverse().map(auditRecord) };
+  }
   return { kind: 'audit', records: mapStream(streamAudit(ctx.store().db, filter), auditRecord) };
 }
 

@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
 import { collectList, daysArg, durationArg, requireList, single, timestampArg } from '../../options.js';
 import { promptMissing } from '../../prompt-missing.js';
+import { validateName } from '../../../domain/validate.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import {
   runGroupAdd,
@@ -65,7 +66,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
       .addOption(new Option('--expires-at <time>', 'the group expires at this ISO time').argParser(timestampArg))
       .option('--if-not-exists', 'if an unexpired group has this name, print it and change nothing (exit 0)'),
     async (o) => {
-      const name = o.group ?? (await promptMissing(ctx, 'group name', '-g NAME', 'Name of the new group'));
+      const name = o.group ?? (await promptMissing(ctx, 'group name', '-g NAME', 'Name of the new group', (v) => validateName('group', v)));
       return runGroupCreate({ name, users: o.users, resources: o.resources, services: o.services, ttl: o.ttl, expiresAt: o.expiresAt, ifNotExists: o.ifNotExists }, ctx);
     },
   );
@@ -99,7 +100,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
 
   act<GroupFlags>(
     ctx,
-    'group',
+    'groupShow',
     addVerb(noun, 'show', {
       description: 'show groups by id or name',
       examples: ['accessctl group show on-call', 'accessctl group show -i "My Ephemeral Group"', 'accessctl -f CSV group show -i grp_8J2kP0qLm3Xc9ZaB'],
@@ -139,7 +140,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     const sampleFlag = flag.split(' ')[0];
     act<GroupFlags>(
       ctx,
-      'group',
+      'groupShow',
       addVerb(noun, `add-${kind}`, {
         description: `add ${kind} to a group, optionally for a limited time (--ttl)`,
         aliases: [`add${camel}`],
@@ -152,7 +153,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     );
     act<GroupFlags>(
       ctx,
-      'group',
+      'groupShow',
       addVerb(noun, `remove-${kind}`, {
         description: `remove ${kind} from a group`,
         aliases: [`remove${camel}`],

@@ -17,6 +17,7 @@ import type { Output } from '../../emit.js';
 import { expiryFrom } from '../../options.js';
 import { meta, orSkip, showMany } from '../shared.js';
 import { sweepGroup } from '../sweep/run.js';
+import { withLinks } from './show-records.js';
 
 export type MemberKind = 'users' | 'resources' | 'services';
 const TABLE: Record<MemberKind, LinkTableName> = { users: 'group_users', resources: 'group_resources', services: 'group_services' };
@@ -159,10 +160,11 @@ export async function runGroupList(opts: GroupListOptions, ctx: Ctx): Promise<Ou
 export async function runGroupShow(refs: string[], ctx: Ctx): Promise<Output> {
   const db = ctx.store().db;
   const now = ctx.clock.now();
-  return showMany(ctx, 'group', refs, async (ref) => {
+  const shown = await showMany(ctx, 'group', refs, async (ref) => {
     const row = await findGroup(db, ref);
-    return row ? (await groupRecords(db, [row], now))[0] : undefined;
+    return row ? (await withLinks(db, await groupRecords(db, [row], now), now))[0] : undefined;
   });
+  return { ...shown, kind: 'groupShow' };
 }
 
 export interface GroupUpdateOptions {
@@ -234,8 +236,8 @@ export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Out
     assertUnexpired(g, tx.now, 'group');
     await addLinks(tx, TABLE[opts.kind], 'group', g.id, SINGULAR[opts.kind], await resolveMembers(tx.db, opts.kind, opts.members), expiresAt);
     return g;
-  }, (r, db) => groupRecords(db, [r], m.now));
-  return { kind: 'group', records };
+  }, async (r, db) => withLinks(db, await groupRecords(db, [r], m.now), m.now));
+  return { kind: 'groupShow', records };
 }
 
 /** Adds or re-times links, one audit event per link that changed. */
@@ -272,8 +274,8 @@ export async function runGroupRemove(opts: GroupLinkOptions, ctx: Ctx): Promise<
     const g = await getGroup(tx.db, opts.ref);
     await removeLinks(tx, TABLE[opts.kind], 'group', g.id, SINGULAR[opts.kind], await resolveMembers(tx.db, opts.kind, opts.members), (s) => ctx.note(s));
     return g;
-  }, (r, db) => groupRecords(db, [r], m.now));
-  return { kind: 'group', records };
+  }, async (r, db) => withLinks(db, await groupRecords(db, [r], m.now), m.now));
+  return { kind: 'groupShow', records };
 }
 
 export async function runGroupDelete(refs: string[], ctx: Ctx, ignoreNotFound = false): Promise<Output> {

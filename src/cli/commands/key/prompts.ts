@@ -1,4 +1,6 @@
 import { UsageError } from '../../../domain/errors.js';
+import { effectiveSettings } from '../../../domain/settings.js';
+import { readSettings } from '../../../store/settings.js';
 import type { Ctx } from '../../context.js';
 
 /** At a terminal, `key create` without -i offers the services to pick from. */
@@ -12,13 +14,16 @@ export async function chooseService(ctx: Ctx): Promise<string> {
   );
 }
 
+/** The expiry picker starts on the configured default (key.defaultExpirationDays), which it names. */
 export async function chooseExpiration(ctx: Ctx): Promise<number | undefined> {
   if (!ctx.interactive()) return undefined;
-  const days = await ctx.prompter.select('Key expiration', [
-    { name: '30 days', value: '30' },
-    { name: '90 days', value: '90' },
-    { name: '365 days', value: '365' },
-    { name: 'never', value: '0' },
-  ]);
+  const configured = String(effectiveSettings(await readSettings(ctx.store().db)).keyDefaultExpirationDays);
+  const choices = ['30', '90', '365', '0'].includes(configured) ? ['30', '90', '365', '0'] : [configured, '30', '90', '365', '0'];
+  const label = (d: string) => `${d === '0' ? 'never' : `${d} days`}${d === configured ? ' (the default)' : ''}`;
+  const days = await ctx.prompter.select(
+    'Key expiration',
+    choices.map((d) => ({ name: label(d), value: d })),
+    configured,
+  );
   return Number(days) * 86_400_000;
 }

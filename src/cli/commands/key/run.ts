@@ -112,7 +112,7 @@ export async function runKeyCreate(opts: KeyCreateOptions, ctx: Ctx): Promise<Ou
     m,
     async (tx) => {
       const service = await getService(tx.db, opts.service);
-      if (service.state !== 'ACTIVE') ctx.note(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
+      if (service.state !== 'ACTIVE') ctx.warn(`note: service ${service.name} is ${service.state}; its keys are invalid until it is enabled`);
       return { ...(await issueKey(tx, service, opts.name === undefined ? undefined : validateKeyName(opts.name), opts.expiration)), service };
     },
     // The token goes out before COMMIT: if nobody can receive it, the key is never created.
@@ -147,7 +147,7 @@ export async function runKeyList(opts: KeyListOptions, ctx: Ctx): Promise<Output
       yield keyRecord(k, k.service_name, now);
     }
   }
-  return { kind: 'key', records: records() };
+  return { kind: 'key', records: records(), omit: opts.service !== undefined ? ['serviceName'] : undefined };
 }
 
 export async function runKeyShow(refs: string[], ctx: Ctx): Promise<Output> {

@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
 import { requireList, single } from '../../options.js';
 import { promptMissing } from '../../prompt-missing.js';
+import { validateAddress, validateName } from '../../../domain/validate.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import {
   runResourceCreate,
@@ -51,8 +52,8 @@ export function registerResource(program: Command, ctx: Ctx): void {
       .option('--no-icmp', 'block ICMP (ping)')
       .option('--if-not-exists', 'if a resource has this name, print it and change nothing (exit 0)'),
     async (o) => {
-      const name = o.name ?? (await promptMissing(ctx, 'resource name', '-n NAME', 'Name of the new resource'));
-      const address = o.address ?? (await promptMissing(ctx, 'address', '-a ADDRESS', 'Address (host, *.wildcard, IP or CIDR)'));
+      const name = o.name ?? (await promptMissing(ctx, 'resource name', '-n NAME', 'Name of the new resource', (v) => validateName('resource', v)));
+      const address = o.address ?? (await promptMissing(ctx, 'address', '-a ADDRESS', 'Address (host, *.wildcard, IP or CIDR)', validateAddress));
       return runResourceCreate({ name, address, alias: o.alias, tcp: o.tcp, udp: o.udp, icmp: o.icmp, ifNotExists: o.ifNotExists }, ctx);
     },
   );

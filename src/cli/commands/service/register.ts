@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
-import { parseEnum } from '../../../domain/validate.js';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
 import { collectList, durationArg, requireList, single } from '../../options.js';
 import { promptMissing } from '../../prompt-missing.js';
+import { parseEnum, validateServiceName } from '../../../domain/validate.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import { runServiceCreate, runServiceDelete, runServiceLinks, runServiceList, runServiceSetState, runServiceShow, runServiceUpdate } from './run.js';
 
@@ -41,7 +41,7 @@ export function registerService(program: Command, ctx: Ctx): void {
       .addOption(new Option('-g, --groups <refs>', 'groups to join, comma-separated').argParser(collectList))
       .option('--if-not-exists', 'if a service has this name, print it and change nothing (exit 0)'),
     async (o) => {
-      const name = o.name ?? (await promptMissing(ctx, 'service name', '-n NAME', 'Name of the new service (letters, digits, hyphens)'));
+      const name = o.name ?? (await promptMissing(ctx, 'service name', '-n NAME', 'Name of the new service (letters, digits, hyphens)', validateServiceName));
       return runServiceCreate({ name, description: o.description, resources: o.resources, groups: o.groups, ifNotExists: o.ifNotExists }, ctx);
     },
   );

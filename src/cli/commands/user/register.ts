@@ -4,6 +4,7 @@ import { confirmDestructive } from '../../confirm.js';
 import { requireList, single } from '../../options.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import { promptMissing } from '../../prompt-missing.js';
+import { validateEmail } from '../../../domain/validate.js';
 import { runUserCreate, runUserDelete, runUserList, runUserSetState, runUserShow, runUserUpdate } from './run.js';
 import { runUserImport } from './import.js';
 
@@ -39,7 +40,7 @@ export function registerUser(program: Command, ctx: Ctx): void {
       .option('--role <role>', 'ADMIN, DEVOPS, SUPPORT or MEMBER', 'MEMBER')
       .option('--if-not-exists', 'if a user has this email, print it and change nothing (exit 0)'),
     async (o) => {
-      const email = o.email ?? (await promptMissing(ctx, 'email', '-e EMAIL', 'Email of the new user'));
+      const email = o.email ?? (await promptMissing(ctx, 'email', '-e EMAIL', 'Email of the new user', validateEmail));
       return runUserCreate({ email, firstName: o.first, lastName: o.last, role: o.role, ifNotExists: o.ifNotExists }, ctx);
     },
   );

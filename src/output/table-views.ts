@@ -1,0 +1,54 @@
+import { formatRelative, parseTimestamp } from '../domain/time.js';
+import type { OutputRecord, RecordKind } from './fields.js';
+import { Lines } from './table.js';
+
+/** The columns that name each row of a list: a terminal never cuts or drops them. */
+export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
+  user: ['email'],
+  resource: ['name'],
+  group: ['name'],
+  groupShow: ['name'],
+  service: ['name'],
+  key: ['serviceName', 'name'],
+  keyReport: ['serviceName', 'name'],
+  access: ['subjectName', 'resourceName'],
+  accessCheck: ['subjectName', 'resourceName'],
+  accessChange: ['subjectName', 'resourceName'],
+  expiring: ['subjectName', 'gives'],
+  sweep: ['name'],
+  setting: ['key'],
+  importChange: ['name'],
+  audit: ['seq'],
+};
+
+/** Columns a terminal may cut but never drops: what a check decided, and why. */
+export const KEPT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
+  accessCheck: ['decision', 'reason'],
+};
+
+const ID_RE = /^[a-z]{3}_[0-9A-Za-z]{16}$/;
+
+/**
+ * What a table shows of a record, for people: a group's links by name with their own times
+ * (`group show`), and, in a terminal's short list, a list of ids as its count (`users  3`).
+ */
+export function tableView(kind: RecordKind, record: OutputRecord, shortList: boolean, now: number): OutputRecord {
+  if (kind === 'groupShow' && Array.isArray(record.links)) {
+    const links = record.links as Array<{ type: string; name: string; startsAt: string | null; expiresAt: string | null }>;
+    const of = (type: string) => new Lines(links.filter((l) => l.type === type).map((l) => linkLine(l, now)));
+    return { ...record, users: of('user'), resources: of('resource'), services: of('service') };
+  }
+  if (!shortList) return record;
+  let out: OutputRecord | undefined;
+  for (const [field, value] of Object.entries(record)) {
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string' && ID_RE.test(v))) (out ??= { ...record })[field] = value.length;
+  }
+  return out ?? record;
+}
+
+function linkLine(l: { name: string; startsAt: string | null; expiresAt: string | null }, now: number): string {
+  const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  if (l.expiresAt === null) return l.startsAt === null ? l.name : `${l.name}  since ${at(l.startsAt)} UTC`;
+  const ends = `until ${at(l.expiresAt)} UTC (${formatRelative(parseTimestamp(l.expiresAt), now)})`;
+  return l.startsAt === null ? `${l.name}  ${ends}` : `${l.name}  from ${at(l.startsAt)} ${ends}`;
+}

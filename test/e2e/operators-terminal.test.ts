@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import stringWidth from 'string-width';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/spawn.js';
+import { hasTmux, Terminal } from '../helpers/tmux.js';
+
+/** What a person sees in a real terminal (tmux) at 80 and 200 columns: tables read by name. */
+let dir: string;
+let env: Record<string, string>;
+const terminals: Terminal[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'accessctl-names-'));
+  env = { ACCESSCTL_HOME: join(dir, 'home'), ACCESSCTL_ACTOR: 'operator' };
+  const ok = (args: string[]) => expect(cli(args, { env }).code, args.join(' ')).toBe(0);
+  ok(['user', 'create', '-e', 'grace.hopper.rear-admiral@navy.example.com', '--first', 'Grace', '--last', 'Hopper']);
+  ok(['user', 'create', '-e', 'u1@example.com']);
+  ok(['resource', 'create', '-n', 'tty-db', '-a', 'tty-db.internal.example.com']);
+  ok(['service', 'create', '-n', 'ci-pipeline-for-the-monorepo']);
+  ok(['key', 'create', '-i', 'ci-pipeline-for-the-monorepo', '-n', 'deploy-blue-green']);
+  ok(['key', 'create', '-i', 'ci-pipeline-for-the-monorepo', '-n', 'deploy2']);
+  ok(['group', 'create', '-g', 'database-administrators-on-call', '-u', 'grace.hopper.rear-admiral@navy.example.com,u1@example.com', '-r', 'tty-db', '--ttl', '2h']);
+});
+afterEach(() => {
+  for (const t of terminals.splice(0)) t.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) => {
+  const see = async (args: string[], extra: Record<string, string> = {}) => {
+    const t = new Terminal(dir, args, { ...env, TERM: 'xterm-256color', NO_COLOR: '1', LANG: 'C.UTF-8', ...extra }, { width, height: 60 });
+    terminals.push(t);
+    const code = await t.exitCode();
+    const lines = t.logicalLines().map((l) => l.trimEnd());
+    // The table fits; an error message on stderr may wrap like any other.
+    for (const line of lines.filter((l) => !l.startsWith('accessctl: '))) expect(stringWidth(line), `wrapped at ${width}: ${line}`).toBeLessThanOrEqual(width);
+    return { code, lines, text: lines.join('\n') };
+  };
+
+  it('key list: every key name whole, no random ids', async () => {
+    const { text } = await see(['key', 'list']);
+    expect(text).toContain(' deploy-blue-green ');
+    expect(text).toContain(' deploy2 ');
+    expect(text).toContain(' ci-pipeline-for-the-monorepo ');
+    expect(text).not.toMatch(/key_\w{16}|svc_\w{16}/);
+  });
+
+  it('user list: emails whole; what does not fit is named with --wide', async () => {
+    const { lines, text } = await see(['user', 'list']);
+    expect(text).toContain('│ grace.hopper.rear-admiral@navy.example.com │');
+    expect(text).not.toMatch(/usr_\w{16}/);
+    // Every short column, or a last line naming the ones left out.
+    expect(lines.find((l) => l.startsWith('│ email'))).toMatch(/│ state +│$/);
+    expect(lines.at(-1)).toMatch(/^└/);
+  });
+
+  it('access list -r tty-db: emails whole, tty-db not repeated on each row', async () => {
+    const { lines } = await see(['access', 'list', '-r', 'tty-db']);
+    const rows = lines.filter((l) => /^│ (grace|u1)/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('grace.hopper.rear-admiral@navy.example.com');
+    for (const row of rows) expect(row).not.toContain('tty-db');
+    if (width === 200) expect(rows[0]).toMatch(/in 2h \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+  });
+
+  it('access check: allowed or denied, in words, with the path or the reason', async () => {
+    const allowed = await see(['access', 'check', '--user', 'u1@example.com', '-r', 'tty-db']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.text).toMatch(width === 200 ? /│ allowed +│ u1@example\.com │ tty-db +│ group │ database-administrators-on-call │ in 2h / : /│ allowed +│ u1@example\.com │ tty-db +│ group │ database/);
+    const denied = await see(['access', 'check', '--service', 'ci-pipeline-for-the-monorepo', '-r', 'tty-db']);
+    expect(denied.code).toBe(5);
+    expect(denied.text).toMatch(/│ denied +│ ci-pipeline-for-the-monorepo │ tty-db +│ no grant/);
+  });
+
+  it('group show: each member and resource by name, with its own times', async () => {
+    const { text } = await see(['group', 'show', 'database-administrators-on-call']);
+    expect(text).toMatch(/\nusers +grace\.hopper\.rear-admiral@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d.*\n +u1@example\.com {2}since/);
+    if (width === 200) expect(text).toMatch(/@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
+    expect(text).toMatch(/\nresources +tty-db {2}since /);
+  });
+});
