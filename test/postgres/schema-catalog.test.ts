@@ -39,6 +39,7 @@ describe('the shipped PostgreSQL catalog (schema-catalog.ts) is what schema.pg.s
       writeFileSync(
         file,
         `import type { SchemaRow } from '../schema-digest.js';
+import { PG_FROZEN_CATALOGS } from './schema-catalog-frozen.js';
 
 /**
  * What schema.pg.sql creates, as src/store/postgres/schema-digest.ts reads it from the catalog.
@@ -46,6 +47,7 @@ describe('the shipped PostgreSQL catalog (schema-catalog.ts) is what schema.pg.s
  * (that test fails whenever schema.pg.sql and this file disagree).
  */
 export const PG_SCHEMA_CATALOG: Record<number, readonly SchemaRow[]> = {
+  ...PG_FROZEN_CATALOGS,
   ${PG_LATEST_VERSION}: [
 ${body}
   ],

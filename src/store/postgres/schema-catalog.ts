@@ -1,4 +1,5 @@
 import type { SchemaRow } from '../schema-digest.js';
+import { PG_FROZEN_CATALOGS } from './schema-catalog-frozen.js';
 
 /**
  * What schema.pg.sql creates, as src/store/postgres/schema-digest.ts reads it from the catalog.
@@ -6,7 +7,8 @@ import type { SchemaRow } from '../schema-digest.js';
  * (that test fails whenever schema.pg.sql and this file disagree).
  */
 export const PG_SCHEMA_CATALOG: Record<number, readonly SchemaRow[]> = {
-  2: [
+  ...PG_FROZEN_CATALOGS,
+  3: [
     ["column","accessctl_schema.application","accessctl_schema","text not null"],
     ["column","accessctl_schema.version","accessctl_schema","integer not null"],
     ["column","audit_events.action","audit_events","text not null"],
@@ -127,6 +129,7 @@ export const PG_SCHEMA_CATALOG: Record<number, readonly SchemaRow[]> = {
     ["constraint","users.users_role_check","users","CHECK ((role = ANY (ARRAY['ADMIN'::text, 'DEVOPS'::text, 'SUPPORT'::text, 'MEMBER'::text])))"],
     ["constraint","users.users_state_check","users","CHECK ((state = ANY (ARRAY['ACTIVE'::text, 'DISABLED'::text])))"],
     ["constraint","users.users_type_check","users","CHECK ((type = ANY (ARRAY['MANUAL'::text, 'SYNCED'::text])))"],
+    ["function","accessctl_audit_append_only()","","f 3a6decdd69d656a4cdcd036932d459d8"],
     ["index","accessctl_schema_pkey","accessctl_schema","CREATE UNIQUE INDEX accessctl_schema_pkey ON accessctl_schema USING btree (application)"],
     ["index","audit_events_at","audit_events","CREATE INDEX audit_events_at ON audit_events USING btree (at)"],
     ["index","audit_events_pkey","audit_events","CREATE UNIQUE INDEX audit_events_pkey ON audit_events USING btree (seq)"],
@@ -175,5 +178,7 @@ export const PG_SCHEMA_CATALOG: Record<number, readonly SchemaRow[]> = {
     ["relation","services","services","r"],
     ["relation","settings","settings","r"],
     ["relation","users","users","r"],
+    ["trigger","audit_events.audit_events_append_only","audit_events","CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON audit_events FOR EACH ROW EXECUTE FUNCTION accessctl_audit_append_only() enabled O"],
+    ["trigger","audit_events.audit_events_no_truncate","audit_events","CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION accessctl_audit_append_only() enabled O"],
   ],
 };
