@@ -22,6 +22,16 @@ import { StoreError } from '../domain/errors.js';
  *    -wal must also pass SQLite's quick_check. Both reads are read-only, which never checkpoints.
  */
 export function judgeWal(target: string, path: string, driver: SqliteDriverOptions = {}): void {
+  try {
+    judgeWalNow(target, path, driver);
+  } catch (err) {
+    // The -wal (or -shm) went away while it was read: the last process to close deleted it.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+}
+
+function judgeWalNow(target: string, path: string, driver: SqliteDriverOptions): void {
   const wal = `${target}-wal`;
   const shmPath = `${target}-shm`;
   const header = readWalHeader(wal);
