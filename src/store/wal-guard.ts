@@ -22,6 +22,16 @@ import { StoreError } from '../domain/errors.js';
  *    -wal must also pass SQLite's quick_check. Both reads are read-only, which never checkpoints.
  */
 export function judgeWal(target: string, path: string, driver: SqliteDriverOptions = {}): void {
+  try {
+    judgeWalNow(target, path, driver);
+  } catch (err) {
+    // The -wal (or -shm) went away while it was read: the last process to close deleted it.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+}
+
+function judgeWalNow(target: string, path: string, driver: SqliteDriverOptions): void {
   const wal = `${target}-wal`;
   const shmPath = `${target}-shm`;
   const header = readWalHeader(wal);
@@ -44,8 +54,13 @@ export function judgeWal(target: string, path: string, driver: SqliteDriverOptio
     }
   }
   if (readWal(wal, header, Infinity).committed === 0) return;
-  compareWithMainAlone(target, wal, path, driver);
+  // A process that opened the store meanwhile may have moved pages under the reads: no verdict then.
+  // (The -shm is not compared: the read-only probe itself rebuilds it.)
+  const walSize = statSync(wal).size;
+  const unchanged = () => !storeInUse(shmPath) && readWalHeader(wal)?.salts.equals(header.salts) === true && statSync(wal, { throwIfNoEntry: false })?.size === walSize;
+  compareWithMainAlone(target, wal, path, driver, unchanged);
 }
+
 
 /**
  * Whether another process holds a lock on the -shm (every SQLite connection to the store does), from
@@ -74,7 +89,7 @@ export function storeInUse(shm: string): boolean {
 /** Above this the main file is not read whole into memory; quick_check alone judges the -wal. */
 const MAIN_ALONE_MAX_BYTES = 256 * 1024 * 1024;
 
-function compareWithMainAlone(target: string, wal: string, path: string, driver: SqliteDriverOptions): void {
+function compareWithMainAlone(target: string, wal: string, path: string, driver: SqliteDriverOptions, unchanged: () => boolean): void {
   let head: { seq: number; hash: string } | undefined;
   if (statSync(target).size <= MAIN_ALONE_MAX_BYTES) {
     // The main file without its -wal: an in-memory copy marked as a rollback-journal database.
@@ -101,6 +116,7 @@ function compareWithMainAlone(target: string, wal: string, path: string, driver:
       if (through?.hash !== head.hash) throw foreign(wal, path, `the store's audit event ${head.seq} is not the one it holds`);
     }
   } catch (err) {
+    if (!unchanged()) return;
     if (err instanceof StoreError) throw err;
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw foreign(wal, path, 'with it the store reads as corrupt');
