@@ -45,13 +45,13 @@ for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enu
   };
 }
 
-/** The rows of sqlite_master that schema.sql creates, as src/store/schema-digest.ts reads them. */
+/** The rows of sqlite_master that schema.sql creates, as src/store/schema-digest.ts reads them (its SQLITE_OWN filter). */
 function sqliteSchemaRows(require) {
   const Database = require('better-sqlite3');
   const mem = new Database(':memory:');
   try {
     mem.exec(readFileSync(join(root, 'schema.sql'), 'utf8'));
-    const rows = mem.prepare("select type, name, tbl_name, sql from sqlite_master where substr(name, 1, 7) <> 'sqlite_'").raw().all();
+    const rows = mem.prepare("select type, name, tbl_name, sql from sqlite_master where not ((type = 'table' and name in ('sqlite_sequence', 'sqlite_stat1', 'sqlite_stat2', 'sqlite_stat3', 'sqlite_stat4')) or (type = 'index' and sql is null and substr(name, 1, 17) = 'sqlite_autoindex_'))").raw().all();
     const key = (r) => `${r[0]}\u0000${r[1]}`;
     return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   } finally {

@@ -62,7 +62,12 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
     checkPostgresUrl(explicit);
     return { path: redactUrl(explicit), managedDir: false, url: explicit };
   }
-  if (explicit !== undefined && explicit !== '') return { path: explicit, managedDir: false };
+  // An empty --db or ACCESSCTL_DB is an unset shell variable, never "the default store": a cron
+  // line's `--db "$STORE"` must not fall through to another store.
+  if (explicit === '') {
+    throw new UsageError(opts.db === '' ? '--db is empty' : 'ACCESSCTL_DB is set but empty', 'name a store file or a postgres:// URL, or leave it out for the default store');
+  }
+  if (explicit !== undefined) return { path: explicit, managedDir: false };
   const session = opts.session ?? 'default';
   if (!SESSION_RE.test(session)) {
     throw new UsageError(`invalid session name ${JSON.stringify(session.slice(0, 40))}`, 'use letters, digits, ".", "_" and "-"');
@@ -265,7 +270,8 @@ function openWriter(target: string, opened: { ino: number; dev: number }): Bette
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-const schemaSource = {
+/** schema.sql, and the objects it creates: what every store is compared with. */
+export const schemaSource = {
   text: schemaText,
   rows: () => shippedRows(schemaText, (file) => new BetterSqlite3(file, nativeBinding())),
 };

@@ -5,6 +5,8 @@ import { StoreError } from '../domain/errors.js';
 import { checkStoreDir, checkStoreFiles, realTarget } from './safety.js';
 import { APPLICATION_ID, LATEST_VERSION } from './schema.js';
 import { storeInUse, type SqliteDriverOptions } from './wal-guard.js';
+import { schemaSource } from './connection.js';
+import { settleSchema } from './open-schema.js';
 
 export interface Restored {
   /** Where the store that was replaced now is, if there was one (its -wal and -shm beside it). */
@@ -80,6 +82,9 @@ function checkBackup(copy: string, file: string, driver: SqliteDriverOptions): v
     const version = db.pragma('user_version', { simple: true }) as number;
     if (appId !== APPLICATION_ID) throw new StoreError(`${file} is not an accessctl store`, 'pass a file accessctl db backup wrote');
     if (version > LATEST_VERSION) throw new StoreError(`${file} was written by a newer accessctl (schema ${version}, this one knows ${LATEST_VERSION})`, 'upgrade accessctl first');
+    // Exactly the schema its version defines (no planted trigger, no edited version), judged
+    // read-only before anything is moved: a refused backup leaves the store where it was.
+    settleSchema(db, file, 'read', schemaSource);
     const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
     if (integrity.length !== 1 || integrity[0] !== 'ok') throw new StoreError(`backup ${file} fails SQLite's integrity check: ${integrity.slice(0, 3).join('; ')}`, 'restore another backup');
   } catch (err) {

@@ -14,11 +14,15 @@ import type { StoreCheck } from './sqlite-maintenance.js';
 export type SchemaRow = readonly [type: string, name: string, table: string, sql: string | null];
 
 /**
- * Every object but SQLite's own: autoindexes follow from the table's text, sqlite_stat1 only steers
- * the planner, and no one can create another name starting "sqlite_". (substr, not LIKE: "_" is a
- * LIKE wildcard, and a trigger named "sqliteXtrigger" must not slip through.)
+ * Every object but SQLite's own, named exactly: the planner's statistics tables and the
+ * AUTOINCREMENT counter (tables SQLite creates itself), and the autoindexes of UNIQUE and PRIMARY
+ * KEY constraints (indexes with no SQL text, which follow from the table's). Anything else whose
+ * name merely starts "sqlite_" (a trigger planted through writable_schema) is compared like any
+ * object. (substr and =, not LIKE: "_" is a LIKE wildcard.)
  */
-const OBJECTS_SQL = "select type, name, tbl_name, sql from sqlite_master where substr(name, 1, 7) <> 'sqlite_'";
+export const SQLITE_OWN =
+  "(type = 'table' and name in ('sqlite_sequence', 'sqlite_stat1', 'sqlite_stat2', 'sqlite_stat3', 'sqlite_stat4')) or (type = 'index' and sql is null and substr(name, 1, 17) = 'sqlite_autoindex_')";
+const OBJECTS_SQL = `select type, name, tbl_name, sql from sqlite_master where not (${SQLITE_OWN})`;
 
 export function schemaRows(sqlite: BetterSqlite3.Database): SchemaRow[] {
   const rows = sqlite.prepare(OBJECTS_SQL).raw().all() as Array<[string, string, string, string | null]>;

@@ -1,4 +1,5 @@
-import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { storeInUse } from './wal-guard.js';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../domain/errors.js';
@@ -25,6 +26,7 @@ import { StoreError } from '../domain/errors.js';
 export function openReadOnly(target: string, path: string, options: BetterSqlite3.Options): BetterSqlite3.Database {
   const wal = isWalFile(target);
   const shm = statSync(`${target}-shm`, { throwIfNoEntry: false });
+  const walBefore = existsSync(`${target}-wal`);
   if (!wal || shm !== undefined || canCreateIn(dirname(target))) {
     const sqlite = new BetterSqlite3(target, { ...options, readonly: true, fileMustExist: true });
     if (!wal) return sqlite;
@@ -34,7 +36,7 @@ export function openReadOnly(target: string, path: string, options: BetterSqlite
       return sqlite;
     } catch (err) {
       sqlite.close();
-      if (!cannotMapShm(err) || statSync(`${target}-shm`, { throwIfNoEntry: false }) !== undefined) throw err;
+      if (!cannotMapShm(err) || !shmUnusable(target, shm !== undefined, walBefore)) throw err;
     }
   }
   if ((statSync(`${target}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0) {
@@ -44,6 +46,26 @@ export function openReadOnly(target: string, path: string, options: BetterSqlite
     );
   }
   return snapshotInMemory(target, options);
+}
+
+/**
+ * Whether the -shm SQLite could not map is one nobody can use: on a full disk SQLite creates the
+ * file but cannot size it. One this read created is removed again (with an empty -wal it created),
+ * so the read leaves no trace; one left short by an earlier such read, held by no process, is no
+ * index of anything. Either way the file's pages are the whole store.
+ */
+function shmUnusable(target: string, existedBefore: boolean, walExistedBefore: boolean): boolean {
+  const shm = `${target}-shm`;
+  const st = statSync(shm, { throwIfNoEntry: false });
+  if (st === undefined) return true;
+  if (storeInUse(shm)) return false;
+  if (!existedBefore) {
+    rmSync(shm, { force: true });
+    if (!walExistedBefore && (statSync(`${target}-wal`, { throwIfNoEntry: false })?.size ?? 1) === 0) rmSync(`${target}-wal`, { force: true });
+    return true;
+  }
+  // A working -shm holds at least its 136-byte header; a shorter one was never sized.
+  return st.size < 136;
 }
 
 /** File format bytes 18 and 19 are 2 in WAL mode (SQLite file format, "The database header"). */
