@@ -1,3 +1,4 @@
+import { fstatSync, statSync } from 'node:fs';
 import { ExitCode, UserError } from '../domain/errors.js';
 import type { OutputRecord, RecordKind } from '../output/fields.js';
 import { render } from '../output/render.js';
@@ -15,6 +16,16 @@ export async function deliverSecret(ctx: Ctx, kind: RecordKind, records: OutputR
   const count = await render({ write: (s) => void parts.push(s) }, kind, records, renderOptions(ctx, {}, { layout: 'object' }));
   const text = parts.join('');
   const stdout = ctx.io.stdout;
+  // A stdout that was closed is reopened on /dev/null by Node at start: every write "succeeds",
+  // and the token would be gone. Thrown away on purpose, it is lost just the same.
+  if (stdout.writeNow && stdoutIsDevNull()) {
+    throw new UserError(
+      'NOT_DELIVERED',
+      ExitCode.internal,
+      'cannot write the token to stdout: it is closed or /dev/null, where the token would be lost; nothing was created or revoked',
+      'run it again with stdout going where the token can be kept',
+    );
+  }
   try {
     if (stdout.writeNow) stdout.writeNow(text);
     else await stdout.write(text);
@@ -29,4 +40,14 @@ export async function deliverSecret(ctx: Ctx, kind: RecordKind, records: OutputR
     );
   }
   return { kind, records: [], delivered: count };
+}
+
+function stdoutIsDevNull(): boolean {
+  try {
+    const out = fstatSync(1);
+    const devNull = statSync('/dev/null');
+    return out.isCharacterDevice() && out.rdev === devNull.rdev;
+  } catch {
+    return false;
+  }
 }

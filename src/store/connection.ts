@@ -149,7 +149,9 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }, schemaGuard(sqlite, path, opened.version)) });
   const file = statSync(target);
-  let writer: BetterSqlite3.Database | null | undefined = sqlite.readonly ? undefined : sqlite;
+  // A store read from its pages in memory (no -shm could be made: a full disk, a read-only place)
+  // cannot take the lastUsedAt write either: trying would only leave a -shm behind.
+  let writer: BetterSqlite3.Database | null | undefined = sqlite.memory ? null : sqlite.readonly ? undefined : sqlite;
   return {
     path,
     dialect: 'sqlite',

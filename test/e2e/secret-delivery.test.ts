@@ -69,6 +69,8 @@ function state() {
 const sinks: Array<[string, () => number, RegExp]> = [
   ['a pipe whose reader has gone', closedPipe, /the reader has gone \(EPIPE\)/],
   ['/dev/full', () => openSync('/dev/full', 'w'), /the disk is full \(ENOSPC\)/],
+  // Thrown away, the token is lost just the same: a rotation would lock the service out.
+  ['/dev/null', () => openSync('/dev/null', 'w'), /it is closed or \/dev\/null/],
 ];
 
 const commands: Array<[string, string[], () => string]> = [
@@ -111,6 +113,20 @@ describe('a token that cannot be delivered never exists', () => {
     });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/cannot write the token to stdout: the reader has gone \(EPIPE\)/);
+    expect(state()).toEqual(before);
+  });
+});
+
+describe('a closed stdout', () => {
+  it('`accessctl key rotate -i K >&-` (Node reopens fd 1 on /dev/null) fails and revokes nothing', () => {
+    const before = state();
+    const r = spawnSync('bash', ['-c', `'${process.execPath}' '${BIN}' -q key rotate -i ${keyId} >&-`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, ACCESSCTL_DB: db },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write the token to stdout: it is closed or \/dev\/null/);
     expect(state()).toEqual(before);
   });
 });
