@@ -27,7 +27,8 @@ describe('the seed flow, verbatim', () => {
     expect(deleted.code).toBe(0);
     expect(deleted.stdout.split('\n')[1]).toMatch(new RegExp(`^${grp},My Ephemeral Group,`));
     const shown = cli(['-s', 'BlackSnake', '-f', 'CSV', 'group', 'show', '-i', grp], { env });
-    expect(shown).toEqual({ code: 3, stdout: `${header}\n`, stderr: `accessctl: group "${grp}" not found (see accessctl group list)\n` });
+    // group show carries each link's start and expiry (SPEC section 7): its header has a links column.
+    expect(shown).toEqual({ code: 3, stdout: `${header!.replace(',createdAt', ',links,createdAt')}\n`, stderr: `accessctl: group "${grp}" not found (see accessctl group list)\n` });
   });
 
   it.each(['ephemeral-access.sh', 'ci-service-key.sh', 'gitops.sh'])('examples/%s runs clean', (script) => {

@@ -67,7 +67,7 @@ describe('prompts in a real terminal', () => {
     await t.waitFor(/Service for the new key/);
     t.keys('Down', 'Enter'); // second in name order: ci-pipeline
     await t.waitFor(/Key expiration/);
-    t.keys('Down', 'Enter'); // 90 days
+    t.keys('Up', 'Enter'); // 90 days: the picker starts on the default, 365
     expect(await t.exitCode()).toBe(0);
     expect(t.screen()).toContain('ci-pipeline,2027-02-20T23:00:00.000Z');
   });
@@ -85,7 +85,7 @@ describe('prompts in a real terminal', () => {
     expect(await coloured.exitCode()).toBe(0);
     expect(coloured.screen()).toMatch(/\u001b\[32mACTIVE/);
     // On a terminal a list puts the relative time first: "now (2026-11-22 23:00)".
-    expect(coloured.screen()).toMatch(/(now|ago) \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}\)/);
+    expect(coloured.screen()).toMatch(/(now|ago) \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)/);
     const plain = terminal(['user', 'list'], { NO_COLOR: '1' });
     expect(await plain.exitCode()).toBe(0);
     expect(plain.screen()).toContain('ACTIVE');
