@@ -64,7 +64,11 @@ export async function verifyExpectations(db: Kysely<Database>, expectations: rea
     latest.set(id, e.merge && prev?.row ? { ...e, row: { ...prev.row, ...e.row } } : e);
   }
   const byTable = new Map<TableName, Expectation[]>();
-  for (const e of latest.values()) byTable.set(e.table, [...(byTable.get(e.table) ?? []), e]);
+  for (const e of latest.values()) {
+    const list = byTable.get(e.table);
+    if (list) list.push(e);
+    else byTable.set(e.table, [e]);
+  }
   for (const [table, list] of byTable) {
     const columns = Object.keys(list[0]!.key);
     for (let i = 0; i < list.length; i += 400) {
