@@ -123,10 +123,12 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       }
     }
     const audit = db.prepare('insert into audit_events values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    // The chain continues whatever the store already holds (its opt-in to clock overrides).
-    const head = db.prepare('select seq, hash from audit_events order by seq desc limit 1').get() as { seq: number; hash: string } | undefined;
+    // The chain continues whatever the store already holds (its opt-in to clock overrides), those
+    // events moved back before the fixture's (retimeLog).
+    const earlier = retimeLog(db, now - sizes.auditEvents * 1000);
+    const head = earlier.seq > 0 ? { seq: earlier.seq } : undefined;
+    let prev = earlier.hash;
     const lastName = new Map<string, string>();
-    let prev = head?.hash ?? '';
     for (let i = 1; i <= sizes.auditEvents; i++) {
       const seq = (head?.seq ?? 0) + i;
       const made = created[i - 1];
@@ -162,4 +164,25 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
     tokens,
     now,
   };
+}
+
+/**
+ * Moves a new store's events (db init's, made on the machine's clock) to the seconds before
+ * `endAt` and re-chains them: time rises with seq through the whole log (SPEC section 10), so a
+ * bench run under ACCESSCTL_NOW sees no event in its future, and --as-of and access diff measure
+ * real answers. Returns the head.
+ */
+export function retimeLog(db: BetterSqlite3.Database, endAt: number): { seq: number; hash: string } {
+  type Row = { seq: number; id: string; actor: string; action: string; target_type: string; target_id: string; details: string };
+  const rows = db.prepare('select seq, id, actor, action, target_type, target_id, details from audit_events order by seq').all() as Row[];
+  const update = db.prepare('update audit_events set at = ?, hash = ? where seq = ?');
+  let hash = '';
+  let seq = 0;
+  rows.forEach((r, j) => {
+    const at = endAt - (rows.length - j) * 1000;
+    hash = storedEventHash(hash, { seq: r.seq, id: r.id, at, actor: r.actor, action: r.action, targetType: r.target_type, targetId: r.target_id, details: r.details });
+    update.run(at, hash, r.seq);
+    seq = r.seq;
+  });
+  return { seq, hash };
 }

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/helpers/pg-cluster.js';
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
-import { buildFixture, FULL, SMOKE, type Fixture } from './fixture.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { buildFixture, FULL, retimeLog, SMOKE, type Fixture } from './fixture.js';
 import { fmt, hasTime, interleaved, log, measurer, Report } from './measure.js';
 
 const GROUPS = ['single', 'batch', 'import', 'sweep', 'lists', 'replay', 'access-code', 'concurrency'];
@@ -99,6 +100,10 @@ async function main(): Promise<void> {
   // the fixture's own audit chain is written after that first event.
   const init = spawnSync(NODE, [BIN, '--db', empty, 'db', 'init', '--allow-clock-override'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
   if (init.status !== 0) throw new Error(init.stderr);
+  const emptyDb = new BetterSqlite3(empty);
+  retimeLog(emptyDb, Date.parse(NOW) - 3_600_000);
+  emptyDb.pragma('wal_checkpoint(TRUNCATE)');
+  emptyDb.close();
   const template = join(dir, 'template.db');
   copyFileSync(empty, template);
   const t0 = Date.now();
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
   if (dialects.includes('sqlite')) targets.push(sqliteTarget(empty, template));
   try {
     if (dialects.includes('postgres')) {
-      const pg = await postgresTarget(template);
+      const pg = await postgresTarget(template, empty);
       if (pg) {
         cluster = pg.cluster;
         targets.push(pg.target);
@@ -158,7 +163,7 @@ function sqliteTarget(empty: string, template: string): Target {
 }
 
 /** A throwaway server (or ACCESSCTL_BENCH_PG_URL), with the SQLite fixture copied row by row. */
-async function postgresTarget(template: string): Promise<{ target: Target; cluster: Cluster | null } | null> {
+async function postgresTarget(template: string, empty: string): Promise<{ target: Target; cluster: Cluster | null } | null> {
   let cluster: Cluster | null = null;
   let base = process.env.ACCESSCTL_BENCH_PG_URL;
   if (!base) {
@@ -187,6 +192,9 @@ async function postgresTarget(template: string): Promise<{ target: Target; clust
     if (init.status !== 0) throw new Error(init.stderr);
   }
   const t0 = Date.now();
+  // The empty store's log too, as the SQLite one was retimed: no event in the bench clock's future.
+  const copyEmpty = spawnSync(NODE, [script('copy-to-pg', copyToPgScript()), empty, url(`${prefix}_empty`)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (copyEmpty.status !== 0) throw new Error(`copying the empty store to PostgreSQL: ${copyEmpty.stderr}`);
   const copy = spawnSync(NODE, [script('copy-to-pg', copyToPgScript()), template, url(`${prefix}_fixture`)], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (copy.status !== 0) throw new Error(`copying the fixture to PostgreSQL: ${copy.stderr}`);
   log(`  PostgreSQL fixture copied (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
