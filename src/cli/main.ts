@@ -1,7 +1,8 @@
 import { fstatSync, readSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { CommanderError } from 'commander';
 import { randomIds } from '../domain/ids.js';
-import { ExitCode, UsageError, UserError } from '../domain/errors.js';
+import { ExitCode, StoreError, UsageError, UserError } from '../domain/errors.js';
 import { clockFromEnv } from '../domain/time.js';
 import { translateSqliteError } from '../store/connection.js';
 import { translatePgError } from '../store/postgres/errors.js';
@@ -68,9 +69,17 @@ function parts_debug(ctx: ReturnType<typeof createContext>): boolean {
 function normalise(err: unknown, storePath: string | null): unknown {
   const translated = translateSqliteError(err, storePath ?? 'store');
   if (translated !== err) return translated;
-  const fromPg = translatePgError(err, storePath ?? 'store');
-  if (fromPg !== err) return fromPg;
   const code = (err as { code?: string }).code ?? '';
+  // The network's words (ENOENT for a missing Unix socket) are PostgreSQL's only for a postgres:// store.
+  if (storePath === null || /^postgres(ql)?:\/\//.test(storePath)) {
+    const fromPg = translatePgError(err, storePath ?? 'store');
+    if (fromPg !== err) return fromPg;
+  }
+  const file = (err as { path?: unknown }).path;
+  if (typeof file === 'string' && (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM')) {
+    const why = code === 'ENOENT' ? 'it is missing' : `permission denied for ${currentAccount()}`;
+    return new StoreError(`cannot open ${file}: ${why} (${code})`, 'check that it and its directory exist and that this account may read them');
+  }
   if (code === 'EPIPE') return new UserError('EPIPE', ExitCode.ok, 'output closed');
   return err;
 }
@@ -208,3 +217,11 @@ function clockFromEnvSafe(argv: readonly string[]) {
 }
 
 export { randomIds } from '../domain/ids.js';
+
+function currentAccount(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
