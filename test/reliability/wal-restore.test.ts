@@ -100,7 +100,7 @@ describe('db restore FILE', () => {
     await kill(hold);
     const out = ok(cli(['--db', a, '-f', 'json', 'db', 'restore', backup]));
     const records = JSON.parse(out) as Array<{ check: string; ok: boolean; detail: string }>;
-    expect(records.map((r) => [r.check, r.ok])).toEqual([['restore', true], ['integrity', true], ['foreignKeys', true], ['schema', true]]);
+    expect(records.map((r) => [r.check, r.ok])).toEqual([['restore', true], ['integrity', true], ['foreignKeys', true], ['schema', true], ['schemaObjects', true]]);
     const aside = readdirSync(sub).filter((f) => f.startsWith('a.db.before-restore-')).sort();
     expect(aside).toHaveLength(3);
     expect(aside[0]).toMatch(/^a\.db\.before-restore-\d{8}T\d{6}Z$/);
