@@ -170,7 +170,7 @@ describe('the PostgreSQL store from the command line', () => {
     expect((await cmd(url, ['user', 'create', '-e', 'ada@example.com'])).code).toBe(0);
     const check = await cmd(url, ['-f', 'json', 'db', 'check']);
     expect(check.code, check.stderr).toBe(0);
-    expect(JSON.parse(check.stdout).map((c: { check: string; ok: boolean }) => `${c.check}:${c.ok}`)).toEqual(['integrity:true', 'foreignKeys:true', 'schema:true', 'privileges:true', 'auditChain:true', 'replay:true']);
+    expect(JSON.parse(check.stdout).map((c: { check: string; ok: boolean }) => `${c.check}:${c.ok}`)).toEqual(['integrity:true', 'foreignKeys:true', 'schema:true', 'schemaObjects:true', 'privileges:true', 'auditChain:true', 'replay:true']);
     psql(url.replace(':pw-Not-Shown', ''), "update users set role = 'ADMIN'");
     psql(url.replace(':pw-Not-Shown', ''), 'update audit_events set actor = \'mallory\'');
     expect((await cmd(url, ['db', 'check'])).code).toBe(6);
