@@ -15,7 +15,10 @@ import { StoreError } from '../domain/errors.js';
  * 2. Its page size must be the main file's.
  * 3. A store another process has open is not judged further: its -wal is that process's.
  * 4. If the -shm describes this -wal (same salts) and records frames already copied into the main
- *    file (nBackfill), every page those frames wrote must hold one of the -wal's images of it.
+ *    file (nBackfill), each page whose last frame was among those must hold that frame's image.
+ *    A page with a frame after nBackfill is not judged: a checkpoint copies only a page's newest
+ *    frame, and skips the page altogether when that frame lies past what a reader still needs,
+ *    so such a page may hold any older image.
  * 5. The audit log read from the main
  *    file alone must be a prefix of the log read through the -wal: its last event, same seq, same
  *    hash. The log is append-only and every store's chain is its own. The store read through the
@@ -45,7 +48,7 @@ function judgeWalNow(target: string, path: string, driver: SqliteDriverOptions):
   const shm = readShm(shmPath);
   if (shm !== null && shm.salts.equals(header.salts) && shm.nBackfill > 0) {
     const frames = readWal(wal, header, shm.nBackfill + 2048);
-    if (!backfilledPagesMatch(target, frames, Math.min(shm.nBackfill, frames.committed))) {
+    if (frames.whole && !backfilledPagesMatch(target, frames, Math.min(shm.nBackfill, frames.committed))) {
       // Trusted only if nobody opened the store and checkpointed meanwhile.
       const again = readShm(shmPath);
       const same = again !== null && again.salts.equals(shm.salts) && again.nBackfill === shm.nBackfill && readWalHeader(wal)?.salts.equals(header.salts) === true;
@@ -141,6 +144,10 @@ interface WalFrames {
   /** Frames up to and including the last commit frame, in order: page number and file offset of the image. */
   frames: Array<{ page: number; offset: number }>;
   committed: number;
+  /** The store's size in pages after each commit frame, by frame index. */
+  sizes: Map<number, number>;
+  /** Every valid frame was read (the limit was not reached). */
+  whole: boolean;
   path: string;
 }
 
@@ -186,19 +193,28 @@ function readWal(wal: string, h: WalHeader, limit: number): WalFrames {
   try {
     const size = fstatSync(fd).size;
     const frames: WalFrames['frames'] = [];
+    const sizes = new Map<number, number>();
     let committed = 0;
+    let whole = true;
     let sum = h.sum;
     const frame = Buffer.alloc(24 + h.pageSize);
-    for (let off = 32; off + 24 + h.pageSize <= size && frames.length < limit; off += 24 + h.pageSize) {
+    for (let off = 32; off + 24 + h.pageSize <= size; off += 24 + h.pageSize) {
+      if (frames.length >= limit) {
+        whole = false;
+        break;
+      }
       readSync(fd, frame, 0, frame.length, off);
       if (!frame.subarray(8, 16).equals(h.salts)) break;
       sum = checksum(frame.subarray(24), h.bigEndian, checksum(frame.subarray(0, 8), h.bigEndian, sum));
       if (sum[0] !== frame.readUInt32BE(16) || sum[1] !== frame.readUInt32BE(20)) break;
       frames.push({ page: frame.readUInt32BE(0), offset: off + 24 });
-      if (frame.readUInt32BE(4) !== 0) committed = frames.length;
+      if (frame.readUInt32BE(4) !== 0) {
+        committed = frames.length;
+        sizes.set(committed - 1, frame.readUInt32BE(4));
+      }
     }
     frames.length = committed;
-    return { pageSize: h.pageSize, frames, committed, path: wal };
+    return { pageSize: h.pageSize, frames, committed, sizes, whole, path: wal };
   } finally {
     closeSync(fd);
   }
@@ -236,9 +252,11 @@ function readShm(shm: string): { salts: Buffer; nBackfill: number } | null {
 }
 
 /**
- * The pages the checkpoint copied (the last 64 of them, to bound the reads): each must hold the
- * image that frame copied, or an image from a later frame (a checkpoint that was cut short may
- * have copied some later frames before recording how far it got).
+ * The pages the checkpoint copied (the last 64 of them, to bound the reads). SQLite's checkpoint
+ * copies each page's newest frame, and skips the page when that frame is past the frames it may
+ * copy (a reader still needs the older image) or past the end of the store: so only a page whose
+ * newest frame is among those copied, and that the store still held at every commit since, is
+ * sure to hold that frame's image.
  */
 function backfilledPagesMatch(target: string, w: WalFrames, nBackfill: number): boolean {
   const main = openSync(target, 'r');
@@ -250,25 +268,30 @@ function backfilledPagesMatch(target: string, w: WalFrames, nBackfill: number): 
 }
 
 function pagesMatch(main: number, w: WalFrames, nBackfill: number): boolean {
-  const lastCopied = new Map<number, number>();
-  for (let i = 0; i < nBackfill; i++) lastCopied.set(w.frames[i]!.page, i);
-  const pages = [...lastCopied.entries()].sort((a, b) => b[1] - a[1]).slice(0, 64);
+  const newest = new Map<number, number>();
+  w.frames.forEach((f, i) => newest.set(f.page, i));
+  // The smallest size the store had at any commit from frame i on.
+  const smallestFrom: number[] = new Array<number>(w.frames.length);
+  let smallest = Infinity;
+  for (let i = w.frames.length - 1; i >= 0; i--) {
+    smallest = Math.min(smallest, w.sizes.get(i) ?? Infinity);
+    smallestFrom[i] = smallest;
+  }
+  const pages = [...newest.entries()]
+    .filter(([page, i]) => i < nBackfill && page <= smallestFrom[i]!)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 64);
   const mainSize = fstatSync(main).size;
   const walFd = openSync(w.path, 'r');
   try {
     const inMain = Buffer.alloc(w.pageSize);
     const image = Buffer.alloc(w.pageSize);
-    for (const [page, from] of pages) {
+    for (const [page, i] of pages) {
       const at = (page - 1) * w.pageSize;
       if (at + w.pageSize > mainSize) continue; // truncated since by a full checkpoint
       readSync(main, inMain, 0, w.pageSize, at);
-      let found = false;
-      for (let i = from; i < w.frames.length && !found; i++) {
-        if (w.frames[i]!.page !== page) continue;
-        readSync(walFd, image, 0, w.pageSize, w.frames[i]!.offset);
-        found = image.equals(inMain);
-      }
-      if (!found) return false;
+      readSync(walFd, image, 0, w.pageSize, w.frames[i]!.offset);
+      if (!image.equals(inMain)) return false;
     }
     return true;
   } finally {

@@ -81,6 +81,27 @@ describe('a -wal from another store', () => {
     expect(ok(cli(['--db', b, '-q', 'user', 'list'])).trim().split('\n')).toHaveLength(4);
     ok(cli(['--db', b, 'db', 'check']));
   });
+
+  it("is not confused with the store's own -wal that a checkpoint copied only partly past a reader", async () => {
+    // A writer's checkpoint while another process holds a read copies only the frames that reader
+    // no longer needs, and skips every page that has a newer frame: such a page keeps an older
+    // image in the main file. Left so (the reader gone, the writer done), the store is its own.
+    const sub = fresh();
+    const db = join(sub, 'c.db');
+    ok(cli(['--db', db, 'user', 'create', '-e', 'c0@example.com']));
+    const first = await holder(db); // reads at frame 0: no checkpoint can copy anything
+    ok(cli(['--db', db, 'user', 'create', '-e', 'c1@example.com']));
+    await kill(first);
+    const second = await holder(db); // reads at the end of c1's frames
+    ok(cli(['--db', db, 'user', 'create', '-e', 'c2@example.com'])); // its checkpoint stops at c1's frames
+    await kill(second);
+    const shm = readFileSync(`${db}-shm`);
+    expect(shm.readUInt32LE(96), 'some frames were copied').toBeGreaterThan(0);
+    expect(shm.readUInt32LE(96), 'not all of them').toBeLessThan(shm.readUInt32LE(16));
+    expect(ok(cli(['--db', db, '-q', 'user', 'list'])).trim().split('\n')).toHaveLength(3);
+    ok(cli(['--db', db, 'user', 'create', '-e', 'c3@example.com']));
+    ok(cli(['--db', db, 'db', 'check']));
+  });
 });
 
 describe('db restore FILE', () => {
