@@ -20,6 +20,7 @@ import { registerPlan } from './commands/plan/register.js';
 import { registerApply } from './commands/apply/register.js';
 import { registerTest } from './commands/test/register.js';
 import { registerVersion } from './commands/version/register.js';
+import { registerServe } from './commands/serve/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { limitArg, splitList } from './options.js';
@@ -30,7 +31,7 @@ import { VERSION } from './version.js';
 const HELP_GROUPS: Array<[string, string[]]> = [
   ['People and things:', ['user', 'resource', 'group']],
   ['Machines:', ['service', 'key']],
-  ['Questions:', ['access', 'audit']],
+  ['Questions:', ['access', 'audit', 'serve']],
   ['Access as code:', ['export', 'plan', 'apply', 'test']],
   ['Housekeeping:', ['sweep', 'config', 'db', 'completion', 'version']],
 ];
@@ -65,6 +66,7 @@ const NOUNS: Array<[names: string[], register: (program: Command, ctx: ContextCo
   [['plan'], registerPlan],
   [['apply'], registerApply],
   [['test'], registerTest],
+  [['serve'], registerServe],
   [['version'], registerVersion],
 ];
 

@@ -19,7 +19,7 @@ export function mayCreateStore(action: Command): boolean {
  * read-only and never migrate it. Any verb not named here may write, and opens it read-write.
  * `db check` also reads, and keeps going past schema differences so that it can list them all.
  */
-const READING_VERBS = new Set(['list', 'show', 'get', 'check', 'verify', 'diff', 'report', 'path', 'backup', 'checkpoint', 'plan', 'test', 'export', 'completion', 'expiring', '__complete']);
+const READING_VERBS = new Set(['list', 'show', 'get', 'check', 'verify', 'diff', 'report', 'path', 'backup', 'checkpoint', 'plan', 'test', 'export', 'completion', 'expiring', '__complete', 'serve']);
 
 export function storeAccess(action: Command): StoreAccess {
   if (action.parent?.name() === 'db' && (action.name() === 'check' || action.name() === 'migrate')) return action.name() as StoreAccess;

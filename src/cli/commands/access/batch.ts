@@ -6,7 +6,11 @@ import { prepareAccessLookups, type AccessLookups } from '../../../store/access-
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { authenticateToken } from '../key/authenticate.js';
-import { parseRequest, resourceFacts, serviceSubject, userSubject } from './run.js';
+import { answerLines, MAX_REQUEST_BYTES } from './request-lines.js';
+
+export { MAX_REQUEST_BYTES };
+import { accessRecords, checkRecords, invalidTokenRecord, parseRequest, resourceFacts, serviceSubject, userSubject } from './run.js';
+import type { OutputRecord } from '../../../output/fields.js';
 
 /**
  * `access check --batch` (SPEC §13): NDJSON requests in, one NDJSON answer per request out, in
@@ -15,9 +19,7 @@ import { parseRequest, resourceFacts, serviceSubject, userSubject } from './run.
  * spans two requests. docs/batch.md is the contract.
  */
 
-/** A request line longer than this is answered with an error, never buffered whole. */
-export const MAX_REQUEST_BYTES = 64 * 1024;
-const FIELDS = new Set(['user', 'service', 'token', 'resource', 'port', 'protocol', 'id']);
+const FIELDS = new Set(['user', 'service', 'token', 'resource', 'port', 'protocol', 'id', 'detail']);
 
 export interface Answer {
   id?: string | number;
@@ -27,6 +29,8 @@ export interface Answer {
   group: string | null;
   expiresAt: string | null;
   error?: { code: string; message: string };
+  /** With `"detail": true`: the rows a single `access check` prints (every granting path). */
+  records?: OutputRecord[];
 }
 
 /** A request the gate cannot have meant: answered, never fatal. */
@@ -44,79 +48,32 @@ export async function runAccessBatch(ctx: Ctx): Promise<Output> {
   // not a stream of error answers.
   const lookups = prepareAccessLookups(ctx.store());
   await ctx.ready();
-  let pending: Buffer[] = [];
-  let size = 0;
-  let overflow = false;
-  // Answers to the lines of one chunk of input go out in one write, before more input is read:
-  // a gate waiting on its answer always gets it, and a fast feeder costs one write per chunk.
-  let out = '';
   const store = ctx.store();
-  const answerLine = async (bytes: Buffer | null) => {
-    // A store file replaced (a restore, a mv) or removed under a long-running gate would keep
-    // being answered from the old file: that is exit 6 before the next answer, never a stale one.
-    if (store.sameFile && !store.sameFile()) {
-      throw new StoreError(`store ${store.path} was replaced or removed while the batch was running`, 'start the batch again on the store as it is now');
-    }
-    const answer = bytes === null ? errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`) : await answerBytes(ctx, lookups, bytes);
-    out += `${JSON.stringify(answer)}\n`;
-  };
-  const flush = async () => {
-    if (out === '') return;
-    const text = out;
-    out = '';
-    // Waits when the reader is slow (backpressure) before the next request is read.
-    await ctx.io.stdout.write(text);
-  };
-  let start = true;
-  for await (const chunk of ctx.io.stdin) {
-    let buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    // A byte-order mark at the very start of the stream (an editor's, a Windows tool's) belongs
-    // to no request; anywhere else it is part of a line, and that line is malformed.
-    if (start && buf.length > 0) {
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-      start = false;
-    }
-    let nl: number;
-    while ((nl = buf.indexOf(0x0a)) !== -1) {
-      const head = buf.subarray(0, nl);
-      buf = buf.subarray(nl + 1);
-      if (overflow || size + head.length > MAX_REQUEST_BYTES) await answerLine(null);
-      else {
-        const line = pending.length === 0 ? head : Buffer.concat([...pending, head]);
-        if (!isBlank(line)) await answerLine(line);
+  await answerLines(
+    ctx.io.stdin,
+    async (bytes) => {
+      // A store file replaced (a restore, a mv) or removed under a long-running gate would keep
+      // being answered from the old file: that is exit 6 before the next answer, never a stale one.
+      if (store.sameFile && !store.sameFile()) {
+        throw new StoreError(`store ${store.path} was replaced or removed while the batch was running`, 'start the batch again on the store as it is now');
       }
-      pending = [];
-      size = 0;
-      overflow = false;
-    }
-    await flush();
-    if (overflow) continue;
-    if (size + buf.length > MAX_REQUEST_BYTES) {
-      overflow = true;
-      pending = [];
-      size = 0;
-    } else if (buf.length > 0) {
-      pending.push(Buffer.from(buf));
-      size += buf.length;
-    }
-  }
-  // A last request without its newline is still a request.
-  if (overflow) await answerLine(null);
-  else if (size > 0 && !isBlank(Buffer.concat(pending))) await answerLine(Buffer.concat(pending));
-  await flush();
+      return bytes === null ? tooLarge() : await answerBytes(ctx, lookups, bytes);
+    },
+    // Waits when the reader is slow (backpressure) before the next request is read.
+    async (text) => void (await ctx.io.stdout.write(text)),
+  );
   return { kind: 'access', records: [], format: 'ndjson' };
 }
 
-/** Only JSON's own whitespace makes a line blank: a line of U+00A0 or U+2028 gets an answer. */
-function isBlank(line: Buffer): boolean {
-  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
-  return true;
+/** The answer to a line longer than MAX_REQUEST_BYTES. */
+export function tooLarge(): Answer {
+  return errorAnswer('TOO_LARGE', `request is larger than ${MAX_REQUEST_BYTES} bytes`);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A line that is not UTF-8 is answered as malformed: its id could not be echoed faithfully. */
-function answerBytes(ctx: Ctx, lookups: AccessLookups, bytes: Buffer): Promise<Answer> | Answer {
+export function answerBytes(ctx: Ctx, lookups: AccessLookups, bytes: Buffer): Promise<Answer> | Answer {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -159,7 +116,7 @@ function writtenKeys(text: string): string[] {
   return keys;
 }
 
-function errorAnswer(code: string, message: string, id?: string | number): Answer {
+export function errorAnswer(code: string, message: string, id?: string | number): Answer {
   return { ...(id === undefined ? {} : { id }), allowed: false, reason: message, via: null, group: null, expiresAt: null, error: { code, message } };
 }
 
@@ -171,6 +128,7 @@ interface Request {
   resource: string;
   port?: string;
   protocol?: string;
+  detail?: boolean;
 }
 
 /** Checks a request's shape. Messages never quote what was sent: a line may hold a token. */
@@ -201,8 +159,10 @@ function parseLine(text: string): Request {
   if (port !== undefined && typeof port !== 'number' && !(typeof port === 'string' && /^[0-9]{1,5}$/.test(port))) {
     throw new BadRequest('MALFORMED', '"port" must be a number');
   }
+  if (o.detail !== undefined && typeof o.detail !== 'boolean') throw new BadRequest('MALFORMED', '"detail" must be true or false');
   const request: Request = {
     ...(id === undefined ? {} : { id: id as string | number }),
+    ...(o.detail === true ? { detail: true } : {}),
     user: text_('user'),
     service: text_('service'),
     token: text_('token'),
@@ -271,7 +231,7 @@ async function decide(ctx: Ctx, lookups: AccessLookups, request: Request): Promi
   if (request.token !== undefined) {
     // The token is judged before the resource: an invalid token learns nothing about it.
     const auth = await authenticateToken(ctx, request.token, lookups);
-    if (!auth.valid) return { allowed: false, reason: `invalid token: ${auth.reason}`, via: null, group: null, expiresAt: null };
+    if (!auth.valid) return { allowed: false, reason: `invalid token: ${auth.reason}`, via: null, group: null, expiresAt: null, ...(request.detail ? { records: checkRecords([invalidTokenRecord(auth)]) } : {}) };
     serviceRef = auth.serviceId!;
   }
   const resource = resourceFacts(await lookup('resource', request.resource, lookups.resource));
@@ -284,9 +244,10 @@ async function decide(ctx: Ctx, lookups: AccessLookups, request: Request): Promi
     subject = serviceSubject(await lookup('service', serviceRef!, lookups.service));
     decision = evaluateAccess(subject, resource, (await lookups.servicePaths(subject.id, resource.id)).map((c) => c.path), now, accessRequest);
   }
-  if (!decision.allowed) return { allowed: false, reason: decision.reason, via: null, group: null, expiresAt: null };
+  const detail = request.detail ? { records: checkRecords(accessRecords(subject, resource, decision)) } : {};
+  if (!decision.allowed) return { allowed: false, reason: decision.reason, via: null, group: null, expiresAt: null, ...detail };
   const path = longest(decision.paths);
-  return { allowed: true, reason: null, via: path.via, group: path.groupName, expiresAt: formatTimestamp(path.expiresAt) };
+  return { allowed: true, reason: null, via: path.via, group: path.groupName, expiresAt: formatTimestamp(path.expiresAt), ...detail };
 }
 
 /** The path that grants longest: a gate caches an answer until expiresAt. */

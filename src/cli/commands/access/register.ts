@@ -5,6 +5,7 @@ import { act, addNoun, addVerb } from '../../verb.js';
 import { tokenFileOption, tokenSource, tokenStdinOption } from '../key/register.js';
 import { runAccessCheckAsOf, runAccessDiff, runAccessPopulation } from './as-of.js';
 import { runAccessBatch } from './batch.js';
+import { askGateCheck } from './ask-gate.js';
 import { runAccessExpiring } from './expiring.js';
 import { daysArg } from '../../options.js';
 import { runAccessCheck, runAccessList } from './run.js';
@@ -21,6 +22,7 @@ interface AccessFlags {
   group?: string;
   all?: boolean;
   batch?: boolean;
+  socket?: string;
 }
 
 export function registerAccess(program: Command, ctx: Ctx): void {
@@ -38,6 +40,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
         'ACCESSCTL_NOW=2026-12-01T00:00:00Z accessctl access check --user ada@example.com -r prod-db   # what-if',
         'accessctl access check --user ada@example.com -r prod-db --as-of 2026-10-01T00:00:00Z   # what was, from the audit log',
         'echo \'{"user":"ada@example.com","resource":"prod-db","port":5432}\' | accessctl access check --batch   # a gate: NDJSON in, one answer per line out',
+        'accessctl access check --socket /run/accessctl/gate.sock --user ada@example.com -r host-a   # ask a running accessctl serve',
       ],
     })
       .option('--user <ref>', 'user id or email')
@@ -48,8 +51,16 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       .addOption(new Option('--protocol <protocol>', 'tcp, udp or icmp'))
       .option('--port <port>', 'port number (1-65535)')
       .option('--as-of <time>', 'answer as of this moment (ISO time, or a duration back: 30d), from the state replayed from the audit log')
-      .option('--batch', 'read NDJSON requests on stdin, write one NDJSON answer per request, in order, at once (docs/batch.md)'),
-    (o) => {
+      .option('--batch', 'read NDJSON requests on stdin, write one NDJSON answer per request, in order, at once (docs/batch.md)')
+      .option('--socket <path>', 'ask a running accessctl serve on this UNIX socket instead of opening the store (docs/gates.md)'),
+    async (o) => {
+      if (o.socket !== undefined) {
+        if (o.batch || o.asOf !== undefined) throw new UsageError('--socket asks a running gate one question about now', 'drop --batch and --as-of (or talk NDJSON to the socket itself)');
+        const token = o.tokenStdin || o.tokenFile !== undefined ? tokenSource(o) : undefined;
+        return askGateCheck(o.socket, { user: o.user, service: o.service, token, resource: requireResource(o.resource), protocol: o.protocol, port: o.port }, ctx);
+      }
+      // Only now: asking a gate opens no store and connects to no server.
+      await ctx.ready();
       if (o.batch) {
         const clash = (['user', 'service', 'tokenStdin', 'tokenFile', 'resource', 'protocol', 'port', 'asOf'] as const).filter((k) => o[k] !== undefined);
         if (clash.length > 0) throw new UsageError('--batch takes its requests from stdin, one JSON object per line', 'drop --user, --service, --token-*, -r, --protocol, --port and --as-of');
@@ -64,6 +75,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       const token = o.tokenStdin || o.tokenFile !== undefined ? tokenSource(o) : undefined;
       return runAccessCheck({ user: o.user, service: o.service, token, resource: requireResource(o.resource), protocol: o.protocol, port: o.port }, ctx);
     },
+    false,
   );
 
   act<AccessFlags>(

@@ -129,7 +129,11 @@ async function notePastClock(ctx: Ctx, now: number): Promise<void> {
 
 /** The denial for a token that is not valid: what the token showed, and nothing of the resource asked for. */
 function invalidTokenDenial(auth: Authentication): Output {
-  const record: OutputRecord = {
+  return { kind: 'accessCheck', records: checkRecords([invalidTokenRecord(auth)]), after: new DeniedError(`access denied: invalid token: ${auth.reason}`), omit: checkOmits(false) };
+}
+
+export function invalidTokenRecord(auth: Authentication): OutputRecord {
+  return {
     subjectType: 'service',
     subjectId: auth.serviceId,
     subjectName: auth.serviceName,
@@ -144,7 +148,6 @@ function invalidTokenDenial(auth: Authentication): Output {
     limitedBy: null,
     reason: auth.reason,
   };
-  return { kind: 'accessCheck', records: checkRecords([record]), after: new DeniedError(`access denied: invalid token: ${auth.reason}`), omit: checkOmits(false) };
 }
 
 export interface AccessListOptions {

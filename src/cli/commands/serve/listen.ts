@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, lstatSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { StoreError, UsageError, UserError } from '../../../domain/errors.js';
+
+/**
+ * The UNIX socket `accessctl serve` answers on (SPEC section 17). Its owner, group and mode are the
+ * whole authorization to ask, so it is made with care: created 0600 (umask), then given its group
+ * and mode; at most 0660, never world-writable; in a directory no other account can write (one
+ * that could would let anybody put a socket of their own in its place). A stale socket from a
+ * dead server is replaced, a live one refused. Under systemd socket activation the socket comes
+ * ready-made on fd 3 and its unit says who may use it.
+ */
+export interface Listener {
+  server: Server;
+  /** The socket's path; null when systemd made the socket and did not say where. */
+  path: string | null;
+  /** The socket this server made (removed when it stops); null under socket activation. */
+  made: { path: string; ino: number } | null;
+}
+
+export interface ListenOptions {
+  socket?: string | undefined;
+  socketGroup?: string | undefined;
+  socketMode?: string | undefined;
+}
+
+/** Longest path a sockaddr_un holds on Linux (108 bytes with its terminating NUL). */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/** `--socket-mode`: octal, at most 0660 (the owner and the socket's group; never any other account). */
+export function parseSocketMode(text: string | undefined): number {
+  if (text === undefined) return 0o660;
+  if (!/^(0o?)?[0-7]{1,4}$/.test(text)) throw new UsageError(`--socket-mode must be an octal mode such as 0660, not ${JSON.stringify(text.slice(0, 20))}`);
+  const mode = parseInt(text.replace(/^0o/, ''), 8);
+  if ((mode & ~0o660) !== 0) {
+    throw new UsageError(`--socket-mode ${text}: a gate's socket is at most 0660 (its owner and its group; never any other account)`, 'give the asking accounts a group, and pass --socket-group GROUP');
+  }
+  if ((mode & 0o600) !== 0o600) throw new UsageError(`--socket-mode ${text} leaves the socket's owner without read and write`, 'use 0600 or 0660');
+  return mode;
+}
+
+/** A group name or number, as getent (NSS: LDAP and sssd groups too) or /etc/group knows it. */
+export function resolveGroup(group: string): number {
+  if (/^[0-9]+$/.test(group)) return Number(group);
+  const line = getentGroup(group) ?? etcGroup(group);
+  const gid = line?.split(':')[2];
+  if (gid === undefined || !/^[0-9]+$/.test(gid)) throw new UsageError(`no group ${JSON.stringify(group.slice(0, 64))} on this machine`, 'create it (groupadd), or pass a group id');
+  return Number(gid);
+}
+
+function getentGroup(group: string): string | undefined {
+  try {
+    return execFileSync('getent', ['group', group], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function etcGroup(group: string): string | undefined {
+  try {
+    return readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[0] === group);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether systemd passed this process a socket (LISTEN_PID is ours, LISTEN_FDS at least 1). */
+export function activated(env: Record<string, string | undefined>): boolean {
+  return env.LISTEN_PID === String(process.pid) && Number(env.LISTEN_FDS ?? '0') >= 1;
+}
+
+export async function listen(opts: ListenOptions, env: Record<string, string | undefined>): Promise<Listener> {
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
+  if (activated(env)) {
+    if (Number(env.LISTEN_FDS) !== 1) throw new UsageError(`systemd passed ${env.LISTEN_FDS} sockets; accessctl serve listens on one`, 'give the .socket unit one ListenStream=');
+    if (opts.socketGroup !== undefined || opts.socketMode !== undefined) {
+      throw new UsageError('under socket activation the .socket unit makes the socket', 'set SocketGroup= and SocketMode= there, and drop --socket-group and --socket-mode');
+    }
+    // Not passed on to anything this process starts.
+    delete process.env.LISTEN_PID;
+    delete process.env.LISTEN_FDS;
+    delete process.env.LISTEN_FDNAMES;
+    await new Promise<void>((ok, fail) => server.once('error', fail).listen({ fd: 3 }, () => ok()));
+    return { server, path: opts.socket === undefined ? null : resolve(opts.socket), made: null };
+  }
+  if (opts.socket === undefined || opts.socket === '') throw new UsageError('serve needs --socket PATH', 'or start it from a systemd .socket unit');
+  const path = resolve(opts.socket);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new UsageError(`socket path ${path} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a UNIX socket's name may have`, 'choose a shorter path, such as /run/accessctl/gate.sock');
+  const mode = parseSocketMode(opts.socketMode);
+  const gid = opts.socketGroup === undefined ? undefined : resolveGroup(opts.socketGroup);
+  checkSocketDir(path, 'serve');
+  await clearStale(path);
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((ok, fail) => server.once('error', fail).listen(path, () => ok()));
+  } catch (err) {
+    throw new UserError('SOCKET', 1, `cannot listen on ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'check the directory and that no other server took the name');
+  } finally {
+    process.umask(umask);
+  }
+  try {
+    if (gid !== undefined) chownSync(path, -1, gid);
+    chmodSync(path, mode);
+  } catch (err) {
+    server.close();
+    throw new UserError('SOCKET', 1, `cannot give socket ${path} group ${opts.socketGroup} and mode ${mode.toString(8)}: ${(err as NodeJS.ErrnoException).code}`, 'run serve as root or as a member of that group');
+  }
+  return { server, path, made: { path, ino: statSync(path).ino } };
+}
+
+/**
+ * The socket's directory must be writable by its owner alone (or root): anyone else who can write
+ * it could replace the socket with one of their own and answer "allowed" (a sticky /tmp included:
+ * the name can be taken while the gate is down). The asking side checks the same.
+ */
+export function checkSocketDir(path: string, side: 'serve' | 'ask'): void {
+  const dir = dirname(path);
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st === undefined) {
+    throw new UsageError(`directory ${dir} does not exist`, side === 'serve' ? 'create it first (systemd: RuntimeDirectory=accessctl makes /run/accessctl)' : 'is the gate running? check --socket');
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new StoreError(
+      `socket directory ${dir} is writable by ${st.mode & 0o002 ? 'every account' : 'its group'} (mode ${(st.mode & 0o7777).toString(8)}): another account could put its own socket there and answer for the gate`,
+      'use a directory only its owner can write, such as /run/accessctl (0755)',
+    );
+  }
+}
+
+/** A socket at `path` from a server that is gone is removed; a live one, or anything else, is refused. */
+async function clearStale(path: string): Promise<void> {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return;
+  if (!st.isSocket()) throw new UserError('CONFLICT', 4, `${path} exists and is not a socket`, 'refusing to replace it; choose another --socket path');
+  const answer = await new Promise<string | null>((done) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      done(null);
+    });
+    probe.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'error'));
+  });
+  if (answer === null) throw new UserError('CONFLICT', 4, `a gate is already listening on ${path}`, 'stop it first, or choose another --socket path');
+  if (answer !== 'ECONNREFUSED') throw new UserError('CONFLICT', 4, `cannot tell whether a gate is listening on ${path} (${answer})`, 'remove the socket by hand if its server is gone');
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Removes the socket this server made, unless another has taken its name since. */
+export function removeSocket(made: Listener['made']): void {
+  if (made === null) return;
+  try {
+    if (statSync(made.path, { throwIfNoEntry: false })?.ino === made.ino) unlinkSync(made.path);
+  } catch {
+    // Gone already.
+  }
+}
