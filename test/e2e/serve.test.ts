@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
+import { serve, stopGates, talk, throwawayAccount } from '../helpers/gate.js';
 
 /**
  * `accessctl serve` (SPEC section 17) as it is used: started by the store's owner (root here), asked
@@ -13,30 +13,23 @@ import { BIN, cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
  */
 const root = process.getuid?.() === 0;
 const ASKER = `acgate-${process.pid}`;
-let asker: { uid: number; gid: number; group: string };
+let asker: ReturnType<typeof throwawayAccount> & { group: string };
 let dir: string;
 
 beforeAll(() => {
   if (!root) return;
-  const made = spawnSync('useradd', ['--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', ASKER], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`useradd: ${made.stderr}`);
-  const id = (flag: string) => Number(spawnSync('id', [flag, ASKER], { encoding: 'utf8' }).stdout.trim());
-  asker = { uid: id('-u'), gid: id('-g'), group: ASKER };
+  asker = { ...throwawayAccount(ASKER), group: ASKER };
   dir = mkdtempSync(join(tmpdir(), 'accessctl-serve-'));
   chmodSync(dir, 0o755); // the asker reaches the socket through it; the store stays in a 0700 room
 });
 afterAll(() => {
   if (!root) return;
-  spawnSync('userdel', [ASKER]);
+  asker.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 
 let n = 0;
-let gates: ChildProcess[] = [];
-afterEach(async () => {
-  for (const g of gates) if (g.exitCode === null && g.signalCode === null) g.kill('SIGKILL');
-  gates = [];
-});
+afterEach(() => stopGates());
 
 /** A store with ada (in ops, granted host-a), bob (nothing), a service with a key; its socket's directory. */
 function setup() {
@@ -60,23 +53,6 @@ function setup() {
   return { sub, db, env, op, token, socket: join(sub, 'run', 'gate.sock') };
 }
 
-/** Starts serve as root; resolves once it listens. */
-async function serve(db: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; log: () => string; stopped: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/root', ACCESSCTL_DB: db, ...env }, cwd: ROOT });
-  gates.push(child);
-  let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  const stopped = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-  await new Promise<void>((ready, fail) => {
-    child.stderr!.on('data', (d) => {
-      log += d;
-      if (log.includes('listening on')) ready();
-    });
-    void stopped.then((code) => fail(new Error(`serve exited ${code}: ${log}`)));
-  });
-  return { child, log: () => log, stopped };
-}
-
 /** `access check --socket` as the other account. */
 function ask(socket: string, args: string[], stdin = ''): SpawnResult {
   const r = spawnSync(process.execPath, [BIN, 'access', 'check', '--socket', socket, ...args], {
@@ -89,19 +65,6 @@ function ask(socket: string, args: string[], stdin = ''): SpawnResult {
     timeout: 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Raw NDJSON over the socket, from this process: every line sent, every answer read. */
-function talk(socket: string, lines: string[]): Promise<Array<Record<string, unknown>>> {
-  return new Promise((done, fail) => {
-    const c = createConnection(socket);
-    let got = '';
-    c.setEncoding('utf8');
-    c.on('connect', () => c.end(lines.map((l) => `${l}\n`).join('')));
-    c.on('data', (d: string) => (got += d));
-    c.on('end', () => done(got.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
-    c.on('error', fail);
-  });
 }
 
 describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', () => {
@@ -252,7 +215,6 @@ describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', ()
     const activate = spawnSync('which', ['systemd-socket-activate'], { encoding: 'utf8' }).stdout.trim();
     if (activate === '') return; // systemd's helper is not on this machine
     const child = spawn(activate, ['-l', s.socket, '-E', `ACCESSCTL_DB=${s.db}`, process.execPath, BIN, 'serve'], { env: { PATH: process.env.PATH ?? '' }, cwd: ROOT });
-    gates.push(child);
     let log = '';
     child.stderr!.on('data', (d) => (log += d));
     const stopped = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
