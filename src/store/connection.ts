@@ -196,7 +196,7 @@ function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: 
       chmodSync(dir, 0o700);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = isDenied(err) ? `permission denied, running as ${runningAs()} (${code})` : code;
+      const why = isDenied(err) ? `permission denied, running as ${runningAs()}` : code;
       throw new StoreError(`cannot create store directory ${dir}: ${why}`, 'check its permissions or set ACCESSCTL_HOME');
     }
   }
@@ -227,7 +227,7 @@ function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: 
       checkStoreFiles(target); // another process created it first
       return target;
     }
-    const why = isDenied(err) ? `permission denied, running as ${runningAs()} (${code})` : code;
+    const why = isDenied(err) ? `permission denied, running as ${runningAs()}` : code;
     throw new StoreError(`cannot create store ${path}: ${why}`, 'check the directory permissions');
   }
   return target;
