@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, type SpawnResult } from '../helpers/spawn.js';
+import { cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
 
 /**
  * Root's store (0600 in a 0700 directory), and a gate or cron account that tries it: every
@@ -30,6 +30,8 @@ describe.skipIf(!isRoot)('a store this account may not open: permission denied, 
     dir = mkdtempSync(join(tmpdir(), 'accessctl-perm-'));
     // Traversable, so that each case decides what the account may see below it.
     chmodSync(dir, 0o755);
+    copyFileSync(join(ROOT, 'examples', 'access.yaml'), join(dir, 'access.yaml'));
+    chmodSync(join(dir, 'access.yaml'), 0o644);
   });
   afterAll(() => {
     spawnSync('userdel', [name]);
@@ -55,13 +57,14 @@ describe.skipIf(!isRoot)('a store this account may not open: permission denied, 
     expect(r.stdout).toBe('');
   }
 
-  const reads = [['user', 'list'], ['audit', 'list'], ['db', 'check'], ['access', 'check', '--user', 'ada@example.com', '-r', 'prod-db'], ['export'], ['db', 'path']];
+  // `test` with no store tests the file alone: a store it may not look for must not pass for none.
+  const reads = () => [['user', 'list'], ['audit', 'list'], ['db', 'check'], ['access', 'check', '--user', 'ada@example.com', '-r', 'prod-db'], ['export'], ['test', '-f', join(dir, 'access.yaml')], ['db', 'path']];
   const writes = [['user', 'create', '-e', 'bob@example.com'], ['db', 'init'], ['sweep'], ['config', 'set', 'clock.allowOverride', 'false']];
 
   it('a directory the account may not search: reads, db path and writes say permission denied, not "no store"', () => {
     const db = rootStore('closed-dir');
     const before = readFileSync(db);
-    for (const argv of [...reads, ...writes]) oneLine(asAccount(['--db', db, ...argv]), denied(db));
+    for (const argv of [...reads(), ...writes]) oneLine(asAccount(['--db', db, ...argv]), denied(db));
     // The same through ACCESSCTL_DB, and as JSON under -f json.
     oneLine(asAccount(['user', 'list'], { ACCESSCTL_DB: db }), denied(db));
     const json = asAccount(['--db', db, '-f', 'json', 'db', 'path']);
@@ -78,7 +81,7 @@ describe.skipIf(!isRoot)('a store this account may not open: permission denied, 
     const db = rootStore('open-dir');
     chmodSync(join(dir, 'open-dir'), 0o755);
     const before = readFileSync(db);
-    for (const argv of [...reads, ...writes]) oneLine(asAccount(['--db', db, ...argv]), denied(db));
+    for (const argv of [...reads(), ...writes]) oneLine(asAccount(['--db', db, ...argv]), denied(db));
     expect(readFileSync(db).equals(before)).toBe(true);
   });
 
