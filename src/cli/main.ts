@@ -1,11 +1,11 @@
 import { fstatSync, readSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { CommanderError } from 'commander';
 import { randomIds } from '../domain/ids.js';
 import { ExitCode, StoreError, UsageError, UserError } from '../domain/errors.js';
 import { clockFromEnv } from '../domain/time.js';
 import { translateSqliteError } from '../store/connection.js';
 import { translatePgError } from '../store/postgres/errors.js';
+import { runningAs } from '../store/permission.js';
 import { createContext, type ContextParts } from './create-context.js';
 import { commandWordIndex, createProgram } from './program.js';
 import { stdoutIsTerminal, stdoutWriter, writeStdoutNow } from './stdio.js';
@@ -77,7 +77,7 @@ function normalise(err: unknown, storePath: string | null): unknown {
   }
   const file = (err as { path?: unknown }).path;
   if (typeof file === 'string' && (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM')) {
-    const why = code === 'ENOENT' ? 'it is missing' : `permission denied for ${currentAccount()}`;
+    const why = code === 'ENOENT' ? 'it is missing' : `permission denied, running as ${runningAs()}`;
     return new StoreError(`cannot open ${file}: ${why} (${code})`, 'check that it and its directory exist and that this account may read them');
   }
   if (code === 'EPIPE') return new UserError('EPIPE', ExitCode.ok, 'output closed');
@@ -217,11 +217,3 @@ function clockFromEnvSafe(argv: readonly string[]) {
 }
 
 export { randomIds } from '../domain/ids.js';
-
-function currentAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-}

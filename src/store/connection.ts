@@ -18,6 +18,7 @@ import { judgeWal } from './wal-guard.js';
 import { settleSchema, type OpenedSchema, type StoreAccess } from './open-schema.js';
 import { differencesFor, schemaMismatch, schemaRows, shippedRows, schemaObjectChecks } from './schema-digest.js';
 import { openReadOnly } from './sqlite-read-only.js';
+import { deniedCause, isDenied, runningAs } from './permission.js';
 import type { Database } from './tables.js';
 
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -194,7 +195,9 @@ function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: 
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
     } catch (err) {
-      throw new StoreError(`cannot create store directory ${dir}: ${(err as NodeJS.ErrnoException).code}`, 'check its permissions or set ACCESSCTL_HOME');
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = isDenied(err) ? `permission denied, running as ${runningAs()}` : code;
+      throw new StoreError(`cannot create store directory ${dir}: ${why}`, 'check its permissions or set ACCESSCTL_HOME');
     }
   }
   checkStoreDir(dir);
@@ -206,7 +209,7 @@ function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: 
     if (st.size === 0 && !create && !(statSync(`${target}-wal`, { throwIfNoEntry: false })?.size ?? 0)) {
       throw new StoreError(`${path} is an empty file, not an accessctl store`, 'if a store is being created there, try again in a moment; otherwise restore it from a backup, or run "accessctl db init"');
     }
-    checkStoreFiles(target, access === undefined || access === 'write' || access === 'migrate');
+    checkStoreFiles(target, access === undefined || access === 'write' || access === 'migrate', path);
     judgeWal(target, path, nativeBinding());
     return target;
   }
@@ -224,7 +227,8 @@ function prepareFile({ path, managedDir, create, access }: StoreLocation, opts: 
       checkStoreFiles(target); // another process created it first
       return target;
     }
-    throw new StoreError(`cannot create store ${path}: ${code}`, 'check the directory permissions');
+    const why = isDenied(err) ? `permission denied, running as ${runningAs()}` : code;
+    throw new StoreError(`cannot create store ${path}: ${why}`, 'check the directory permissions');
   }
   return target;
 }
@@ -337,6 +341,9 @@ export function translateSqliteError(err: unknown, path: string): unknown {
     return new StoreError(`store ${path} is read-only`, 'check the permissions of the file and its directory');
   }
   if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN_') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
+    // Checked before the open too; this catches a mode changed in between.
+    const denied = code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' ? deniedCause(path) : null;
+    if (denied) return denied;
     return new StoreError(`cannot open store ${path} (${code})`, 'check that the file and its directory are readable and writable');
   }
   if (code === 'SQLITE_FULL') return new StoreError(`disk full while writing ${path}`, 'free some space and try again');

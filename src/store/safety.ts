@@ -2,6 +2,7 @@ import { chmodSync, existsSync, lstatSync, readlinkSync, realpathSync, statSync,
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { StoreError } from '../domain/errors.js';
+import { isDenied, permissionDenied, refuseDenied } from './permission.js';
 
 /**
  * StrictModes for the store, as ssh does for ~/.ssh: a file or directory that another local user
@@ -32,7 +33,9 @@ export function realTarget(path: string): string {
     let st: Stats;
     try {
       st = lstatSync(p);
-    } catch {
+    } catch (err) {
+      // A directory this account may not search: whether the store is there cannot be known.
+      if (isDenied(err)) throw permissionDenied(`store ${path}`);
       // Not there yet: the directory may still hold symlinks, the name is what will be created.
       const dir = dirname(p);
       return existsSync(dir) ? join(realpathSync(dir), basename(p)) : p;
@@ -82,9 +85,11 @@ function fixHint(dir: string, st: Stats): string {
 /**
  * The store file and its -wal/-shm: ours or root's, never writable by others. A looser read mode
  * (0644) is tightened to 0600 rather than refused: nobody else could have changed the file.
+ * `fixMode` is set by a command that writes; `shown` is the store's path as the user gave it.
  */
-export function checkStoreFiles(file: string, fixMode = true): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+export function checkStoreFiles(file: string, fixMode = true, shown = file): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    const f = `${file}${suffix}`;
     let st: Stats;
     try {
       st = lstatSync(f);
@@ -106,6 +111,9 @@ export function checkStoreFiles(file: string, fixMode = true): void {
     if ((st.mode & 0o022) !== 0) {
       throw new StoreError(`store file ${f} is writable by ${who(st.mode)} (mode ${mode(st.mode)})`, `fix it with: chmod 600 ${quote(f)}`);
     }
+    // Root's store, read or written by another account: say so before SQLite says "cannot open".
+    // One's own read-only file is left to SQLite, which calls it read-only.
+    refuseDenied(f, suffix === '' ? `store ${shown}` : `the ${suffix} of store ${shown}`, fixMode && st.uid !== process.getuid?.());
     // A read changes nothing, not even a mode (SPEC section 2): the next write tightens it.
     if (fixMode) tighten(f, st);
   }

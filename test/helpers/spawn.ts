@@ -10,9 +10,10 @@ export interface SpawnResult {
   stderr: string;
 }
 
-/** Runs the built binary as a user would, with a clean environment. */
-export function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): SpawnResult {
+/** Runs the built binary as a user would, with a clean environment; `as` runs it as another account (root only). */
+export function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string; cwd?: string; as?: { uid: number; gid: number } } = {}): SpawnResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
+    ...opts.as,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ACCESSCTL_ACTOR: 'e2e', ...opts.env },
     input: opts.stdin ?? '',
     encoding: 'utf8',

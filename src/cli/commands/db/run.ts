@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, unlinkSync } from 'node:fs';
+import { storeFileExists } from '../../../store/permission.js';
 import { ConflictError, StoreError } from '../../../domain/errors.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -26,8 +27,10 @@ export async function runDbPath(ctx: Ctx): Promise<Output> {
     }
     return { kind: 'dbPath', records: [{ path: location.path, exists }] };
   }
+  // A store this account may not open is exit 6, as for any other command: "exists false" would
+  // be a guess (a directory it may not search), and "true" a store it cannot use.
   const { path } = location;
-  return { kind: 'dbPath', records: [{ path, exists: existsSync(path) }] };
+  return { kind: 'dbPath', records: [{ path, exists: storeFileExists(path) }] };
 }
 
 export async function runDbCheck(ctx: Ctx): Promise<Output> {

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { StoreError } from '../../../domain/errors.js';
+import { storeFileExists } from '../../../store/permission.js';
 import { MAX_FILE_BYTES } from '../../../domain/access-code/limits.js';
 import type { Ctx } from '../../context.js';
 import { tooLarge } from './access-file.js';
@@ -8,7 +8,7 @@ import { tooLarge } from './access-file.js';
 export function requireExistingStore(ctx: Ctx): void {
   const { path, url } = ctx.globals().location;
   // A PostgreSQL store was judged when it connected: an empty database is already refused there.
-  if (url === undefined && !existsSync(path)) {
+  if (url === undefined && !storeFileExists(path)) {
     throw new StoreError(`no store at ${path}`, 'check --db/--session; `accessctl apply -f FILE` or `accessctl db init` creates one');
   }
 }

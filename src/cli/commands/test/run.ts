@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { DeniedError } from '../../../domain/errors.js';
 import type { TestResult } from '../../../domain/access-code/effective.js';
 import { FileProblem } from '../../../domain/access-code/model.js';
@@ -6,6 +5,7 @@ import { computePlan } from '../../../domain/access-code/plan.js';
 import { ID_PREFIX, type IdKind } from '../../../domain/ids.js';
 import { emptyState, type State } from '../../../domain/state.js';
 import { loadState } from '../../../store/load-state.js';
+import { storeFileExists } from '../../../store/permission.js';
 import type { Ctx } from '../../context.js';
 import { loadAccessFile } from '../plan/access-file.js';
 import { checkedTests } from '../plan/report.js';
@@ -26,7 +26,8 @@ export async function runTest(opts: TestOptions, ctx: Ctx): Promise<TestResult[]
   const loaded = await loadAccessFile(opts.file, () => readAllStdin(ctx));
   const now = ctx.clock.now();
   const { path, url } = ctx.globals().location;
-  const hasStore = opts.live || url !== undefined || existsSync(path);
+  // A store this account may not read is exit 6, never "no store": the file alone would pass.
+  const hasStore = opts.live || url !== undefined || storeFileExists(path);
   const raw: State = hasStore ? await loadState(ctx.store().db) : emptyState();
   if (opts.live) return checkedTests(raw, loaded, now, undefined, true);
   let n = 0;
