@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/helpers/pg-cluster.js';
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
+import { serveFigures } from './serve.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildFixture, FULL, retimeLog, SMOKE, type Fixture } from './fixture.js';
 import { fmt, hasTime, interleaved, log, measurer, Report } from './measure.js';
@@ -268,6 +269,31 @@ async function batchFigure(t: Target, fx: Fixture): Promise<void> {
   const m = interleaved(HEAVY_PAIRS, () => measure([NODE, raw, t.store], { stdinFile: requests }), () => measure(cli(t.store, ['access', 'check', '--batch']), { stdinFile: requests }));
   const rate = (ms: number) => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')} req/s`;
   report.record(t.dialect, `access check --batch, ${count.toLocaleString('en-US')} mixed requests (raw: ${rate(m.base.ms)})`, m, 2, { extra: rate(m.ours.ms) });
+  // The same requests through a resident gate (accessctl serve), 8 clients at once.
+  await serveFigures({
+    dialect: t.dialect,
+    store: t.store,
+    dir,
+    node: NODE,
+    bin: BIN,
+    now: NOW,
+    pairs: PAIRS,
+    heavyPairs: HEAVY_PAIRS,
+    requests,
+    count,
+    raw,
+    allowed: allowedPair(),
+    measure,
+    interleaved,
+    script,
+    record: (figure, mm, target, extra) => report.record(t.dialect, figure, mm, target, extra === undefined ? {} : { extra }),
+  });
+}
+
+/** The first request of the batch figure's kind that the fixture allows: a group member and its resource. */
+function allowedPair(): { user: string; resource: string } {
+  const g = sizes.expiredGroups;
+  return { user: `user${(g * 7919) % sizes.users}@example.com`, resource: `res-${g % sizes.resources}` };
 }
 
 /** 3. user import against raw prepared inserts of the same rows in one transaction. */
