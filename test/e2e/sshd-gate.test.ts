@@ -1,6 +1,9 @@
-import { chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cli, ROOT } from '../helpers/spawn.js';
 import { installRootFile, sshdSkipReason, sshFixture, type SshFixture } from '../helpers/sshd.js';
 
 /**
@@ -68,5 +71,151 @@ describe.skipIf(skip !== null)(title('sshd with a stand-in gate: the key only wh
     rmSync(flag);
     const again = await ssh.login();
     expect(again.code, again.stderr).toBe(255);
+  });
+});
+
+/**
+ * The recipe itself: examples/gates/sshd-authorized-keys, copied as it is into a root-owned
+ * directory, asks `accessctl serve` (run by root, the store's owner) over a socket only the gate
+ * account's group may use. Expiry bites at read time: no sweep runs in this test.
+ */
+describe.skipIf(skip !== null)(title('sshd asks accessctl serve through examples/gates/sshd-authorized-keys'), () => {
+  let ssh: SshFixture;
+  let store: string;
+  let socket: string;
+  let gate: ChildProcess | null = null;
+  let gateLog = '';
+  let gateExit: Promise<number | null> = Promise.resolve(null);
+  let email: string;
+  const env = () => ({ ACCESSCTL_HOME: store });
+  const ac = (args: string[]) => {
+    const r = cli(['--db', join(store, 'store.db'), ...args], { env: env() });
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r.stdout;
+  };
+
+  beforeAll(async () => {
+    ssh = sshFixture();
+    email = `${ssh.loginUser}@example.com`;
+    store = mkdtempSync(join(tmpdir(), 'accessctl-sshd-store-'));
+    ac(['-q', 'user', 'create', '-e', email]);
+    ac(['-q', 'resource', 'create', '-n', 'host-a', '-a', 'host-a.internal']);
+    ac(['-q', 'group', 'create', '-g', 'ssh-host-a', '-r', 'host-a']);
+
+    const keys = join(ssh.rootDir, 'keys');
+    mkdirSync(keys, { mode: 0o755 });
+    installRootFile(join(keys, ssh.loginUser), ssh.clientPublicKey);
+    // The accessctl command the script runs, as an installed one would be: the built binary.
+    const accessctl = join(ssh.rootDir, 'accessctl');
+    installRootFile(accessctl, `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, 0o755);
+    const libexec = join(ssh.rootDir, 'libexec');
+    mkdirSync(libexec, { mode: 0o755 });
+    const script = join(libexec, 'accessctl-ssh-keys');
+    installRootFile(script, readFileSync(join(ROOT, 'examples', 'gates', 'sshd-authorized-keys'), 'utf8'), 0o755);
+    const run = join(ssh.rootDir, 'run');
+    mkdirSync(run, { mode: 0o755 });
+    socket = join(run, 'gate.sock');
+
+    await startGate();
+    const vars = [
+      `ACCESSCTL_GATE_SOCKET=${socket}`,
+      'ACCESSCTL_GATE_RESOURCE=host-a',
+      'ACCESSCTL_GATE_DOMAIN=example.com',
+      `ACCESSCTL_GATE_KEYS=${keys}`,
+      `ACCESSCTL=${accessctl}`,
+    ];
+    await ssh.start(`/usr/bin/env ${vars.join(' ')} ${script} %u`);
+  });
+  afterAll(async () => {
+    await stopGate();
+    await ssh?.cleanup();
+    if (store) rmSync(store, { recursive: true, force: true });
+  });
+
+  async function startGate(): Promise<void> {
+    gateLog = '';
+    const child = spawn(process.execPath, [BIN, '--db', join(store, 'store.db'), 'serve', '--socket', socket, '--socket-group', ssh.gateGroup], {
+      env: { PATH: process.env.PATH ?? '', HOME: store, ...env() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    gate = child;
+    child.stderr!.on('data', (d) => (gateLog += d));
+    gateExit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let exited = false;
+    void gateExit.then(() => (exited = true));
+    for (let i = 0; i < 400 && !exited; i++) {
+      if (existsSync(socket) && statSync(socket).isSocket()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`accessctl serve did not listen on ${socket}: ${gateLog}`);
+  }
+  async function stopGate(): Promise<number | null> {
+    const child = gate;
+    gate = null;
+    if (child === null) return null;
+    child.kill('SIGTERM');
+    return gateExit;
+  }
+  /** Logs in until `want` (0 in, 255 refused), up to 30 s. */
+  async function loginUntil(want: number) {
+    const start = Date.now();
+    for (;;) {
+      const r = await ssh.login();
+      if (r.code === want || Date.now() - start > 30_000) return r;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
+  const ran = (outcome: 'accepted' | 'failed') =>
+    ssh.log().split('\n').filter((l) =>
+      outcome === 'accepted' ? l.startsWith('Accepted key ') && l.includes('accessctl-ssh-keys') : /^AuthorizedKeysCommand .*accessctl-ssh-keys \S+ failed/.test(l),
+    ).length;
+
+  it('serves the socket to the gate account\'s group, and no one else', () => {
+    const s = statSync(socket);
+    expect(s.gid).toBe(ssh.gateGid);
+    expect(s.mode & 0o007).toBe(0);
+  });
+
+  it('refuses the user before any grant', async () => {
+    const r = await ssh.login();
+    expect(r.code, r.stderr).toBe(255);
+    expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
+    expect(ran('failed')).toBeGreaterThan(0);
+  });
+
+  it('lets the user in while a membership lasts, and refuses once it has expired, with no sweep', async () => {
+    ac(['-q', 'group', 'add-users', '-g', 'ssh-host-a', '-u', email, '--ttl', '10s']);
+    const allowed = await ssh.login();
+    expect(allowed.code, `${allowed.stderr}\n${ssh.log()}\n${gateLog}`).toBe(0);
+    expect(ran('accepted')).toBeGreaterThan(0);
+    const refused = await loginUntil(255);
+    expect(refused.code, refused.stderr).toBe(255);
+    // The expired membership is still in the store (nothing swept it): the gate judged it at read time.
+    const check = cli(['--db', join(store, 'store.db'), 'access', 'check', '--user', email, '-r', 'host-a'], { env: env() });
+    expect(check.code).toBe(5);
+    expect(check.stderr).toMatch(/grant expired at/);
+  });
+
+  it('lets the user in again after a new grant', async () => {
+    ac(['-q', 'group', 'add-users', '-g', 'ssh-host-a', '-u', email, '--ttl', '1h']);
+    const r = await ssh.login();
+    expect(r.code, `${r.stderr}\n${gateLog}`).toBe(0);
+  });
+
+  it('fails closed once the gate stops', async () => {
+    const failedBefore = ran('failed');
+    expect(await stopGate()).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+    const r = await ssh.login();
+    expect(r.code, r.stderr).toBe(255);
+    expect(ran('failed')).toBeGreaterThan(failedBefore);
+  });
+
+  it('never writes the key or a request on the gate\'s stderr', () => {
+    const keyBody = ssh.clientPublicKey.split(' ')[1]!;
+    expect(gateLog).not.toContain(keyBody);
+    expect(gateLog).not.toContain(email);
+    expect(gateLog).not.toContain('host-a');
+    expect(gateLog).not.toContain('"user"');
   });
 });
