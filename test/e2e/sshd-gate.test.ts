@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,9 +165,12 @@ describe.skipIf(skip !== null)(title('sshd asks accessctl serve through examples
       await new Promise((res) => setTimeout(res, 250));
     }
   }
+  /** The gate's connections so far: one line each on its stderr. */
+  const asked = () => gateLog.split('\n').filter((l) => /\bconnection\b/.test(l)).length;
+  /** sshd's own record of running the command: a key found, or the command failing. */
   const ran = (outcome: 'accepted' | 'failed') =>
     ssh.log().split('\n').filter((l) =>
-      outcome === 'accepted' ? l.startsWith('Accepted key ') && l.includes('accessctl-ssh-keys') : /^AuthorizedKeysCommand .*accessctl-ssh-keys \S+ failed/.test(l),
+      outcome === 'accepted' ? l.startsWith('Accepted key ') && l.includes(' found at /usr/bin/env ACCESSCTL_GATE_') : /^AuthorizedKeysCommand .*accessctl-ssh-keys \S+ failed/.test(l),
     ).length;
 
   it('serves the socket to the gate account\'s group, and no one else', () => {
@@ -176,18 +179,32 @@ describe.skipIf(skip !== null)(title('sshd asks accessctl serve through examples
     expect(s.mode & 0o007).toBe(0);
   });
 
+  it('lets the gate account ask, never read the store', () => {
+    const asGate = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { uid: ssh.gateUid, gid: ssh.gateGid, cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: '/' }, encoding: 'utf8' });
+    const direct = asGate(['--db', join(store, 'store.db'), 'access', 'check', '--user', email, '-r', 'host-a']);
+    expect(direct.status, direct.stderr).toBe(6);
+    const asked = asGate(['-q', 'access', 'check', '--socket', socket, '--user', email, '-r', 'host-a']);
+    expect(asked.status, asked.stderr).toBe(5);
+    expect(asked.stdout).toBe('');
+  });
+
   it('refuses the user before any grant', async () => {
+    const before = asked();
     const r = await ssh.login();
     expect(r.code, r.stderr).toBe(255);
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
     expect(ran('failed')).toBeGreaterThan(0);
+    expect(asked()).toBeGreaterThan(before);
   });
 
   it('lets the user in while a membership lasts, and refuses once it has expired, with no sweep', async () => {
     ac(['-q', 'group', 'add-users', '-g', 'ssh-host-a', '-u', email, '--ttl', '10s']);
+    const before = asked();
     const allowed = await ssh.login();
     expect(allowed.code, `${allowed.stderr}\n${ssh.log()}\n${gateLog}`).toBe(0);
     expect(ran('accepted')).toBeGreaterThan(0);
+    expect(asked()).toBeGreaterThan(before);
     const refused = await loginUntil(255);
     expect(refused.code, refused.stderr).toBe(255);
     // The expired membership is still in the store (nothing swept it): the gate judged it at read time.
