@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT } from '../helpers/spawn.js';
-import { installRootFile, sshdSkipReason, sshFixture, type SshFixture } from '../helpers/sshd.js';
+import { installAccessctl, installRootFile, sshdSkipReason, sshFixture, type SshFixture } from '../helpers/sshd.js';
 
 /**
  * A real sshd whose AuthorizedKeysCommand asks a gate: a user gets in while the gate says yes,
@@ -87,6 +87,7 @@ describe.skipIf(skip !== null)(title('sshd asks accessctl serve through examples
   let gateLog = '';
   let gateExit: Promise<number | null> = Promise.resolve(null);
   let email: string;
+  let accessctl: string;
   const env = () => ({ ACCESSCTL_HOME: store });
   const ac = (args: string[]) => {
     const r = cli(['--db', join(store, 'store.db'), ...args], { env: env() });
@@ -105,9 +106,8 @@ describe.skipIf(skip !== null)(title('sshd asks accessctl serve through examples
     const keys = join(ssh.rootDir, 'keys');
     mkdirSync(keys, { mode: 0o755 });
     installRootFile(join(keys, ssh.loginUser), ssh.clientPublicKey);
-    // The accessctl command the script runs, as an installed one would be: the built binary.
-    const accessctl = join(ssh.rootDir, 'accessctl');
-    installRootFile(accessctl, `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, 0o755);
+    // The accessctl the script runs: the built one, where the gate account can reach it.
+    accessctl = installAccessctl(ssh, ROOT);
     const libexec = join(ssh.rootDir, 'libexec');
     mkdirSync(libexec, { mode: 0o755 });
     const script = join(libexec, 'accessctl-ssh-keys');
@@ -181,7 +181,7 @@ describe.skipIf(skip !== null)(title('sshd asks accessctl serve through examples
 
   it('lets the gate account ask, never read the store', () => {
     const asGate = (args: string[]) =>
-      spawnSync(process.execPath, [BIN, ...args], { uid: ssh.gateUid, gid: ssh.gateGid, cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: '/' }, encoding: 'utf8' });
+      spawnSync(accessctl, args, { uid: ssh.gateUid, gid: ssh.gateGid, cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: '/' }, encoding: 'utf8' });
     const direct = asGate(['--db', join(store, 'store.db'), 'access', 'check', '--user', email, '-r', 'host-a']);
     expect(direct.status, direct.stderr).toBe(6);
     const asked = asGate(['-q', 'access', 'check', '--socket', socket, '--user', email, '-r', 'host-a']);

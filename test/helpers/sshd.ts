@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,8 +223,32 @@ export function sshFixture(): SshFixture {
   return fixture;
 }
 
+/**
+ * An accessctl the gate account can run, installed under the fixture's root directory as a
+ * package would be: bin/ and the built bundle (no node_modules: asking a gate opens no store).
+ * The checkout and this Node may sit where other accounts cannot reach (CI's second leg runs a
+ * Node under root's cache from a 0700 copy); then Node itself is copied too. Returns the command.
+ */
+export function installAccessctl(fixture: SshFixture, root: string): string {
+  const home = join(fixture.rootDir, 'accessctl');
+  for (const sub of ['', 'bin', 'dist']) mkdirSync(join(home, sub), { mode: 0o755 });
+  for (const file of ['bin/accessctl', 'bin/launch.cjs', 'bin/package.json', 'dist/accessctl.cjs', 'dist/accessctl.cjs.cache']) {
+    if (existsSync(join(root, file))) installRootFile(join(home, file), readFileSync(join(root, file)), file === 'bin/accessctl' ? 0o755 : 0o644);
+  }
+  let node = process.execPath;
+  const runs = spawnSync(node, ['-e', ''], { uid: fixture.gateUid, gid: fixture.gateGid, cwd: '/' });
+  if (runs.status !== 0) {
+    node = join(home, 'node');
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  const command = join(fixture.rootDir, 'accessctl-command');
+  installRootFile(command, `#!/bin/sh\nexec '${node}' '${join(home, 'bin', 'accessctl')}' "$@"\n`, 0o755);
+  return command;
+}
+
 /** Writes a root-owned file under the fixture's root directory (0644, or 0755 for a script). */
-export function installRootFile(path: string, text: string, mode = 0o644): void {
+export function installRootFile(path: string, text: string | Buffer, mode = 0o644): void {
   writeFileSync(path, text, { mode });
   chmodSync(path, mode);
 }
