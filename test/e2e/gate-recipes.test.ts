@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseSocketMode } from '../../src/cli/commands/serve/listen.js';
 import { serve, stopGates, talk, throwawayAccount } from '../helpers/gate.js';
-import { BIN, cli, ROOT } from '../helpers/spawn.js';
+import { cli, ROOT } from '../helpers/spawn.js';
+import { reachableAccessctl } from '../helpers/reachable.js';
 
 /**
  * The recipes of docs/gates.md, run as shipped: examples/gates/gate-hook as an account that cannot
@@ -27,7 +28,11 @@ beforeAll(() => {
   // `accessctl` on PATH, as an installed package puts it.
   shim = join(dir, 'bin');
   mkdirSync(shim, { mode: 0o755 });
-  writeFileSync(join(shim, 'accessctl'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
+  const { node, bin } = reachableAccessctl(account);
+  // The hook as shipped, where the account can run it (a checkout may sit in a 0700 home).
+  copyFileSync(join(GATES, 'gate-hook'), join(shim, 'gate-hook'));
+  chmodSync(join(shim, 'gate-hook'), 0o755);
+  writeFileSync(join(shim, 'accessctl'), `#!/bin/sh\nexec '${node}' '${bin}' "$@"\n`, { mode: 0o755 });
   mkdirSync(join(dir, 'store'), { mode: 0o700 });
   db = join(dir, 'store', 'store.db');
   for (const args of [
@@ -52,7 +57,7 @@ describe.skipIf(!root)('docs/gates.md recipes', () => {
     mkdirSync(join(dir, 'run'), { mode: 0o755 });
     const socket = join(dir, 'run', 'gate.sock');
     const hook = (...args: string[]) =>
-      spawnSync(join(GATES, 'gate-hook'), args, {
+      spawnSync(join(shim, 'gate-hook'), args, {
         env: { PATH: `${shim}:/usr/bin:/bin`, ACCESSCTL_GATE_SOCKET: socket },
         uid: account.uid,
         gid: account.gid,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
 import { serve, stopGates, talk, throwawayAccount } from '../helpers/gate.js';
+import { reachableAccessctl } from '../helpers/reachable.js';
 
 /**
  * `accessctl serve` (SPEC section 17) as it is used: started by the store's owner (root here), asked
@@ -55,7 +56,8 @@ function setup() {
 
 /** `access check --socket` as the other account. */
 function ask(socket: string, args: string[], stdin = ''): SpawnResult {
-  const r = spawnSync(process.execPath, [BIN, 'access', 'check', '--socket', socket, ...args], {
+  const { node, bin } = reachableAccessctl(asker);
+  const r = spawnSync(node, [bin, 'access', 'check', '--socket', socket, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' },
     uid: asker.uid,
     gid: asker.gid,
@@ -77,8 +79,9 @@ describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', ()
     expect(st.gid).toBe(asker.gid);
 
     // The asker cannot read the store at all: it asks.
-    const local = spawnSync(process.execPath, [BIN, '--db', s.db, 'user', 'list'], { uid: asker.uid, gid: asker.gid, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
-    expect(local.status).toBe(6);
+    const local = cli(['--db', s.db, 'user', 'list'], { as: asker });
+    expect(local.code).toBe(6);
+    expect(local.stderr).toMatch(/permission denied/);
 
     for (const [who, code] of [['ada@example.com', 0], ['bob@example.com', 5], ['eve@example.com', 3]] as const) {
       const viaGate = ask(s.socket, ['--user', who, '-r', 'host-a', '-f', 'json']);

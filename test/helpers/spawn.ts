@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { reachableAccessctl } from './reachable.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/accessctl', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,12 +13,13 @@ export interface SpawnResult {
 
 /** Runs the built binary as a user would, with a clean environment; `as` runs it as another account (root only). */
 export function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string; cwd?: string; as?: { uid: number; gid: number } } = {}): SpawnResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const { node, bin } = opts.as === undefined ? { node: process.execPath, bin: BIN } : reachableAccessctl(opts.as);
+  const r = spawnSync(node, [bin, ...args], {
     ...opts.as,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ACCESSCTL_ACTOR: 'e2e', ...opts.env },
     input: opts.stdin ?? '',
     encoding: 'utf8',
-    cwd: opts.cwd ?? ROOT,
+    cwd: opts.cwd ?? (opts.as === undefined ? ROOT : '/'),
     timeout: 120_000,
     maxBuffer: 256 * 1024 * 1024,
   });
