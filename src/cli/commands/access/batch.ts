@@ -80,7 +80,24 @@ export function answerBytes(ctx: Ctx, lookups: AccessLookups, bytes: Buffer): Pr
   } catch {
     return errorAnswer('MALFORMED', 'not valid UTF-8');
   }
-  return answerRequest(ctx, lookups, text);
+  return inOneRead(ctx, () => answerRequest(ctx, lookups, text));
+}
+
+/**
+ * One request's lookups (the token's key, the resource, the subject, its paths) read one moment
+ * of a SQLite store: a deferred read transaction, so a writer committing between two of them is
+ * seen by all or none. No transaction spans two requests. (On PostgreSQL each lookup is its own
+ * statement on the batch's connection.)
+ */
+async function inOneRead<T>(ctx: Ctx, work: () => Promise<T>): Promise<T> {
+  const sqlite = ctx.store().sqlite;
+  if (sqlite === undefined || sqlite.inTransaction) return work();
+  sqlite.exec('begin deferred');
+  try {
+    return await work();
+  } finally {
+    if (sqlite.inTransaction) sqlite.exec('commit');
+  }
 }
 
 /**
