@@ -1,6 +1,6 @@
 import { registerFold } from './search.js';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -73,8 +73,24 @@ export function resolveStoreLocation(opts: StoreLocationOptions, env: Record<str
   if (!SESSION_RE.test(session)) {
     throw new UsageError(`invalid session name ${JSON.stringify(session.slice(0, 40))}`, 'use letters, digits, ".", "_" and "-"');
   }
-  const home = env.ACCESSCTL_HOME || (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'accessctl') : join(homeDir(env), '.local', 'share', 'accessctl'));
-  return { path: join(home, `${session}.db`), managedDir: true };
+  return { path: join(dataHome(env), `${session}.db`), managedDir: true };
+}
+
+/**
+ * The directory of the default store and of sessions. A relative ACCESSCTL_HOME would put the
+ * store under whatever directory the command runs in (two directories, two stores): refused, as
+ * a relative HOME is. A relative XDG_DATA_HOME is invalid by the XDG Base Directory rules and
+ * ignored, as they say.
+ */
+function dataHome(env: Record<string, string | undefined>): string {
+  const own = env.ACCESSCTL_HOME;
+  if (own) {
+    if (!isAbsolute(own)) throw new StoreError(`ACCESSCTL_HOME is not an absolute path (${JSON.stringify(own.slice(0, 80))}): there is no default store location`, 'set it to an absolute path, or pass --db FILE');
+    return own;
+  }
+  const xdg = env.XDG_DATA_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'accessctl');
+  return join(homeDir(env), '.local', 'share', 'accessctl');
 }
 
 /**

@@ -102,6 +102,21 @@ describe('HOME', () => {
     expect(existsSync(join(cwd, '.local'))).toBe(false);
     oneLine(cli(['user', 'list'], { env: { HOME: 'relative/home' }, cwd }), 6, /HOME is not an absolute path/);
   });
+
+  it('a relative ACCESSCTL_HOME is refused; a relative XDG_DATA_HOME is ignored, as the XDG rules say', () => {
+    const cwd = join(dir, `cwd${++n}`);
+    const home = join(dir, `home${n}`);
+    mkdirSync(cwd, { mode: 0o700 });
+    mkdirSync(home, { mode: 0o700 });
+    oneLine(cli(['user', 'create', '-e', 'ada@example.com'], { env: { HOME: home, ACCESSCTL_HOME: 'stores' }, cwd }), 6, /ACCESSCTL_HOME is not an absolute path \("stores"\)/);
+    expect(existsSync(join(cwd, 'stores'))).toBe(false);
+    const r = cli(['db', 'path'], { env: { HOME: home, XDG_DATA_HOME: 'data' }, cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(join(home, '.local', 'share', 'accessctl', 'default.db'));
+    expect(cli(['user', 'create', '-e', 'ada@example.com'], { env: { HOME: home, XDG_DATA_HOME: 'data' }, cwd }).code).toBe(0);
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+    expect(existsSync(join(home, '.local', 'share', 'accessctl', 'default.db'))).toBe(true);
+  });
 });
 
 describe.skipIf(!isRoot || process.platform !== 'linux')('a full disk (a tiny tmpfs)', () => {
