@@ -171,8 +171,17 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
     width: ctx.io.stdoutIsTTY ? terminalWidth(env, ctx.io.stdoutColumns) : undefined,
     actor,
     yes: Boolean(flags.yes),
-    location: { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action), access: storeAccess(action) },
+    location: asksGate(action, flags) ? GATE_LOCATION : { ...resolveStoreLocation({ db: flags.db, session: flags.session }, env), create: mayCreateStore(action), access: storeAccess(action) },
   };
+}
+
+/** `access check --socket` opens no store: ACCESSCTL_DB, HOME and the rest are none of its business. */
+const GATE_LOCATION = { path: '(the gate asked through --socket)', managedDir: false, create: false, access: 'read' } as const;
+
+function asksGate(action: Command, flags: GlobalFlags): boolean {
+  if (action.name() !== 'check' || action.parent?.name() !== 'access' || action.opts().socket === undefined) return false;
+  if (flags.db !== undefined || flags.session !== undefined) throw new UsageError('--socket asks a running gate, which reads its own store', 'drop --db and -s');
+  return true;
 }
 
 /**

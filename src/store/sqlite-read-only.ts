@@ -1,5 +1,6 @@
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { storeInUse } from './wal-guard.js';
+import { readHeld, readHeldWhole } from './held-fd.js';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../domain/errors.js';
@@ -70,13 +71,9 @@ function shmUnusable(target: string, existedBefore: boolean, walExistedBefore: b
 
 /** File format bytes 18 and 19 are 2 in WAL mode (SQLite file format, "The database header"). */
 function isWalFile(target: string): boolean {
-  const head = Buffer.alloc(20);
-  const fd = openSync(target, 'r');
-  try {
-    return readSync(fd, head, 0, 20, 0) === 20 && head[18] === 2 && head[19] === 2;
-  } finally {
-    closeSync(fd);
-  }
+  // Through a held descriptor: this process may have the store open already (docs in held-fd.ts).
+  const head = readHeld(target, 20, 0);
+  return head !== null && head.length === 20 && head[18] === 2 && head[19] === 2;
 }
 
 function canCreateIn(dir: string): boolean {
@@ -96,7 +93,7 @@ function cannotMapShm(err: unknown): boolean {
 
 /** The store's pages as they are, opened from memory in rollback mode (the header's WAL bytes set to 1 in the copy only). */
 function snapshotInMemory(target: string, options: BetterSqlite3.Options): BetterSqlite3.Database {
-  const bytes = readFileSync(target);
+  const bytes = readHeldWhole(target) ?? readFileSync(target);
   bytes[18] = 1;
   bytes[19] = 1;
   return new BetterSqlite3(bytes, { ...options, readonly: true });

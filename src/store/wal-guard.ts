@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { heldFd, readHeld, readHeldWhole } from './held-fd.js';
 import { endianness } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../domain/errors.js';
@@ -96,7 +97,7 @@ function compareWithMainAlone(target: string, wal: string, path: string, driver:
   let head: { seq: number; hash: string } | undefined;
   if (statSync(target).size <= MAIN_ALONE_MAX_BYTES) {
     // The main file without its -wal: an in-memory copy marked as a rollback-journal database.
-    const image = readFileSync(target);
+    const image = readHeldWhole(target)!;
     image[18] = 1;
     image[19] = 1;
     let alone: BetterSqlite3.Database | null = null;
@@ -176,15 +177,10 @@ function readWalHeader(wal: string): WalHeader | null {
 }
 
 function readMainPageSize(target: string): number | null {
-  const fd = openSync(target, 'r');
-  try {
-    const head = Buffer.alloc(100);
-    if (readSync(fd, head, 0, 100, 0) < 100) return null;
-    const raw = head.readUInt16BE(16);
-    return raw === 1 ? 65536 : raw;
-  } finally {
-    closeSync(fd);
-  }
+  const head = readHeld(target, 100, 0);
+  if (head === null || head.length < 100) return null;
+  const raw = head.readUInt16BE(16);
+  return raw === 1 ? 65536 : raw;
 }
 
 /** The -wal's valid committed frames (up to `limit`), checked as SQLite's recovery does: salts and running checksums. */
@@ -235,20 +231,10 @@ function checksum(data: Buffer, bigEndian: boolean, [a, b]: [number, number] | n
 
 /** The -shm's index header (native byte order) and how many frames were copied into the main file. */
 function readShm(shm: string): { salts: Buffer; nBackfill: number } | null {
-  let fd: number;
-  try {
-    fd = openSync(shm, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const b = Buffer.alloc(136);
-    if (readSync(fd, b, 0, 136, 0) < 136 || b[12] !== 1) return null;
-    const le = endianness() === 'LE';
-    return { salts: Buffer.from(b.subarray(32, 40)), nBackfill: le ? b.readUInt32LE(96) : b.readUInt32BE(96) };
-  } finally {
-    closeSync(fd);
-  }
+  const b = readHeld(shm, 136, 0);
+  if (b === null || b.length < 136 || b[12] !== 1) return null;
+  const le = endianness() === 'LE';
+  return { salts: Buffer.from(b.subarray(32, 40)), nBackfill: le ? b.readUInt32LE(96) : b.readUInt32BE(96) };
 }
 
 /**
@@ -259,12 +245,8 @@ function readShm(shm: string): { salts: Buffer; nBackfill: number } | null {
  * sure to hold that frame's image.
  */
 function backfilledPagesMatch(target: string, w: WalFrames, nBackfill: number): boolean {
-  const main = openSync(target, 'r');
-  try {
-    return pagesMatch(main, w, nBackfill);
-  } finally {
-    closeSync(main);
-  }
+  const main = heldFd(target);
+  return main === null || pagesMatch(main, w, nBackfill);
 }
 
 function pagesMatch(main: number, w: WalFrames, nBackfill: number): boolean {

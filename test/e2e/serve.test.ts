@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
-import { serve, stopGates, talk, throwawayAccount } from '../helpers/gate.js';
+import { askAs, gateStore, serve, stopGates, talk, throwawayAccount } from '../helpers/gate.js';
 import { reachableAccessctl } from '../helpers/reachable.js';
 
 /**
@@ -32,42 +32,8 @@ afterAll(() => {
 let n = 0;
 afterEach(() => stopGates());
 
-/** A store with ada (in ops, granted host-a), bob (nothing), a service with a key; its socket's directory. */
-function setup() {
-  const sub = join(dir, `t${++n}`);
-  mkdirSync(join(sub, 'store'), { recursive: true, mode: 0o700 });
-  mkdirSync(join(sub, 'run'), { mode: 0o755 });
-  chmodSync(sub, 0o755);
-  const db = join(sub, 'store', 'store.db');
-  const env = { ACCESSCTL_DB: db };
-  const op = (args: string[], stdin?: string) => {
-    const r = cli(args, { env, ...(stdin === undefined ? {} : { stdin }) });
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-    return r.stdout.trim();
-  };
-  op(['user', 'create', '-e', 'ada@example.com']);
-  op(['user', 'create', '-e', 'bob@example.com']);
-  op(['resource', 'create', '-n', 'host-a', '-a', 'host-a.internal']);
-  op(['group', 'create', '-g', 'ops', '-u', 'ada@example.com', '-r', 'host-a']);
-  op(['service', 'create', '-n', 'ci', '-r', 'host-a']);
-  const token = op(['-q', 'key', 'create', '-i', 'ci', '-n', 'k1']);
-  return { sub, db, env, op, token, socket: join(sub, 'run', 'gate.sock') };
-}
-
-/** `access check --socket` as the other account. */
-function ask(socket: string, args: string[], stdin = ''): SpawnResult {
-  const { node, bin } = reachableAccessctl(asker);
-  const r = spawnSync(node, [bin, 'access', 'check', '--socket', socket, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' },
-    uid: asker.uid,
-    gid: asker.gid,
-    input: stdin,
-    encoding: 'utf8',
-    cwd: '/',
-    timeout: 60_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const setup = () => gateStore(join(dir, `t${++n}`));
+const ask = (socket: string, args: string[], stdin = '', env: Record<string, string> = {}): SpawnResult => askAs(asker, socket, args, stdin, env);
 
 describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', () => {
   it('answers another account: allowed, denied, unknown; the same output and exit codes as a local check', async () => {
@@ -208,7 +174,7 @@ describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', ()
     chmodSync(s.socket, 0o666);
     const loose = ask(s.socket, ['--user', 'ada@example.com', '-r', 'host-a']);
     expect(loose.code).toBe(6);
-    expect(loose.stderr).toMatch(/writable by every account/);
+    expect(loose.stderr).toMatch(/open to every account \(mode 0666\)/);
     second.child.kill('SIGTERM');
     expect(await second.stopped).toBe(0);
   }, 120_000);

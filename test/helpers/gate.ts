@@ -1,6 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { BIN, ROOT } from './spawn.js';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { reachableAccessctl } from './reachable.js';
+import { BIN, cli, ROOT, type SpawnResult } from './spawn.js';
 
 /** Gates started by `serve`, for `stopGates` to kill after each test. */
 const running: ChildProcess[] = [];
@@ -45,4 +49,40 @@ export function talk(socket: string, lines: string[]): Promise<Array<Record<stri
     c.on('end', () => done(got.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
     c.on('error', fail);
   });
+}
+
+/** A store (0700 room) with ada (in ops, granted host-a), bob (nothing), a service ci with a key; the socket's place (0755). */
+export function gateStore(sub: string) {
+  mkdirSync(join(sub, 'store'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(sub, 'run'), { mode: 0o755 });
+  chmodSync(sub, 0o755);
+  const db = join(sub, 'store', 'store.db');
+  const env = { ACCESSCTL_DB: db };
+  const op = (args: string[], stdin?: string) => {
+    const r = cli(args, { env, ...(stdin === undefined ? {} : { stdin }) });
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r.stdout.trim();
+  };
+  op(['user', 'create', '-e', 'ada@example.com']);
+  op(['user', 'create', '-e', 'bob@example.com']);
+  op(['resource', 'create', '-n', 'host-a', '-a', 'host-a.internal']);
+  op(['group', 'create', '-g', 'ops', '-u', 'ada@example.com', '-r', 'host-a']);
+  op(['service', 'create', '-n', 'ci', '-r', 'host-a']);
+  const token = op(['-q', 'key', 'create', '-i', 'ci', '-n', 'k1']);
+  return { sub, db, env, op, token, socket: join(sub, 'run', 'gate.sock') };
+}
+
+/** `access check --socket` as another account. */
+export function askAs(account: { uid: number; gid: number }, socket: string, args: string[], stdin = '', env: Record<string, string> = {}): SpawnResult {
+  const { node, bin } = reachableAccessctl(account);
+  const r = spawnSync(node, [bin, 'access', 'check', '--socket', socket, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env },
+    uid: account.uid,
+    gid: account.gid,
+    input: stdin,
+    encoding: 'utf8',
+    cwd: '/',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -40,7 +40,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
         'ACCESSCTL_NOW=2026-12-01T00:00:00Z accessctl access check --user ada@example.com -r prod-db   # what-if',
         'accessctl access check --user ada@example.com -r prod-db --as-of 2026-10-01T00:00:00Z   # what was, from the audit log',
         'echo \'{"user":"ada@example.com","resource":"prod-db","port":5432}\' | accessctl access check --batch   # a gate: NDJSON in, one answer per line out',
-        'accessctl access check --socket /run/accessctl/gate.sock --user ada@example.com -r host-a   # ask a running accessctl serve',
+        'accessctl access check --socket /run/accessctl/gate.sock --user ada@example.com -r host-a',
       ],
     })
       .option('--user <ref>', 'user id or email')
@@ -55,7 +55,8 @@ export function registerAccess(program: Command, ctx: Ctx): void {
       .option('--socket <path>', 'ask a running accessctl serve on this UNIX socket instead of opening the store (docs/gates.md)'),
     async (o) => {
       if (o.socket !== undefined) {
-        if (o.batch || o.asOf !== undefined) throw new UsageError('--socket asks a running gate one question about now', 'drop --batch and --as-of (or talk NDJSON to the socket itself)');
+        if (o.batch) throw new UsageError('--socket asks a running gate one question', 'drop --batch (or talk NDJSON to the socket itself: docs/gates.md)');
+        if (o.asOf !== undefined) throw new UsageError('--socket asks a running gate about now', 'drop --as-of (the audit log answers it: run it where the store is)');
         const token = o.tokenStdin || o.tokenFile !== undefined ? tokenSource(o) : undefined;
         return askGateCheck(o.socket, { user: o.user, service: o.service, token, resource: requireResource(o.resource), protocol: o.protocol, port: o.port }, ctx);
       }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import { StoreError, UsageError, UserError } from '../../../domain/errors.js';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError, UserError } from '../../../domain/errors.js';
+import { checkSocketDir, checkSocketFile, octal } from './socket-safety.js';
 
 /**
  * The UNIX socket `accessctl serve` answers on (SPEC section 17). Its owner, group and mode are the
@@ -17,7 +18,7 @@ export interface Listener {
   /** The socket's path; null when systemd made the socket and did not say where. */
   path: string | null;
   /** The socket this server made (removed when it stops); null under socket activation. */
-  made: { path: string; ino: number } | null;
+  made: { path: string; ino: number; dev: number } | null;
 }
 
 export interface ListenOptions {
@@ -43,7 +44,12 @@ export function parseSocketMode(text: string | undefined): number {
 
 /** A group name or number, as getent (NSS: LDAP and sssd groups too) or /etc/group knows it. */
 export function resolveGroup(group: string): number {
-  if (/^[0-9]+$/.test(group)) return Number(group);
+  if (/^[0-9]+$/.test(group)) {
+    const gid = Number(group);
+    // 4294967295 is chown's "leave the group as it is"; no system gives out groups past 2^31.
+    if (gid > 0x7fffffff) throw new UsageError(`--socket-group ${group} is not a group id`, 'pass a group name, or a number below 2147483648');
+    return gid;
+  }
   const line = getentGroup(group) ?? etcGroup(group);
   const gid = line?.split(':')[2];
   if (gid === undefined || !/^[0-9]+$/.test(gid)) throw new UsageError(`no group ${JSON.stringify(group.slice(0, 64))} on this machine`, 'create it (groupadd), or pass a group id');
@@ -85,7 +91,14 @@ export async function listen(opts: ListenOptions, env: Record<string, string | u
     delete process.env.LISTEN_FDS;
     delete process.env.LISTEN_FDNAMES;
     await new Promise<void>((ok, fail) => server.once('error', fail).listen({ fd: 3 }, () => ok()));
-    return { server, path: opts.socket === undefined ? null : resolve(opts.socket), made: null };
+    // The kernel knows the socket's name: it is judged as one serve made itself would be.
+    const named = server.address();
+    const path = typeof named === 'string' && named !== '' ? named : opts.socket === undefined ? null : resolve(opts.socket);
+    if (path !== null) {
+      checkSocketDir(path, 'serve');
+      checkSocketFile(path, 'serve');
+    }
+    return { server, path, made: null };
   }
   if (opts.socket === undefined || opts.socket === '') throw new UsageError('serve needs --socket PATH', 'or start it from a systemd .socket unit');
   const path = resolve(opts.socket);
@@ -94,41 +107,30 @@ export async function listen(opts: ListenOptions, env: Record<string, string | u
   const gid = opts.socketGroup === undefined ? undefined : resolveGroup(opts.socketGroup);
   checkSocketDir(path, 'serve');
   await clearStale(path);
+  // Made under a name of its own, given its group and mode, then renamed into place: the socket
+  // appears whole, and the name the listener was bound to (which is removed when it closes) is
+  // never one another process may hold by then.
+  const temp = join(dirname(path), `.accessctl-serve-${process.pid}`);
   const umask = process.umask(0o177);
   try {
-    await new Promise<void>((ok, fail) => server.once('error', fail).listen(path, () => ok()));
+    await new Promise<void>((ok, fail) => server.once('error', fail).listen(temp, () => ok()));
   } catch (err) {
-    throw new UserError('SOCKET', 1, `cannot listen on ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'check the directory and that no other server took the name');
+    throw new UserError('SOCKET', 1, `cannot listen on ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'check the directory, and that no other process holds the name');
   } finally {
     process.umask(umask);
   }
   try {
-    if (gid !== undefined) chownSync(path, -1, gid);
-    chmodSync(path, mode);
+    if (gid !== undefined) chownSync(temp, -1, gid);
+    chmodSync(temp, mode);
+    renameSync(temp, path);
   } catch (err) {
     server.close();
-    throw new UserError('SOCKET', 1, `cannot give socket ${path} group ${opts.socketGroup} and mode ${mode.toString(8)}: ${(err as NodeJS.ErrnoException).code}`, 'run serve as root or as a member of that group');
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM') throw new UsageError(`cannot give socket ${path} group ${opts.socketGroup}: this account is not a member of it`, 'run serve as root, or as a member of that group');
+    throw new UserError('SOCKET', 1, `cannot put socket ${path} in place: ${code}`, 'check the directory');
   }
-  return { server, path, made: { path, ino: statSync(path).ino } };
-}
-
-/**
- * The socket's directory must be writable by its owner alone (or root): anyone else who can write
- * it could replace the socket with one of their own and answer "allowed" (a sticky /tmp included:
- * the name can be taken while the gate is down). The asking side checks the same.
- */
-export function checkSocketDir(path: string, side: 'serve' | 'ask'): void {
-  const dir = dirname(path);
-  const st = statSync(dir, { throwIfNoEntry: false });
-  if (st === undefined) {
-    throw new UsageError(`directory ${dir} does not exist`, side === 'serve' ? 'create it first (systemd: RuntimeDirectory=accessctl makes /run/accessctl)' : 'is the gate running? check --socket');
-  }
-  if ((st.mode & 0o022) !== 0) {
-    throw new StoreError(
-      `socket directory ${dir} is writable by ${st.mode & 0o002 ? 'every account' : 'its group'} (mode ${(st.mode & 0o7777).toString(8)}): another account could put its own socket there and answer for the gate`,
-      'use a directory only its owner can write, such as /run/accessctl (0755)',
-    );
-  }
+  const st = lstatSync(path);
+  return { server, path, made: { path, ino: st.ino, dev: st.dev } };
 }
 
 /** A socket at `path` from a server that is gone is removed; a live one, or anything else, is refused. */
@@ -157,8 +159,19 @@ async function clearStale(path: string): Promise<void> {
 export function removeSocket(made: Listener['made']): void {
   if (made === null) return;
   try {
-    if (statSync(made.path, { throwIfNoEntry: false })?.ino === made.ino) unlinkSync(made.path);
+    const st = lstatSync(made.path, { throwIfNoEntry: false });
+    if (st !== undefined && st.isSocket() && st.ino === made.ino && st.dev === made.dev) unlinkSync(made.path);
   } catch {
     // Gone already.
   }
+}
+
+/** Why the listener's socket is no longer the one it answers on, or no longer safe; null if it is. */
+export function socketTampered(listener: Listener): string | null {
+  if (listener.path === null) return null;
+  const st = lstatSync(listener.path, { throwIfNoEntry: false });
+  if (st === undefined) return `socket ${listener.path} was removed`;
+  if (listener.made !== null && (!st.isSocket() || st.ino !== listener.made.ino || st.dev !== listener.made.dev)) return `socket ${listener.path} was replaced by something else`;
+  if ((st.mode & 0o117) !== 0) return `socket ${listener.path} is open to every account (mode ${octal(st.mode & 0o777)})`;
+  return null;
 }

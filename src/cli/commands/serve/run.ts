@@ -1,4 +1,6 @@
+import { realpathSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { formatTimestamp } from '../../../domain/time.js';
 import { prepareAccessLookups, type AccessLookups } from '../../../store/access-lookups.js';
 import { openStore, type Store } from '../../../store/connection.js';
@@ -6,7 +8,7 @@ import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { answerBytes, errorAnswer, tooLarge, type Answer } from '../access/batch.js';
 import { answerLines } from '../access/request-lines.js';
-import { listen, removeSocket, type ListenOptions } from './listen.js';
+import { listen, removeSocket, socketTampered, type ListenOptions } from './listen.js';
 
 /**
  * `accessctl serve` (SPEC section 17): section 13's protocol on a UNIX socket, for gates that run
@@ -20,13 +22,16 @@ import { listen, removeSocket, type ListenOptions } from './listen.js';
 
 /** Connections beyond this wait in the kernel's backlog; a gate's clients ask and hang up. */
 const MAX_CONNECTIONS = 512;
+/** A connection that sends nothing for this long is closed. */
+const IDLE_MS = 60_000;
 /** How long open connections get to finish once SIGTERM or SIGINT arrived. */
 const STOP_GRACE_MS = 2_000;
 
 interface Opened {
   store: Store;
   lookups: AccessLookups;
-  cookie: number | null;
+  cookie: string | null;
+  file: string | null;
 }
 
 export async function runServe(opts: ListenOptions, ctx: Ctx): Promise<Output> {
@@ -47,8 +52,8 @@ export async function runServe(opts: ListenOptions, ctx: Ctx): Promise<Output> {
     if (old.store !== ctx.store()) await old.store.close().catch(() => {});
   };
   const current = async (): Promise<Opened> => {
-    if (opened !== null && opened.store.sameFile?.() === false) await reopen(`store ${opened.store.path} was replaced or removed; opening it again`);
-    if (opened !== null && opened.cookie !== null && schemaCookie(opened.store) !== opened.cookie) await reopen(`the schema of store ${opened.store.path} changed; judging it again`);
+    const why = opened === null ? null : changed(opened);
+    if (why !== null) await reopen(why);
     if (opened === null) {
       const store = openStore(ctx.globals().location);
       // A PostgreSQL store's schema is judged when it connects.
@@ -79,29 +84,49 @@ export async function runServe(opts: ListenOptions, ctx: Ctx): Promise<Output> {
   const sockets = new Set<Socket>();
   let count = 0;
   listener.server.maxConnections = MAX_CONNECTIONS;
-  listener.server.on('drop', () => log(`refused a connection: ${MAX_CONNECTIONS} are open`));
+  let dropped = 0;
+  listener.server.on('drop', () => {
+    // Said on the first refusal and every 100th after: a client hammering a full gate is one line, not thousands.
+    if (dropped++ % 100 === 0) log(`refused ${dropped === 1 ? 'a connection' : `${dropped} connections`}: ${MAX_CONNECTIONS} are open`);
+  });
+  let tampered: string | null = null;
   listener.server.on('connection', (socket) => {
     const id = ++count;
+    // A socket that is no longer the one made, or that every account may now use, is not served.
+    const why = socketTampered(listener);
+    if (why !== null) {
+      if (why !== tampered) log(`${why}: refusing connections until it is put right (restart serve)`);
+      tampered = why;
+      socket.destroy();
+      return;
+    }
+    tampered = null;
     let answers = 0;
     sockets.add(socket);
     socket.on('error', () => {}); // reported below, once
-    const write = (text: string) => new Promise<void>((done, fail) => socket.write(text, (err) => (err ? fail(err) : done())));
-    answerLines(
-      socket,
-      (bytes) => {
-        answers++;
-        return answer(bytes);
-      },
-      write,
-    )
+    // A connection that sends nothing for this long is closed: idle clients cannot fill the gate.
+    socket.setTimeout(IDLE_MS, () => socket.destroy(Object.assign(new Error('idle'), { code: `idle for ${IDLE_MS / 1000} s` })));
+    const write = (text: string) =>
+      new Promise<void>((done, fail) => {
+        // Stopping: the answers of a line that came after the stop are not written.
+        if (!socket.writable) return done();
+        socket.write(text, (err) => {
+          if (err) return fail(err);
+          for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) answers++;
+          done();
+        });
+      });
+    const said = () => `${answers} ${answers === 1 ? 'answer' : 'answers'}`;
+    // Not destroyed at the end of input: the answer to a last line without its newline still goes out.
+    answerLines(socket.iterator({ destroyOnReturn: false }), answer, write)
       .then(
         () => {
           socket.end();
-          log(`connection ${id}: ${answers} ${answers === 1 ? 'answer' : 'answers'}`);
+          log(`connection ${id}: ${said()}`);
         },
         (err: NodeJS.ErrnoException) => {
           socket.destroy();
-          log(`connection ${id}: ended after ${answers} ${answers === 1 ? 'answer' : 'answers'} (${err.code ?? err.message})`);
+          log(`connection ${id}: ended after ${said()} (${err.code ?? err.message})`);
         },
       )
       .finally(() => sockets.delete(socket));
@@ -133,10 +158,39 @@ export async function runServe(opts: ListenOptions, ctx: Ctx): Promise<Output> {
 }
 
 function open(store: Store): Opened {
-  return { store, lookups: prepareAccessLookups(store), cookie: schemaCookie(store) };
+  return { store, lookups: prepareAccessLookups(store), cookie: schemaCookie(store), file: fileFacts(store) };
 }
 
-/** SQLite's schema cookie: it moves on any CREATE, DROP or ALTER. Null on PostgreSQL. */
-function schemaCookie(store: Store): number | null {
-  return store.sqlite ? (store.sqlite.pragma('schema_version', { simple: true }) as number) : null;
+/**
+ * What makes the open store no longer the one judged at open, in words for the log; null when
+ * nothing did. Any of these opens it again, with every check an open makes: the file replaced
+ * or removed, its or its directory's owner or mode changed (a store others may now write is
+ * refused, as a fresh command would refuse it), its schema or schema version changed.
+ */
+function changed(o: Opened): string | null {
+  if (o.store.sameFile?.() === false) return `store ${o.store.path} was replaced or removed; opening it again`;
+  if (o.file !== null && fileFacts(o.store) !== o.file) return `the owner or mode of store ${o.store.path} or its directory changed; judging it again`;
+  if (o.cookie !== null && schemaCookie(o.store) !== o.cookie) return `the schema of store ${o.store.path} changed; judging it again`;
+  return null;
+}
+
+/** SQLite's schema cookie (it moves on any CREATE, DROP or ALTER), schema version and application id. Null on PostgreSQL. */
+function schemaCookie(store: Store): string | null {
+  const db = store.sqlite;
+  if (!db) return null;
+  const get = (pragma: string) => db.pragma(pragma, { simple: true }) as number;
+  return `${get('schema_version')}:${get('user_version')}:${get('application_id')}`;
+}
+
+/** The owner and mode of a SQLite store's file and directory. Null on PostgreSQL. */
+function fileFacts(store: Store): string | null {
+  if (!store.sqlite) return null;
+  try {
+    const file = realpathSync(store.path);
+    const f = statSync(file);
+    const d = statSync(dirname(file));
+    return `${f.uid}:${f.gid}:${f.mode}:${d.uid}:${d.gid}:${d.mode}`;
+  } catch {
+    return 'gone';
+  }
 }
