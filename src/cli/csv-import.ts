@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../domain/errors.js';
+import { unknownColumns } from '../domain/sync/providers.js';
 import { unescapeCsvCell } from '../output/render.js';
 import type { Ctx } from './context.js';
 import { KeyLines } from './key-lines.js';
@@ -13,6 +15,23 @@ export interface RowError {
 }
 
 export const MAX_REPORTED_ERRORS = 50;
+
+/**
+ * Reads a header row into the field each column feeds (null: the column is ignored). Without
+ * one, the header must use the import's own column names, matched case-insensitively.
+ */
+export type HeaderReader = (header: readonly string[]) => Array<string | null>;
+
+/** The import's own layout: every unknown column is refused, all of them named at once. */
+export function ownColumns(columns: readonly string[]): HeaderReader {
+  const canonical = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  return (header) => {
+    const names = header.map((h) => canonical.get(h.trim().toLowerCase()) ?? null);
+    const unknown = header.filter((_, i) => names[i] === null);
+    if (unknown.length > 0) throw unknownColumns(unknown, `columns: ${columns.join(', ')}`);
+    return names;
+  };
+}
 
 /**
  * The longest record an import accepts. A valid user or resource row is a few KiB at most; the
@@ -31,6 +50,7 @@ export async function readCsv(
   required: readonly string[],
   onRow: (row: Record<string, string>, line: number) => void | Promise<void>,
   showProgress = true,
+  readHeader: HeaderReader = ownColumns(columns),
 ): Promise<number> {
   const { parse } = await import('csv-parse');
   let input: NodeJS.ReadableStream;
@@ -45,7 +65,6 @@ export async function readCsv(
     }
     input = createReadStream(file);
   }
-  const canonical = new Map(columns.map((c) => [c.toLowerCase(), c]));
   // Where the last whole record ended: a record that grows past the cap is reported at the line
   // it starts on (a stray quote there usually swallowed the rest of the file).
   let lastEnd: { lines: number; empty_lines: number; comment_lines: number } = { lines: 1, empty_lines: 0, comment_lines: 0 };
@@ -62,12 +81,8 @@ export async function readCsv(
       return { record, lines: info.lines, bytes: info.bytes };
     },
     relax_column_count: false,
-    columns: (header: string[]) =>
-      header.map((h) => {
-        const name = canonical.get(h.trim().toLowerCase());
-        if (!name) throw new UsageError(`unknown CSV column ${JSON.stringify(h.slice(0, 40))}`, `columns: ${columns.join(', ')}`);
-        return name;
-      }),
+    // csv-parse leaves out the fields of a column named `false`.
+    columns: (header: string[]) => readHeader(header).map((name) => name ?? false),
   });
   const progress = showProgress && ctx.io.stderrIsTTY && !ctx.globals().quiet && ctx.env.TERM !== 'dumb' && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
   input.on('error', (err) => parser.destroy(err));
@@ -98,6 +113,12 @@ export async function readCsv(
     if (progress) ctx.io.stderr.write('\r\u001b[K');
   }
   return rows;
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function progressLine(ctx: Ctx, total: number) {
@@ -132,6 +153,8 @@ export interface ValidRow<R> {
  */
 export interface ImportRows<R> {
   count: number;
+  /** The SHA-256 of the input as read (hex): what the audit events of a sync name. */
+  sha256: string;
   /** Reads the rows again, handing them to `work` `size` at a time, in order. */
   eachChunk(size: number, work: (rows: Array<ValidRow<R>>) => Promise<void>): Promise<void>;
   cleanup(): void;
@@ -147,6 +170,7 @@ export async function collectRows<R>(
   columns: readonly string[],
   required: readonly string[],
   validate: (row: Record<string, string>) => { key: string; name: string; patch: Partial<R> },
+  readHeader: HeaderReader = ownColumns(columns),
 ): Promise<ImportRows<R>> {
   const dir = mkdtempSync(join(tmpdir(), 'accessctl-import-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
@@ -181,12 +205,12 @@ export async function collectRows<R>(
         if (!(err instanceof UsageError)) throw err;
         note({ line, message: err.message });
       }
-    });
+    }, true, readHeader);
     // A hash match is a duplicate when the two lines' keys really are the same: read them again.
     if (suspects.length > 0) {
       const wanted = new Set(suspects.flatMap((d) => [d.line, d.first]));
       const keyAt = new Map<number, string>();
-      await readCsv(ctx, copy, columns, required, (record, line) => void (wanted.has(line) && keyAt.set(line, validate(record).key)), false);
+      await readCsv(ctx, copy, columns, required, (record, line) => void (wanted.has(line) && keyAt.set(line, validate(record).key)), false, readHeader);
       for (const d of suspects) {
         if (keyAt.get(d.line) === keyAt.get(d.first)) note({ line: d.line, message: `${d.name} already appears on line ${d.first}` });
         else count++;
@@ -197,6 +221,7 @@ export async function collectRows<R>(
     if (count === 0) throw new UsageError(`no rows in ${file === '-' ? 'stdin' : file}`, `the first line is the header: ${columns.join(',')}`);
     return {
       count,
+      sha256: await fileSha256(copy),
       cleanup,
       async eachChunk(size, work) {
         let chunk: Array<ValidRow<R>> = [];
@@ -208,7 +233,7 @@ export async function collectRows<R>(
             chunk = [];
             await work(full);
           }
-        }, false);
+        }, false, readHeader);
         if (chunk.length > 0) await work(chunk);
       },
     };
