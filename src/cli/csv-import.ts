@@ -68,6 +68,8 @@ export async function readCsv(
   // Where the last whole record ended: a record that grows past the cap is reported at the line
   // it starts on (a stray quote there usually swallowed the rest of the file).
   let lastEnd: { lines: number; empty_lines: number; comment_lines: number } = { lines: 1, empty_lines: 0, comment_lines: 0 };
+  // The physical line the next record starts on, but for blank lines skipped before it (the header is line 1).
+  let nextLine = 2;
   const parser = parse({
     bom: true,
     trim: true,
@@ -75,10 +77,19 @@ export async function readCsv(
     max_record_size: MAX_RECORD_CHARS,
     // The hook is handed the record's info (where it ends) and passes on what the reader needs;
     // csv-parse's `info` option would build that object a second time for every record.
-    on_record: (record: Record<string, string>, info: { lines: number; bytes: number; empty_lines: number; comment_lines: number }) => {
+    // `raw` hands the hook each record's text, blank lines skipped before it included: line
+    // numbers are counted from it, since csv-parse's own count takes a CRLF inside a quoted field
+    // for two lines.
+    raw: true,
+    on_record: (
+      { record, raw }: { record: Record<string, string>; raw: string },
+      info: { lines: number; bytes: number; empty_lines: number; comment_lines: number },
+    ) => {
+      const start = nextLine + info.empty_lines - lastEnd.empty_lines + info.comment_lines - lastEnd.comment_lines;
+      nextLine += lineBreaks(raw);
       lastEnd = info;
       for (const k in record) record[k] = unescapeCsvCell(record[k]!);
-      return { record, lines: info.lines, bytes: info.bytes };
+      return { record, lines: start, bytes: info.bytes };
     },
     relax_column_count: false,
     // csv-parse leaves out the fields of a column named `false`.
@@ -113,6 +124,15 @@ export async function readCsv(
     if (progress) ctx.io.stderr.write('\r\u001b[K');
   }
   return rows;
+}
+
+function lineBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
 }
 
 async function fileSha256(path: string): Promise<string> {
