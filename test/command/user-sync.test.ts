@@ -20,7 +20,7 @@ const write = (name: string, text: string) => {
 const okta = (name: string, logins: string[]) =>
   write(name, `\ufeffUsername,First name,Last name,Primary email,Status\r\n${logins.map((l) => `${l},F ${l},"L, ${l}",${l},ACTIVE`).join('\r\n')}\r\n`);
 const people = (n: number) => Array.from({ length: n }, (_, i) => `p${String(i).padStart(2, '0')}@acme.com`);
-const states = async () => Object.fromEntries((await h.json(['user', 'list'])).map((u) => [u.email, `${u.state} ${u.type}`]));
+const states = async (): Promise<Record<string, string>> => Object.fromEntries((await h.json(['user', 'list'])).map((u) => [u.email, `${u.state} ${u.type}`]));
 const eventCount = async () => (await h.json(['audit', 'list'])).length;
 
 describe('user sync', () => {
