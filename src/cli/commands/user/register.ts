@@ -22,7 +22,7 @@ interface UserFlags {
 }
 
 export function registerUser(program: Command, ctx: Ctx): void {
-  const noun = addNoun(program, 'user', 'people: create, list, show, update, enable/disable, delete');
+  const noun = addNoun(program, 'user', 'people: create, list, show, update, enable/disable, delete, import, sync');
 
   act<UserFlags>(
     ctx,
