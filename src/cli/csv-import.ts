@@ -16,6 +16,9 @@ export interface RowError {
 
 export const MAX_REPORTED_ERRORS = 50;
 
+/** The field name an ignored column is read under, then dropped: no header can spell it. */
+const IGNORED = '\u0000ignored:';
+
 /**
  * Reads a header row into the field each column feeds (null: the column is ignored). Without
  * one, the header must use the import's own column names, matched case-insensitively.
@@ -68,8 +71,8 @@ export async function readCsv(
   // Where the last whole record ended: a record that grows past the cap is reported at the line
   // it starts on (a stray quote there usually swallowed the rest of the file).
   let lastEnd: { lines: number; empty_lines: number; comment_lines: number } = { lines: 1, empty_lines: 0, comment_lines: 0 };
-  // The physical line the next record starts on, but for blank lines skipped before it (the header is line 1).
-  let nextLine = 2;
+  // CRLFs seen inside quoted fields so far: csv-parse counts each as two lines.
+  let doubled = 0;
   const parser = parse({
     bom: true,
     trim: true,
@@ -77,23 +80,25 @@ export async function readCsv(
     max_record_size: MAX_RECORD_CHARS,
     // The hook is handed the record's info (where it ends) and passes on what the reader needs;
     // csv-parse's `info` option would build that object a second time for every record.
-    // `raw` hands the hook each record's text, blank lines skipped before it included: line
-    // numbers are counted from it, since csv-parse's own count takes a CRLF inside a quoted field
-    // for two lines.
-    raw: true,
-    on_record: (
-      { record, raw }: { record: Record<string, string>; raw: string },
-      info: { lines: number; bytes: number; empty_lines: number; comment_lines: number },
-    ) => {
-      const start = nextLine + info.empty_lines - lastEnd.empty_lines + info.comment_lines - lastEnd.comment_lines;
-      nextLine += lineBreaks(raw);
+    on_record: (record: Record<string, string>, info: { lines: number; bytes: number; empty_lines: number; comment_lines: number }) => {
+      // Records are numbered by the physical line they start on. csv-parse counts a CRLF inside
+      // a quoted field as two lines, so those are taken off its count, and the line breaks inside
+      // the record's fields (ignored columns are kept for this) from where it ends.
+      let inner = 0;
+      for (const k in record) {
+        const v = record[k]!;
+        if (v.includes('\n')) {
+          inner += v.split('\n').length - 1;
+          doubled += v.split('\r\n').length - 1;
+        }
+        if (k.startsWith(IGNORED)) delete record[k];
+        else record[k] = unescapeCsvCell(v);
+      }
       lastEnd = info;
-      for (const k in record) record[k] = unescapeCsvCell(record[k]!);
-      return { record, lines: start, bytes: info.bytes };
+      return { record, lines: info.lines - doubled - inner, bytes: info.bytes };
     },
     relax_column_count: false,
-    // csv-parse leaves out the fields of a column named `false`.
-    columns: (header: string[]) => readHeader(header).map((name) => name ?? false),
+    columns: (header: string[]) => readHeader(header).map((name, i) => name ?? `${IGNORED}${i}`),
   });
   const progress = showProgress && ctx.io.stderrIsTTY && !ctx.globals().quiet && ctx.env.TERM !== 'dumb' && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
   input.on('error', (err) => parser.destroy(err));
@@ -115,7 +120,7 @@ export async function readCsv(
     if (err instanceof UsageError) throw err;
     const e = err as { code?: string; lines?: number; empty_lines?: number; comment_lines?: number; message: string };
     if (e.code === 'CSV_MAX_RECORD_SIZE') {
-      const start = lastEnd.lines + (e.empty_lines ?? lastEnd.empty_lines) - lastEnd.empty_lines + (e.comment_lines ?? lastEnd.comment_lines) - lastEnd.comment_lines + 1;
+      const start = lastEnd.lines - doubled + (e.empty_lines ?? lastEnd.empty_lines) - lastEnd.empty_lines + (e.comment_lines ?? lastEnd.comment_lines) - lastEnd.comment_lines + 1;
       throw new UsageError(`line ${start}: record is longer than ${MAX_RECORD_CHARS / 1024} KiB, nothing imported`, 'no valid row is that long; look for an unclosed quote on that line');
     }
     if (e.code?.startsWith('CSV_')) throw new UsageError(`malformed CSV${e.lines ? ` at line ${e.lines}` : ''}: ${e.message.replace(/^Invalid [A-Za-z ]+: /, '')}`);
@@ -124,15 +129,6 @@ export async function readCsv(
     if (progress) ctx.io.stderr.write('\r\u001b[K');
   }
   return rows;
-}
-
-function lineBreaks(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
-  }
-  return n;
 }
 
 async function fileSha256(path: string): Promise<string> {
