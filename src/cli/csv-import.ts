@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../domain/errors.js';
+import { unknownColumns } from '../domain/sync/providers.js';
 import { unescapeCsvCell } from '../output/render.js';
 import type { Ctx } from './context.js';
 import { KeyLines } from './key-lines.js';
@@ -13,6 +15,26 @@ export interface RowError {
 }
 
 export const MAX_REPORTED_ERRORS = 50;
+
+/** The field name an ignored column is read under, then dropped: no header can spell it. */
+const IGNORED = '\u0000ignored:';
+
+/**
+ * Reads a header row into the field each column feeds (null: the column is ignored). Without
+ * one, the header must use the import's own column names, matched case-insensitively.
+ */
+export type HeaderReader = (header: readonly string[]) => Array<string | null>;
+
+/** The import's own layout: every unknown column is refused, all of them named at once. */
+export function ownColumns(columns: readonly string[]): HeaderReader {
+  const canonical = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  return (header) => {
+    const names = header.map((h) => canonical.get(h.trim().toLowerCase()) ?? null);
+    const unknown = header.filter((_, i) => names[i] === null);
+    if (unknown.length > 0) throw unknownColumns(unknown, `columns: ${columns.join(', ')}`);
+    return names;
+  };
+}
 
 /**
  * The longest record an import accepts. A valid user or resource row is a few KiB at most; the
@@ -31,6 +53,7 @@ export async function readCsv(
   required: readonly string[],
   onRow: (row: Record<string, string>, line: number) => void | Promise<void>,
   showProgress = true,
+  readHeader: HeaderReader = ownColumns(columns),
 ): Promise<number> {
   const { parse } = await import('csv-parse');
   let input: NodeJS.ReadableStream;
@@ -45,10 +68,11 @@ export async function readCsv(
     }
     input = createReadStream(file);
   }
-  const canonical = new Map(columns.map((c) => [c.toLowerCase(), c]));
   // Where the last whole record ended: a record that grows past the cap is reported at the line
   // it starts on (a stray quote there usually swallowed the rest of the file).
   let lastEnd: { lines: number; empty_lines: number; comment_lines: number } = { lines: 1, empty_lines: 0, comment_lines: 0 };
+  // CRLFs seen inside quoted fields so far: csv-parse counts each as two lines.
+  let doubled = 0;
   const parser = parse({
     bom: true,
     trim: true,
@@ -57,17 +81,24 @@ export async function readCsv(
     // The hook is handed the record's info (where it ends) and passes on what the reader needs;
     // csv-parse's `info` option would build that object a second time for every record.
     on_record: (record: Record<string, string>, info: { lines: number; bytes: number; empty_lines: number; comment_lines: number }) => {
+      // Records are numbered by the physical line they start on. csv-parse counts a CRLF inside
+      // a quoted field as two lines, so those are taken off its count, and the line breaks inside
+      // the record's fields (ignored columns are kept for this) from where it ends.
+      let inner = 0;
+      for (const k in record) {
+        const v = record[k]!;
+        if (v.includes('\n')) {
+          inner += v.split('\n').length - 1;
+          doubled += v.split('\r\n').length - 1;
+        }
+        if (k.startsWith(IGNORED)) delete record[k];
+        else record[k] = unescapeCsvCell(v);
+      }
       lastEnd = info;
-      for (const k in record) record[k] = unescapeCsvCell(record[k]!);
-      return { record, lines: info.lines, bytes: info.bytes };
+      return { record, lines: info.lines - doubled - inner, bytes: info.bytes };
     },
     relax_column_count: false,
-    columns: (header: string[]) =>
-      header.map((h) => {
-        const name = canonical.get(h.trim().toLowerCase());
-        if (!name) throw new UsageError(`unknown CSV column ${JSON.stringify(h.slice(0, 40))}`, `columns: ${columns.join(', ')}`);
-        return name;
-      }),
+    columns: (header: string[]) => readHeader(header).map((name, i) => name ?? `${IGNORED}${i}`),
   });
   const progress = showProgress && ctx.io.stderrIsTTY && !ctx.globals().quiet && ctx.env.TERM !== 'dumb' && (total === 0 || total > 1_000_000) ? progressLine(ctx, total) : null;
   input.on('error', (err) => parser.destroy(err));
@@ -89,7 +120,7 @@ export async function readCsv(
     if (err instanceof UsageError) throw err;
     const e = err as { code?: string; lines?: number; empty_lines?: number; comment_lines?: number; message: string };
     if (e.code === 'CSV_MAX_RECORD_SIZE') {
-      const start = lastEnd.lines + (e.empty_lines ?? lastEnd.empty_lines) - lastEnd.empty_lines + (e.comment_lines ?? lastEnd.comment_lines) - lastEnd.comment_lines + 1;
+      const start = lastEnd.lines - doubled + (e.empty_lines ?? lastEnd.empty_lines) - lastEnd.empty_lines + (e.comment_lines ?? lastEnd.comment_lines) - lastEnd.comment_lines + 1;
       throw new UsageError(`line ${start}: record is longer than ${MAX_RECORD_CHARS / 1024} KiB, nothing imported`, 'no valid row is that long; look for an unclosed quote on that line');
     }
     if (e.code?.startsWith('CSV_')) throw new UsageError(`malformed CSV${e.lines ? ` at line ${e.lines}` : ''}: ${e.message.replace(/^Invalid [A-Za-z ]+: /, '')}`);
@@ -98,6 +129,12 @@ export async function readCsv(
     if (progress) ctx.io.stderr.write('\r\u001b[K');
   }
   return rows;
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function progressLine(ctx: Ctx, total: number) {
@@ -132,6 +169,8 @@ export interface ValidRow<R> {
  */
 export interface ImportRows<R> {
   count: number;
+  /** The SHA-256 of the input as read (hex): what the audit events of a sync name. */
+  sha256: string;
   /** Reads the rows again, handing them to `work` `size` at a time, in order. */
   eachChunk(size: number, work: (rows: Array<ValidRow<R>>) => Promise<void>): Promise<void>;
   cleanup(): void;
@@ -147,6 +186,7 @@ export async function collectRows<R>(
   columns: readonly string[],
   required: readonly string[],
   validate: (row: Record<string, string>) => { key: string; name: string; patch: Partial<R> },
+  readHeader: HeaderReader = ownColumns(columns),
 ): Promise<ImportRows<R>> {
   const dir = mkdtempSync(join(tmpdir(), 'accessctl-import-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
@@ -181,12 +221,12 @@ export async function collectRows<R>(
         if (!(err instanceof UsageError)) throw err;
         note({ line, message: err.message });
       }
-    });
+    }, true, readHeader);
     // A hash match is a duplicate when the two lines' keys really are the same: read them again.
     if (suspects.length > 0) {
       const wanted = new Set(suspects.flatMap((d) => [d.line, d.first]));
       const keyAt = new Map<number, string>();
-      await readCsv(ctx, copy, columns, required, (record, line) => void (wanted.has(line) && keyAt.set(line, validate(record).key)), false);
+      await readCsv(ctx, copy, columns, required, (record, line) => void (wanted.has(line) && keyAt.set(line, validate(record).key)), false, readHeader);
       for (const d of suspects) {
         if (keyAt.get(d.line) === keyAt.get(d.first)) note({ line: d.line, message: `${d.name} already appears on line ${d.first}` });
         else count++;
@@ -197,6 +237,7 @@ export async function collectRows<R>(
     if (count === 0) throw new UsageError(`no rows in ${file === '-' ? 'stdin' : file}`, `the first line is the header: ${columns.join(',')}`);
     return {
       count,
+      sha256: await fileSha256(copy),
       cleanup,
       async eachChunk(size, work) {
         let chunk: Array<ValidRow<R>> = [];
@@ -208,7 +249,7 @@ export async function collectRows<R>(
             chunk = [];
             await work(full);
           }
-        }, false);
+        }, false, readHeader);
         if (chunk.length > 0) await work(chunk);
       },
     };

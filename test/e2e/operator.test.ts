@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -202,6 +202,8 @@ describe('help that teaches', () => {
     }
     // the crontab lines are real commands, against a store that exists (a missing one fails them)
     expect(cli(['db', 'init'], { env: { ACCESSCTL_HOME: join(dir, 'cron') } }).code).toBe(0);
+    // the nightly directory sync reads the export another job leaves there
+    copyFileSync(join(ROOT, 'examples', 'okta-users.csv'), join(dir, 'cron', 'okta-users.csv'));
     // the shipping script finds accessctl on PATH, as in production
     const shim = join(dir, 'bin');
     mkdirSync(shim, { recursive: true });

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { parsePortRule } from '../ports.js';
 import { parseSettingName, SETTINGS } from '../settings.js';
+import { validatePersonName } from '../person-name.js';
 import { parseTimestamp } from '../time.js';
 import { nameKey, parseEnum, ROLES, validateAddress, validateEmail, validateName, validateOptionalText, validateServiceName } from '../validate.js';
 import {
@@ -162,8 +163,8 @@ function userOf(v: unknown, path: string[]): DeclaredUser {
   const email = check([...path, 'email'], () => validateEmail(nameRef(raw, [...path, 'email'], 'user')));
   return {
     email,
-    firstName: check([...path, 'firstName'], () => validateOptionalText('firstName', str(o, 'firstName', path, false), 255) ?? ''),
-    lastName: check([...path, 'lastName'], () => validateOptionalText('lastName', str(o, 'lastName', path, false), 255) ?? ''),
+    firstName: check([...path, 'firstName'], () => validatePersonName('firstName', str(o, 'firstName', path, false)) ?? ''),
+    lastName: check([...path, 'lastName'], () => validatePersonName('lastName', str(o, 'lastName', path, false)) ?? ''),
     role: check([...path, 'role'], () => parseEnum('role', ROLES, str(o, 'role', path, false) ?? 'MEMBER')),
     state: check([...path, 'state'], () => parseEnum('state', ['ACTIVE', 'DISABLED'] as const, str(o, 'state', path, false) ?? 'ACTIVE')),
     path,

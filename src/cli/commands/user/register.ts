@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
-import { requireList, single } from '../../options.js';
+import { nonNegativeIntArg, requireList, single } from '../../options.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
 import { promptMissing } from '../../prompt-missing.js';
 import { validateEmail } from '../../../domain/validate.js';
 import { runUserCreate, runUserDelete, runUserList, runUserSetState, runUserShow, runUserUpdate } from './run.js';
 import { runUserImport } from './import.js';
+import { runUserSync } from './sync.js';
 
 interface UserFlags {
   email?: string;
@@ -21,7 +22,7 @@ interface UserFlags {
 }
 
 export function registerUser(program: Command, ctx: Ctx): void {
-  const noun = addNoun(program, 'user', 'people: create, list, show, update, enable/disable, delete');
+  const noun = addNoun(program, 'user', 'people: create, list, show, update, enable/disable, delete, import, sync');
 
   act<UserFlags>(
     ctx,
@@ -122,15 +123,42 @@ export function registerUser(program: Command, ctx: Ctx): void {
     },
   );
 
-  act<{ dryRun?: boolean }>(
+  act<{ dryRun?: boolean; from?: string; map?: string }>(
     ctx,
     'importChange',
     addVerb(noun, 'import', {
-      description: 'create or update users from CSV (email,firstName,lastName,role,state); all rows or none',
-      examples: ['accessctl user import examples/onboarding-users.csv', 'accessctl user import --dry-run examples/onboarding-users.csv', 'generate-users | accessctl -f csv user import -'],
+      description: 'create or update users from CSV (email,firstName,lastName,role,state, or a provider export); all rows or none',
+      examples: [
+        'accessctl user import examples/onboarding-users.csv',
+        'accessctl user import --dry-run examples/onboarding-users.csv',
+        'generate-users | accessctl -f csv user import -',
+        'accessctl user import --from okta okta-users.csv',
+        'accessctl user import --map "Work Email=email,Given=firstName,Family=lastName" hr.csv',
+      ],
     })
       .argument('<file>', 'CSV file with a header row, or - for stdin')
+      .option('--from <provider>', "the file is a provider's user export: okta, entra or google (users become SYNCED)")
+      .option('--map <columns>', 'COLUMN=field,… for any other layout or over a preset; fields: email, login, firstName, lastName, role, state')
       .option('--dry-run', 'show what would change; change nothing'),
     (o, args) => runUserImport(args[0]!, o, ctx),
+  );
+
+  act<{ dryRun?: boolean; from?: string; map?: string; maxDisable?: number }>(
+    ctx,
+    'importChange',
+    addVerb(noun, 'sync', {
+      description: 'make SYNCED users match a directory export: create, update, disable the missing (never delete)',
+      examples: [
+        'accessctl user sync --from okta okta-users.csv',
+        'accessctl user sync --from entra --dry-run users.csv',
+        'accessctl -f json user sync --from google --max-disable 25 users.csv',
+      ],
+    })
+      .argument('<file>', 'the whole directory as CSV, or - for stdin')
+      .option('--from <provider>', "the file is a provider's user export: okta, entra or google")
+      .option('--map <columns>', 'COLUMN=field,… for any other layout or over a preset; fields: email, login, firstName, lastName, role, state')
+      .option('--max-disable <n>', 'refuse (exit 4, nothing changed) to disable more than N users (default 10)', nonNegativeIntArg)
+      .option('--dry-run', 'show what would change; change nothing'),
+    (o, args) => runUserSync(args[0]!, o, ctx),
   );
 }

@@ -1,5 +1,6 @@
 import { ConflictError, UsageError } from '../../../domain/errors.js';
-import { nameKey, parseEnum, ROLES, validateEmail, validateOptionalText } from '../../../domain/validate.js';
+import { nameKey, parseEnum, ROLES, validateEmail } from '../../../domain/validate.js';
+import { validatePersonName } from '../../../domain/person-name.js';
 import { objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { mutate } from '../../../store/mutate.js';
 import { findUser, getUser, streamUsers } from '../../../store/users.js';
@@ -24,8 +25,8 @@ export async function runUserCreate(opts: UserCreateOptions, ctx: Ctx): Promise<
     id: ctx.ids.id('user'),
     email,
     email_key: nameKey(email),
-    first_name: validateOptionalText('--first', opts.firstName, 255) ?? '',
-    last_name: validateOptionalText('--last', opts.lastName, 255) ?? '',
+    first_name: validatePersonName('--first', opts.firstName) ?? '',
+    last_name: validatePersonName('--last', opts.lastName) ?? '',
     role: opts.role ? parseEnum('role', ROLES, opts.role) : 'MEMBER',
     state: 'ACTIVE',
     type: 'MANUAL',
@@ -84,8 +85,8 @@ export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<
     patch.email = validateEmail(opts.email);
     patch.email_key = nameKey(patch.email);
   }
-  if (opts.firstName !== undefined) patch.first_name = validateOptionalText('--first', opts.firstName, 255)!;
-  if (opts.lastName !== undefined) patch.last_name = validateOptionalText('--last', opts.lastName, 255)!;
+  if (opts.firstName !== undefined) patch.first_name = validatePersonName('--first', opts.firstName)!;
+  if (opts.lastName !== undefined) patch.last_name = validatePersonName('--last', opts.lastName)!;
   if (opts.role !== undefined) patch.role = parseEnum('role', ROLES, opts.role);
   if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --email, --first, --last or --role');
   const updated = await mutate(ctx.store().db, meta(ctx), async (tx) => {
