@@ -17,7 +17,7 @@ export interface Measured {
 export interface MeasureOptions {
   stdin?: string;
   stdinFile?: string;
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
   okCodes?: number[];
 }
 
