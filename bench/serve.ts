@@ -52,6 +52,9 @@ for (let c = 0; c < N; c++) {
 export async function serveFigures(b: ServeBench): Promise<void> {
   const socket = join(b.dir, `gate-${b.dialect}.sock`);
   const gate = spawn(b.node, [b.bin, 'serve', '--socket', socket], { env: { PATH: process.env.PATH ?? '', ACCESSCTL_DB: b.store, ACCESSCTL_NOW: b.now }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // A bench stopped by a signal exits at once: the gate goes with it.
+  const orphan = () => gate.kill('SIGKILL');
+  process.once('exit', orphan);
   let log = '';
   await new Promise<void>((ready, fail) => {
     gate.stderr.on('data', (d) => {
@@ -70,6 +73,7 @@ export async function serveFigures(b: ServeBench): Promise<void> {
     const rate = (ms: number) => `${Math.round(b.count / (ms / 1000)).toLocaleString('en-US')} req/s`;
     b.record(`serve, 8 clients, ${b.count.toLocaleString('en-US')} mixed requests (raw loop: ${rate(m.base.ms)})`, m, 2, rate(m.ours.ms));
   } finally {
+    process.off('exit', orphan);
     gate.kill('SIGTERM');
     await new Promise((done) => gate.once('close', done));
   }
