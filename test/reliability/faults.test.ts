@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
+import { reachableAccessctl } from '../helpers/reachable.js';
 
 let dir: string;
 beforeAll(() => {
@@ -19,7 +20,9 @@ afterAll(() => {
 const isRoot = process.getuid?.() === 0;
 /** File modes do not bind root, so permission faults run as an unprivileged user. */
 function asUser(args: string[], env: Record<string, string> = {}): SpawnResult {
-  const command = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  // Node and the build as that user can reach them (a checkout in a 0700 home cannot be).
+  const { node, bin } = isRoot ? reachableAccessctl({ uid: 65534, gid: 65534 }) : { node: process.execPath, bin: BIN };
+  const command = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', node, bin, ...args] : [node, bin, ...args];
   const r = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: dir, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
+import { reachableAccessctl } from '../helpers/reachable.js';
 
 /**
  * The threat model of docs/reliability.md, one test per row: a clock override, a careless mode,
@@ -28,7 +29,8 @@ function fresh(): string {
 }
 /** Runs the built binary as another local user (nobody), as the fault tests do. */
 function asOther(args: string[]): SpawnResult {
-  const r = spawnSync('setpriv', ['--reuid', String(OTHER), '--regid', String(OTHER), '--clear-groups', process.execPath, BIN, ...args], {
+  const { node, bin } = reachableAccessctl({ uid: OTHER, gid: OTHER });
+  const r = spawnSync('setpriv', ['--reuid', String(OTHER), '--regid', String(OTHER), '--clear-groups', node, bin, ...args], {
     encoding: 'utf8',
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: dir, ACCESSCTL_ACTOR: 'other' },
