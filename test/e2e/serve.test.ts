@@ -125,6 +125,7 @@ describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', ()
   it('8 clients at once, 200 requests each, every answer in order', async () => {
     const s = setup();
     await serve(s.db, ['--socket', s.socket]);
+    expect(lstatSync(s.socket).mode & 0o777).toBe(0o600); // no group given: the owner alone
     const lines = (c: number) => Array.from({ length: 200 }, (_, i) => JSON.stringify({ id: `${c}-${i}`, user: i % 2 ? 'ada@example.com' : 'bob@example.com', resource: 'host-a' }));
     const all = await Promise.all(Array.from({ length: 8 }, (_, c) => talk(s.socket, lines(c))));
     all.forEach((answers, c) => {
@@ -143,6 +144,7 @@ describe.skipIf(!root)('accessctl serve: a resident gate other accounts ask', ()
     };
     refuse(['--socket', s.socket, '--socket-mode', '0666'], 2, /at most 0660/);
     refuse(['--socket', s.socket, '--socket-mode', 'rw'], 2, /octal/);
+    refuse(['--socket', s.socket, '--socket-mode', '0640'], 2, /read the socket but not connect to it/);
     refuse(['--socket', s.socket, '--socket-group', 'no-such-group-here'], 2, /no group "no-such-group-here"/);
     refuse([], 2, /needs --socket PATH/);
     const open = join(s.sub, 'open');

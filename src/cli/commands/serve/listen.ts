@@ -30,15 +30,20 @@ export interface ListenOptions {
 /** Longest path a sockaddr_un holds on Linux (108 bytes with its terminating NUL). */
 const MAX_SOCKET_PATH_BYTES = 107;
 
-/** `--socket-mode`: octal, at most 0660 (the owner and the socket's group; never any other account). */
-export function parseSocketMode(text: string | undefined): number {
-  if (text === undefined) return 0o660;
+/**
+ * `--socket-mode`: octal, at most 0660 (the owner and the socket's group; never any other account).
+ * Connecting needs write permission, so a group that may read but not write (0640) could not ask.
+ * Without it: 0660 when the socket is given a group, 0600 (the owner alone) otherwise.
+ */
+export function parseSocketMode(text: string | undefined, grouped = true): number {
+  if (text === undefined) return grouped ? 0o660 : 0o600;
   if (!/^(0o?)?[0-7]{1,4}$/.test(text)) throw new UsageError(`--socket-mode must be an octal mode such as 0660, not ${JSON.stringify(text.slice(0, 20))}`);
   const mode = parseInt(text.replace(/^0o/, ''), 8);
   if ((mode & ~0o660) !== 0) {
     throw new UsageError(`--socket-mode ${text}: a gate's socket is at most 0660 (its owner and its group; never any other account)`, 'give the asking accounts a group, and pass --socket-group GROUP');
   }
   if ((mode & 0o600) !== 0o600) throw new UsageError(`--socket-mode ${text} leaves the socket's owner without read and write`, 'use 0600 or 0660');
+  if ((mode & 0o060) === 0o040) throw new UsageError(`--socket-mode ${text} lets the group read the socket but not connect to it (connecting needs write)`, 'use 0660, or 0600 for the owner alone');
   return mode;
 }
 
@@ -103,7 +108,7 @@ export async function listen(opts: ListenOptions, env: Record<string, string | u
   if (opts.socket === undefined || opts.socket === '') throw new UsageError('serve needs --socket PATH', 'or start it from a systemd .socket unit');
   const path = resolve(opts.socket);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new UsageError(`socket path ${path} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a UNIX socket's name may have`, 'choose a shorter path, such as /run/accessctl/gate.sock');
-  const mode = parseSocketMode(opts.socketMode);
+  const mode = parseSocketMode(opts.socketMode, opts.socketGroup !== undefined);
   const gid = opts.socketGroup === undefined ? undefined : resolveGroup(opts.socketGroup);
   checkSocketDir(path, 'serve');
   await clearStale(path);

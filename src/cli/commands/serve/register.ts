@@ -16,6 +16,6 @@ export function registerServe(program: Command, ctx: Ctx): void {
   })
     .option('--socket <path>', 'the UNIX socket to listen on (not needed under systemd socket activation)')
     .option('--socket-group <group>', "the group that may ask: the socket's group")
-    .option('--socket-mode <mode>', 'the socket\'s mode, at most 0660 (default 0660)');
+    .option('--socket-mode <mode>', "the socket's mode, at most 0660 (default 0660 with --socket-group, else 0600)");
   act<ListenOptions>(ctx, 'access', cmd, (o) => runServe(o, ctx), false);
 }
