@@ -22,7 +22,7 @@ export interface Restored {
  * that opens, should the restore have been a mistake), and the copy renamed into place.
  * A store some process has open is refused: the copy would be replaced under its feet.
  */
-export function restoreSqliteStore(file: string, path: string, opts: { managedDir: boolean; stamp: string; driver: SqliteDriverOptions }): Restored {
+export async function restoreSqliteStore(file: string, path: string, opts: { managedDir: boolean; stamp: string; driver: SqliteDriverOptions; verify?: (copy: string) => Promise<void> }): Promise<Restored> {
   const source = statSync(file, { throwIfNoEntry: false });
   if (source === undefined) throw new StoreError(`no backup at ${file}`, 'pass the file accessctl db backup wrote');
   if (!source.isFile()) throw new StoreError(`${file} is not a file`, 'pass the file accessctl db backup wrote');
@@ -47,6 +47,9 @@ export function restoreSqliteStore(file: string, path: string, opts: { managedDi
     copyFileSync(file, copy);
     chmodSync(copy, 0o600);
     checkBackup(copy, file, opts.driver);
+    await opts.verify?.(copy);
+    // What reading the copy left beside it (an empty -wal, a -shm) is not moved with it.
+    for (const f of [`${copy}-wal`, `${copy}-shm`]) rmSync(f, { force: true });
   } catch (err) {
     for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(f, { force: true });
     const code = (err as { code?: string }).code ?? '';

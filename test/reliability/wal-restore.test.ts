@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, type SpawnResult } from '../helpers/spawn.js';
 
@@ -151,5 +152,35 @@ describe('db restore FILE', () => {
     }
     expect(readFileSync(a).equals(before)).toBe(true);
     expect(readdirSync(sub).filter((f) => /restor/.test(f))).toEqual([]);
+  });
+
+  it('refuses a backup whose rows disagree with its own audit log: a planted row, a rewritten event', () => {
+    const sub = fresh();
+    const a = join(sub, 'a.db');
+    ok(cli(['--db', a, 'user', 'create', '-e', 'ada@example.com']));
+    ok(cli(['--db', a, 'resource', 'create', '-n', 'prod-db', '-a', 'db.internal']));
+    ok(cli(['--db', a, 'group', 'create', '-g', 'dba', '-r', 'prod-db']));
+    const clean = join(sub, 'clean.db');
+    ok(cli(['--db', a, 'db', 'backup', clean]));
+    const before = readFileSync(a);
+    const tamper = (name: string, sql: string) => {
+      const file = join(sub, name);
+      copyFileSync(clean, file);
+      const d = new BetterSqlite3(file);
+      d.exec(sql);
+      d.close();
+      chmodSync(file, 0o600);
+      return file;
+    };
+    // ada made a member of dba by hand, with no event: the log says she never was.
+    const planted = tamper('planted.db', "insert into group_users (group_id, user_id, created_at) select g.id, u.id, 0 from groups g, users u");
+    oneLine(cli(['--db', a, 'db', 'restore', planted]), 6, /backup .*planted\.db disagrees with its own audit log \(replay: .*nothing was moved/);
+    const rewritten = tamper('rewritten.db', "update audit_events set actor = 'someone-else' where seq = (select max(seq) from audit_events)");
+    oneLine(cli(['--db', a, 'db', 'restore', rewritten]), 6, /disagrees with its own audit log \(auditChain: broken at seq/);
+    expect(readFileSync(a).equals(before)).toBe(true);
+    expect(readdirSync(sub).filter((f) => /restor/.test(f))).toEqual([]);
+    // The clean backup is put in place as before.
+    ok(cli(['--db', a, 'db', 'restore', clean]));
+    ok(cli(['--db', a, 'db', 'check']));
   });
 });

@@ -12,6 +12,7 @@ import { checkAuditChain } from '../audit/run.js';
 import { LATEST_VERSION } from '../../../store/schema.js';
 import { inReadSnapshot } from '../../../store/read-snapshot.js';
 import { restoreHint } from '../../../store/restore-hint.js';
+import type { Store } from '../../../store/connection.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
   const location = ctx.globals().location;
@@ -35,25 +36,7 @@ export async function runDbPath(ctx: Ctx): Promise<Output> {
 
 export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const store = ctx.store();
-  // A store of an older schema is read as it is (reads never migrate): its log replays only once migrated.
-  const older = store.schema?.()?.migratedFrom === null && (store.schema?.()?.version ?? LATEST_VERSION) < LATEST_VERSION;
-  // One pass in one read snapshot: the chain is verified and replayed together, then the result is
-  // compared with the tables as they were at that same moment, whatever writers do meanwhile.
-  const records = await inReadSnapshot(store, async (db) => {
-    const replay = newReplay();
-    const chain = await checkAuditChain(db, (e, details) => replayEvent(replay, e, details), { now: ctx.clock.now() });
-    return [
-      ...(await store.checks()).map((c) => ({ ...c })),
-      { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
-      // Listed only when found, so the checks of a sound store read as they always have.
-      ...chain.time.map((f) => ({ check: 'auditTime', ok: false, detail: describeTimeFinding(f) })),
-      ...(older
-        ? [{ check: 'replay', ok: false, detail: `not run: a schema ${store.schema?.()?.version} log has no snapshot to replay from until accessctl db migrate` }]
-        : chain.ok
-          ? replayChecks(replay, await loadState(db), await loadExchangeTokens(db), ctx.clock.now())
-          : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
-    ];
-  });
+  const { records, older } = await storeCheckRecords(store, ctx.clock.now());
   const failed = [...new Set(records.filter((r) => !r.ok).map((r) => r.check))];
   return {
     kind: 'dbCheck',
@@ -63,6 +46,32 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
         ? new StoreError(`store check failed: ${failed.join(', ')}`, older ? 'run: accessctl db migrate (a backup first: accessctl db backup FILE)' : restoreHint(store.dialect))
         : undefined,
   };
+}
+
+/**
+ * Everything `db check` judges, in one read snapshot: the chain is verified and replayed
+ * together, then the result is compared with the tables as they were at that same moment,
+ * whatever writers do meanwhile. `older`: a store of an older schema, read as it is (reads never
+ * migrate), whose log replays only once migrated.
+ */
+export async function storeCheckRecords(store: Store, now: number): Promise<{ records: Array<{ check: string; ok: boolean; detail: string }>; older: boolean }> {
+  const older = store.schema?.()?.migratedFrom === null && (store.schema?.()?.version ?? LATEST_VERSION) < LATEST_VERSION;
+  const records = await inReadSnapshot(store, async (db) => {
+    const replay = newReplay();
+    const chain = await checkAuditChain(db, (e, details) => replayEvent(replay, e, details), { now });
+    return [
+      ...(await store.checks()).map((c) => ({ ...c })),
+      { check: 'auditChain', ok: chain.ok, detail: chain.ok ? `${chain.events} events verified` : `broken at seq ${chain.brokenSeq}: ${chain.reason}` },
+      // Listed only when found, so the checks of a sound store read as they always have.
+      ...chain.time.map((f) => ({ check: 'auditTime', ok: false, detail: describeTimeFinding(f) })),
+      ...(older
+        ? [{ check: 'replay', ok: false, detail: `not run: a schema ${store.schema?.()?.version} log has no snapshot to replay from until accessctl db migrate` }]
+        : chain.ok
+          ? replayChecks(replay, await loadState(db), await loadExchangeTokens(db), now)
+          : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
+    ];
+  });
+  return { records, older };
 }
 
 /**
