@@ -1,7 +1,7 @@
 import type { IdGenerator } from '../domain/ids.js';
 import type { Clock } from '../domain/time.js';
 import type { Format } from '../output/format.js';
-import { clockOverrideRefused } from '../store/clock-guard.js';
+import { clockOverrideRefused, sqliteAllowsOverride } from '../store/clock-guard.js';
 import { openStore, type Store } from '../store/connection.js';
 import type { Ctx, GlobalOptions, Io, Prompter } from './context.js';
 import { inquirerPrompter } from './prompter.js';
@@ -63,6 +63,10 @@ export function createContext(parts: ContextParts): ContextControl {
         // A new store refuses clock overrides, so creating one under an override could only fail later.
         beforeCreate: () => {
           if (parts.clock.overridden) throw clockOverrideRefused(parts.clock.now());
+        },
+        // Migrating an older store is a write: under an override, only a store that opted in.
+        beforeMigrate: (sqlite) => {
+          if (parts.clock.overridden && !sqliteAllowsOverride(sqlite)) throw clockOverrideRefused(parts.clock.now());
         },
       });
       return store;

@@ -18,3 +18,13 @@ export function clockOverrideRefused(now: number): UsageError {
     'unset ACCESSCTL_NOW to change the store; reads may keep it as a what-if; a test or sandbox store opts in with "accessctl config set clock.allowOverride true"',
   );
 }
+
+/** The same setting read on a SQLite handle, before a migration (no transaction of a mutation yet). */
+export function sqliteAllowsOverride(sqlite: { prepare(sql: string): { get(...args: unknown[]): unknown } }): boolean {
+  try {
+    const row = sqlite.prepare("select value from settings where key = 'clock.allowOverride'").get() as { value?: string } | undefined;
+    return row?.value === 'true';
+  } catch {
+    return false;
+  }
+}

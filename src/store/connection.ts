@@ -47,6 +47,8 @@ export interface StoreLocation {
 export interface OpenOptions {
   /** Runs before a missing store is created; throws to refuse (a clock override, say). */
   beforeCreate?: () => void;
+  /** Runs before an older store is migrated (a write); throws to refuse. */
+  beforeMigrate?: (sqlite: BetterSqlite3.Database) => void;
 }
 
 const SESSION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -152,7 +154,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   }
   let opened: OpenedSchema;
   try {
-    opened = settleSchema(sqlite, path, access, schemaSource);
+    opened = settleSchema(sqlite, path, access, schemaSource, opts.beforeMigrate);
     if (!sqlite.readonly) for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) tighten(f);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');

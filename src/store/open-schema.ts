@@ -31,7 +31,7 @@ export interface SchemaSource {
  * untouched, every schema object is compared with what the store's version defines (exit 6
  * naming the differences), and only a writing command brings an older store up to date.
  */
-export function settleSchema(sqlite: BetterSqlite3.Database, path: string, access: StoreAccess, schema: SchemaSource): OpenedSchema {
+export function settleSchema(sqlite: BetterSqlite3.Database, path: string, access: StoreAccess, schema: SchemaSource, beforeMigrate?: (sqlite: BetterSqlite3.Database) => void): OpenedSchema {
   const appId = sqlite.pragma('application_id', { simple: true }) as number;
   const version = sqlite.pragma('user_version', { simple: true }) as number;
   if (appId !== APPLICATION_ID) {
@@ -59,6 +59,8 @@ export function settleSchema(sqlite: BetterSqlite3.Database, path: string, acces
   if (diffs.length > 0 && access !== 'check' && !(leftover && access === 'migrate')) throw schemaMismatch(path, version, diffs);
   if (version < LATEST_VERSION) refuseEditedVersion(sqlite, path, version);
   if (access === 'read' || access === 'check') return { version, migratedFrom: null, repaired: [] };
+  // A migration is a write: what refuses a write (a clock override) refuses it too, before it starts.
+  if (version < LATEST_VERSION || leftover) beforeMigrate?.(sqlite);
   ensureWal(sqlite);
   const repaired: string[] = [];
   if (leftover) {

@@ -101,6 +101,29 @@ describe('the clock: ACCESSCTL_NOW is a what-if on a store that has not opted in
     oneLine(cli(['user', 'create', '-e', 'ada@example.com'], { env: { ACCESSCTL_DB: db, ...past } }), 2, /refuses writes/);
     expect(existsSync(db)).toBe(false);
   });
+
+  it('migrating an older store and restoring a backup are writes: refused under an override, nothing changed', () => {
+    const db = fresh();
+    copyFileSync(join(ROOT, 'test', 'fixtures', 'upgrade', 'schema1.sqlite'), db);
+    chmodSync(db, 0o600);
+    const version = () => {
+      const d = new Database(db, { readonly: true });
+      try {
+        return d.pragma('user_version', { simple: true });
+      } finally {
+        d.close();
+      }
+    };
+    oneLine(cli(['db', 'migrate'], { env: { ACCESSCTL_DB: db, ...future } }), 2, /refuses writes under an override/);
+    oneLine(cli(['user', 'create', '-e', 'zed@example.com'], { env: { ACCESSCTL_DB: db, ...future } }), 2, /refuses writes under an override/);
+    expect(version()).toBe(1);
+    expect(cli(['db', 'migrate'], { env: { ACCESSCTL_DB: db } }).code).toBe(0);
+    expect(version()).toBe(2);
+    const backup = join(dir, `backup-${n}.db`);
+    expect(cli(['db', 'backup', backup], { env: { ACCESSCTL_DB: db } }).code).toBe(0);
+    oneLine(cli(['db', 'restore', backup], { env: { ACCESSCTL_DB: db, ...past } }), 2, /refuses writes under an override/);
+    expect(existsSync(`${db}.before-restore-20190101T000000Z`)).toBe(false);
+  });
 });
 
 describe('creation: only a command that creates something makes a store', () => {

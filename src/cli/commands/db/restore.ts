@@ -1,4 +1,6 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { StoreError, UsageError } from '../../../domain/errors.js';
+import { clockOverrideRefused, sqliteAllowsOverride } from '../../../store/clock-guard.js';
 import { nativeBinding, openStore } from '../../../store/connection.js';
 import { storeCheckRecords } from './run.js';
 import { restoreSqliteStore } from '../../../store/restore.js';
@@ -14,6 +16,8 @@ export async function runDbRestore(file: string, ctx: Ctx): Promise<Output> {
   if (location.url !== undefined) {
     throw new UsageError(`db restore puts a SQLite file in place; ${location.path} is a PostgreSQL database`, 'use pg_restore with a pg_dump backup, e.g. pg_restore --clean --dbname URL accessctl.dump');
   }
+  // Putting a store in place is a write: under a clock override, only over a store that opted in.
+  if (ctx.clock.overridden && !existingStoreAllowsOverride(location.path)) throw clockOverrideRefused(ctx.clock.now());
   const stamp = new Date(ctx.clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const restored = await restoreSqliteStore(file, location.path, { managedDir: location.managedDir, stamp, driver: nativeBinding(), verify: (copy) => verifyCopy(copy, file, ctx) });
   const checks = await ctx.store().checks();
@@ -41,5 +45,17 @@ async function verifyCopy(copy: string, file: string, ctx: Ctx): Promise<void> {
     }
   } finally {
     await store.close();
+  }
+}
+
+function existingStoreAllowsOverride(path: string): boolean {
+  let db: BetterSqlite3.Database | null = null;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true, ...nativeBinding() });
+    return sqliteAllowsOverride(db);
+  } catch {
+    return false;
+  } finally {
+    db?.close();
   }
 }
