@@ -137,8 +137,28 @@ describe('columns', () => {
     await h.ok(['user', 'create', '-e', 'ada@acme.com', '--first', 'Ada']);
     await h.ok(['user', 'import', write('own.csv', 'email,firstName\nbob@acme.com,Bob\n')]);
     expect((await users())['bob@acme.com']).toMatchObject({ type: 'MANUAL' });
-    const r = await h.run(['-f', 'json', 'user', 'import', '--from', 'okta', write('o.csv', 'login,firstName\nADA@acme.com,Ada\n')]);
+    const r = await h.run(['-f', 'json', 'user', 'import', '--from', 'okta', write('o.csv', 'login,firstName,status\nADA@acme.com,Ada,ACTIVE\n')]);
     expect(JSON.parse(r.stdout)).toEqual([{ line: 2, action: 'update', id: expect.stringMatching(/^usr_/), name: 'ADA@acme.com', changes: { type: { from: 'MANUAL', to: 'SYNCED' } } }]);
+  });
+});
+
+describe('exports that would read wrong', () => {
+  it("a provider's export without its state column is refused: suspended people would read as ACTIVE", async () => {
+    const r = await h.run(['user', 'sync', '--from', 'okta', write('o.csv', 'Username,First name,Last name,Stauts\nada@acme.com,Ada,L,SUSPENDED\n')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^accessctl: the okta export has no state column \("status"\)/);
+    expect((await h.json(['user', 'list'])).length).toBe(0);
+  });
+
+  it('a file that is not UTF-8 is refused with its line, nothing imported', async () => {
+    const file = join(h.dir, 'cp1252.csv');
+    writeFileSync(file, Buffer.concat([Buffer.from('Username,First name,Last name,Status\nada@acme.com,Ada,L,ACTIVE\nzoe@acme.com,Zo'), Buffer.from([0xeb]), Buffer.from(',Bront,ACTIVE\n')]));
+    for (const verb of ['import', 'sync']) {
+      const r = await h.run(['user', verb, '--from', 'okta', file]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^accessctl: line 3: not UTF-8 text, nothing imported/);
+    }
+    expect((await h.json(['user', 'list'])).length).toBe(0);
   });
 });
 

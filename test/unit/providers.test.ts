@@ -13,8 +13,8 @@ describe('provider layouts', () => {
   });
 
   it('a map entry wins over the preset and takes the field from the preset column', () => {
-    const r = resolveHeader(['Username', 'Primary email', 'Work'], { provider: 'okta', map: parseColumnMap('work=email') }, [...OWN]);
-    expect(r).toEqual({ fields: ['login', null, 'email'], ignored: ['Primary email'] });
+    const r = resolveHeader(['Username', 'Primary email', 'Work', 'Status'], { provider: 'okta', map: parseColumnMap('work=email') }, [...OWN]);
+    expect(r).toEqual({ fields: ['login', null, 'email', 'state'], ignored: ['Primary email'] });
   });
 
   it('two columns feeding one field are refused, naming both', () => {

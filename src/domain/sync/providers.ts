@@ -135,6 +135,14 @@ export function resolveHeader(header: readonly string[], layout: UserLayout, own
     const hint = layout.provider ? `${layout.provider} exports name it ${emailHeaders(layout.provider)}` : 'map one with --map "COLUMN=email"';
     throw new UsageError('the CSV has no email column', hint);
   }
+  // A provider's export always says who is suspended: without that column (a renamed or dropped
+  // header) every suspended person would be read as ACTIVE, and a sync would let them back in.
+  if (layout.provider && !seen.has('state')) {
+    const names = Object.entries(PRESETS[layout.provider].columns)
+      .filter(([, f]) => f === 'state')
+      .map(([h]) => JSON.stringify(h));
+    throw new UsageError(`the ${layout.provider} export has no state column (${names.join(' or ')})`, 'export it with the column, or name it with --map "COLUMN=state"');
+  }
   return { fields, ignored };
 }
 
