@@ -99,11 +99,11 @@ describe.each(FIXTURES)('a store written by an earlier release: $name', ({ name,
 
     const migrate = await cli(['--db', store, '-f', 'json', 'db', 'migrate']);
     expect(migrate.code, migrate.stderr).toBe(0);
-    expect(migrate.stdout).toContain(version === 1 ? 'migrated from schema 1 to 2' : 'already at schema 2');
+    expect(migrate.stdout).toContain(`migrated from schema ${version} to 3`);
     if (name.startsWith('schema1-first')) expect(migrate.stdout).toContain('unique index on event ids');
-    expect(userVersion(store)).toBe(2);
+    expect(userVersion(store)).toBe(3);
     const again = await cli(['--db', store, '-f', 'json', 'db', 'migrate']);
-    expect(again.stdout).toContain('already at schema 2');
+    expect(again.stdout).toContain('already at schema 3');
     expect(again.stdout).not.toContain('repaired');
 
     // The old checkpoint (taken before the upgrade) still verifies against the upgraded chain.
