@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { harness, type Harness } from '../helpers/harness.js';
+import { DIALECT, harness, type Harness } from '../helpers/harness.js';
 
 /** `group sync` (SPEC section 14): each group the file names gets exactly the file's members. */
 let h: Harness;
@@ -174,5 +174,22 @@ describe('group sync', () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(await typeOf('dba')).toBe('SYNCED');
     expect(await membersOf('dba')).toEqual(['ada@acme.com']);
+  });
+
+  it.runIf(DIALECT === 'postgres')('PostgreSQL: a schema 3 store moves to schema 4 on the sync\'s write, its memberships kept', async () => {
+    await addUsers(['ada@acme.com', 'bob@acme.com']);
+    await h.ok(['group', 'create', '-g', 'dba', '-u', 'bob@acme.com']);
+    await h.ok(['group', 'create', '-g', 'ops', '-u', 'ada@acme.com', '-u', 'bob@acme.com']);
+    h.sql("alter table groups drop constraint groups_type_check; alter table groups add constraint groups_type_check check (type in ('MANUAL', 'SYSTEM')); update accessctl_schema set version = 3");
+    // The catalog is exactly schema 3's (a difference would be exit 6 naming it); a read asks for db migrate.
+    const read = await h.run(['group', 'list']);
+    expect(read.code).toBe(6);
+    expect(read.stderr).toContain('is at schema 3; this command only reads and does not migrate it (run: accessctl db migrate)');
+    const r = await h.run(['group', 'sync', memberships('m.csv', [['dba', 'ada@acme.com']])]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await typeOf('dba')).toBe('SYNCED');
+    expect(await membersOf('dba')).toEqual(['ada@acme.com']);
+    expect(await membersOf('ops')).toEqual(['ada@acme.com', 'bob@acme.com']);
+    expect((await h.run(['db', 'check'])).code).toBe(0);
   });
 });
