@@ -35,7 +35,7 @@ CREATE TABLE groups (
   id          TEXT COLLATE "C" PRIMARY KEY,
   name        TEXT COLLATE "C" NOT NULL,
   name_key    TEXT COLLATE "C" NOT NULL UNIQUE,
-  type        TEXT COLLATE "C" NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM')),
+  type        TEXT COLLATE "C" NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM', 'SYNCED')),
   is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
   expires_at  BIGINT,
   created_at  BIGINT NOT NULL,

@@ -1,4 +1,4 @@
--- accessctl store schema, version 2 (2: audit details in format 2, docs/audit-events.md).
+-- accessctl store schema, version 3 (2: audit details in format 2, docs/audit-events.md; 3: groups may be SYNCED).
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
 -- case-folded form they are unique under. expires_at NULL means "never".
 
@@ -33,7 +33,7 @@ CREATE TABLE groups (
   id          TEXT PRIMARY KEY,
   name        TEXT NOT NULL,
   name_key    TEXT NOT NULL UNIQUE,
-  type        TEXT NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM')),
+  type        TEXT NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM', 'SYNCED')),
   is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
   expires_at  INTEGER,
   created_at  INTEGER NOT NULL,

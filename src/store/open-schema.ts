@@ -53,11 +53,12 @@ export function settleSchema(sqlite: BetterSqlite3.Database, path: string, acces
       'upgrade accessctl; the store was not modified',
     );
   }
+  // An edited version number is named as such, before the objects it then fails to match.
+  if (version === 1) refuseEditedVersion(sqlite, path, version);
   const rows = schemaRows(sqlite);
   let diffs = differencesFor(rows, version, schema.rows());
-  const leftover = version === LATEST_VERSION && hasEarlyAuditEvents(rows) && diffs.length === 1;
+  const leftover = version >= 2 && hasEarlyAuditEvents(rows) && diffs.length === 1;
   if (diffs.length > 0 && access !== 'check' && !(leftover && access === 'migrate')) throw schemaMismatch(path, version, diffs);
-  if (version < LATEST_VERSION) refuseEditedVersion(sqlite, path, version);
   if (access === 'read' || access === 'check') return { version, migratedFrom: null, repaired: [] };
   // A migration is a write: what refuses a write (a clock override) refuses it too, before it starts.
   if (version < LATEST_VERSION || leftover) beforeMigrate?.(sqlite);
@@ -74,7 +75,7 @@ export function settleSchema(sqlite: BetterSqlite3.Database, path: string, acces
     }
   }
   if (version < LATEST_VERSION) {
-    if (hasEarlyAuditEvents(rows)) repaired.push('table audit_events: the unique index on event ids of the first release');
+    if (version === 1 && hasEarlyAuditEvents(rows)) repaired.push('table audit_events: the unique index on event ids of the first release');
     migrateForward(sqlite, schema.text, schema.rows());
   }
   // What a migration or repair left must be exactly the shipped schema.
@@ -88,6 +89,8 @@ export function settleSchema(sqlite: BetterSqlite3.Database, path: string, acces
  * edited back (and a write would migrate the store a second time).
  */
 function refuseEditedVersion(sqlite: BetterSqlite3.Database, path: string, version: number): void {
+  // Without an audit_events table there is nothing to tell: the schema comparison names what is missing.
+  if (!sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'audit_events'").get()) return;
   const last = sqlite.prepare('select seq, details from audit_events order by seq desc limit 1').get() as { seq: number; details: string } | undefined;
   let v: unknown = null;
   try {

@@ -1,11 +1,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendMigrationSnapshot } from './migrate-snapshot.js';
 import type { SchemaRow } from './schema-digest.js';
+import { rebuildGroupsForSynced } from './schema-groups-synced.js';
 import { rebuildEarlyAuditEvents } from './schema-repair.js';
 
 /** "ACTL": marks a SQLite file as an accessctl store. */
 export const APPLICATION_ID = 0x4143544c;
-export const LATEST_VERSION = 2;
+export const LATEST_VERSION = 3;
 
 /**
  * Forward migrations, frozen in time: MIGRATIONS[n] takes a store from version n-1 to n.
@@ -19,10 +20,25 @@ const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database, curr
     rebuildEarlyAuditEvents(sqlite, current);
     appendMigrationSnapshot(sqlite, 1, 2);
   },
+  // 3: a group's type may be SYNCED (group sync); the table is rebuilt, its rows unchanged, so
+  // the log replays to the same state and needs no snapshot.
+  3: (sqlite, current) => rebuildGroupsForSynced(sqlite, current),
 };
 
 /** Brings a fresh or older store to LATEST_VERSION in one transaction. */
 export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => string, current: readonly SchemaRow[]): void {
+  // A migration may rebuild a table that others reference (ON DELETE CASCADE): foreign keys are
+  // off for the transaction (the pragma cannot change inside one), and checked before it commits.
+  const foreignKeys = sqlite.pragma('foreign_keys', { simple: true }) as number;
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    migrateInTransaction(sqlite, schema, current);
+  } finally {
+    if (foreignKeys) sqlite.pragma('foreign_keys = ON');
+  }
+}
+
+function migrateInTransaction(sqlite: BetterSqlite3.Database, schema: () => string, current: readonly SchemaRow[]): void {
   sqlite.exec('begin immediate');
   try {
     // Re-read inside the write lock: another process may have initialised it meanwhile.
@@ -37,6 +53,7 @@ export function migrateForward(sqlite: BetterSqlite3.Database, schema: () => str
         else step(sqlite, current);
       }
     }
+    if ((sqlite.pragma('foreign_key_check') as unknown[]).length > 0) throw new Error('the migration left broken references');
     if (version < LATEST_VERSION) {
       sqlite.pragma(`application_id = ${APPLICATION_ID}`);
       sqlite.pragma(`user_version = ${LATEST_VERSION}`);

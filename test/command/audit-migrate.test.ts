@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash } from '../../src/domain/audit-chain.js';
 import { harness, type Harness } from '../helpers/harness.js';
-import { ROOT } from '../helpers/spawn.js';
+import { schemaVersion1 } from '../helpers/old-schema.js';
 
-const ROOT_SCHEMA = join(ROOT, 'schema.sql');
 
 let h: Harness;
 beforeEach(() => {
@@ -19,7 +16,7 @@ const T = Date.parse('2026-11-01T10:00:00.000Z');
 /** A store exactly as schema version 1 wrote it: format 1 events (JSON.stringify details, re-parsed hashing). */
 function writeVersion1Store(file: string) {
   const db = new Database(file);
-  db.exec(readFileSync(ROOT_SCHEMA, 'utf8'));
+  db.exec(schemaVersion1());
   db.pragma('application_id = 1094931532');
   db.pragma('user_version = 1');
   db.prepare("insert into users values ('usr_000000000000000A', 'ada@example.com', 'ada@example.com', 'Ada', '', 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)").run(T, T);
@@ -45,18 +42,18 @@ describe('a schema 1 store moves to schema 2', () => {
   it('keeps its old events verifiable, snapshots the live rows, and replays from the snapshot', async () => {
     writeVersion1Store(h.db);
     // The fixture's first write (db init --allow-clock-override) migrates it; db migrate finds it done.
-    expect(await h.ok(['db', 'migrate'])).toContain('already at schema 2');
+    expect(await h.ok(['db', 'migrate'])).toContain('already at schema 3');
     const check = await h.json(['db', 'check']);
     expect(check).toEqual([
       { check: 'integrity', ok: true, detail: 'ok' },
       { check: 'foreignKeys', ok: true, detail: 'ok' },
-      { check: 'schema', ok: true, detail: 'version 2' },
-      { check: 'schemaObjects', ok: true, detail: expect.stringMatching(/^27 objects exactly as schema 2 defines them/) },
+      { check: 'schema', ok: true, detail: 'version 3' },
+      { check: 'schemaObjects', ok: true, detail: expect.stringMatching(/^27 objects exactly as schema 3 defines them/) },
       { check: 'auditChain', ok: true, detail: '5 events verified' },
       { check: 'replay', ok: true, detail: 'state matches the audit log (replayed from seq 4 (the schema 2 snapshot; 3 format 1 events before it are checked by the chain only))' },
     ]);
     const db = new Database(h.db, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     const snapshot = db.prepare('select * from audit_events where seq = 4').get() as Record<string, string | number>;
     db.close();
     expect(snapshot).toMatchObject({ action: 'store.migrate', actor: 'accessctl', at: T, target_type: 'store', target_id: 'schema' });

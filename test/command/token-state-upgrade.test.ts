@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventHash } from '../../src/domain/audit-chain.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { DIALECT, harness, HOUR, MINUTE, type Harness } from '../helpers/harness.js';
 import { raw, rechain, type RawEvent } from '../helpers/raw-log.js';
-import { ROOT } from '../helpers/spawn.js';
+import { schemaVersion1 } from '../helpers/old-schema.js';
 
 /**
  * Tokens alive when a schema 1 store is upgraded: the upgrade's snapshot records them, and a
@@ -24,7 +22,7 @@ const DEAD = 'tok_000000000000DEAD';
 
 function writeVersion1Store(file: string, now: number) {
   const db = new Database(file);
-  db.exec(readFileSync(join(ROOT, 'schema.sql'), 'utf8'));
+  db.exec(schemaVersion1());
   db.pragma('application_id = 1094931532');
   db.pragma('user_version = 1');
   const t = now - 3 * HOUR;

@@ -36,6 +36,16 @@ const userVersion = (file: string) => {
   }
 };
 
+/** Rows of the tables that reference groups: the rebuild of groups (schema 3) must cascade to none. */
+const groupLinks = (file: string) => {
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    return ['group_users', 'group_resources', 'group_services'].map((t) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+};
+
 function fixture(name: string): { store: string; tokens: Record<string, string> } {
   const store = join(dir, `${name}.db`);
   copyFileSync(join(ROOT, 'test/fixtures/upgrade', `${name}.sqlite`), store);
@@ -97,13 +107,16 @@ describe.each(FIXTURES)('a store written by an earlier release: $name', ({ name,
       expect(sha(store)).toBe(before);
     }
 
+    const links = groupLinks(store);
+    expect(links.some((n) => n > 0)).toBe(true);
     const migrate = await cli(['--db', store, '-f', 'json', 'db', 'migrate']);
     expect(migrate.code, migrate.stderr).toBe(0);
-    expect(migrate.stdout).toContain(version === 1 ? 'migrated from schema 1 to 2' : 'already at schema 2');
+    expect(migrate.stdout).toContain(`migrated from schema ${version} to 3`);
     if (name.startsWith('schema1-first')) expect(migrate.stdout).toContain('unique index on event ids');
-    expect(userVersion(store)).toBe(2);
+    expect(userVersion(store)).toBe(3);
+    expect(groupLinks(store)).toEqual(links);
     const again = await cli(['--db', store, '-f', 'json', 'db', 'migrate']);
-    expect(again.stdout).toContain('already at schema 2');
+    expect(again.stdout).toContain('already at schema 3');
     expect(again.stdout).not.toContain('repaired');
 
     // The old checkpoint (taken before the upgrade) still verifies against the upgraded chain.

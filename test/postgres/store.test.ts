@@ -130,7 +130,7 @@ describe('connection failures: one line, exit 6, never the password', () => {
     psql(url, 'update accessctl_schema set version = 99');
     const r = await cmd(url, ['user', 'create', '-e', 'bob@example.com']);
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/written by a newer accessctl \(schema 99, this one knows 3\)/);
+    expect(r.stderr).toMatch(/written by a newer accessctl \(schema 99, this one knows 4\)/);
     expect(psql(url, 'select count(*) from users')).toBe('1');
     expect(psql(url, 'select version from accessctl_schema')).toBe('99');
   });

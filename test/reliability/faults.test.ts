@@ -96,10 +96,10 @@ describe('store faults: exit 6 with what to do, and the file never damaged', () 
   it('a store from a newer version', () => {
     const db = newStore('newer');
     const raw = new Database(db);
-    raw.pragma('user_version = 3');
+    raw.pragma('user_version = 4');
     raw.close();
     const before = readFileSync(db);
-    expectStoreError(cli(['--db', db, 'user', 'list']), /written by a newer accessctl \(schema 3, this one knows 2\) \(upgrade accessctl; the store was not modified\)/, 'newer schema');
+    expectStoreError(cli(['--db', db, 'user', 'list']), /written by a newer accessctl \(schema 4, this one knows 3\) \(upgrade accessctl; the store was not modified\)/, 'newer schema');
     expect(readFileSync(db).equals(before)).toBe(true);
   });
 

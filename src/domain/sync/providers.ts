@@ -69,19 +69,19 @@ export function parseProvider(raw: string): Provider {
 }
 
 /** `--map "Work Email=email,Given=firstName"`: header (lower-cased) to field. */
-export function parseColumnMap(raw: string): Record<string, UserField> {
-  const out: Record<string, UserField> = {};
+export function parseColumnMap<F extends string = UserField>(raw: string, fields: readonly F[] = USER_FIELDS as unknown as readonly F[]): Record<string, F> {
+  const out: Record<string, F> = {};
   for (const part of raw.split(',')) {
     if (part.trim() === '') continue;
     const eq = part.lastIndexOf('=');
     const column = eq < 0 ? '' : part.slice(0, eq).trim();
     const field = eq < 0 ? '' : part.slice(eq + 1).trim();
-    if (column === '' || field === '') throw new UsageError(`invalid --map entry ${JSON.stringify(clip(part))}`, `write COLUMN=field, with field one of ${USER_FIELDS.join(', ')}`);
-    const hit = USER_FIELDS.find((f) => f.toLowerCase() === field.toLowerCase());
-    if (!hit) throw new UsageError(`invalid --map field ${JSON.stringify(clip(field))}`, `use one of ${USER_FIELDS.join(', ')}`);
+    if (column === '' || field === '') throw new UsageError(`invalid --map entry ${JSON.stringify(clip(part))}`, `write COLUMN=field, with field one of ${fields.join(', ')}`);
+    const hit = fields.find((f) => f.toLowerCase() === field.toLowerCase());
+    if (!hit) throw new UsageError(`invalid --map field ${JSON.stringify(clip(field))}`, `use one of ${fields.join(', ')}`);
     out[column.toLowerCase()] = hit;
   }
-  if (Object.keys(out).length === 0) throw new UsageError('--map names no column', 'for example --map "Work Email=email,Given name=firstName"');
+  if (Object.keys(out).length === 0) throw new UsageError('--map names no column', `for example --map "${fields.includes('firstName' as F) ? 'Work Email=email,Given name=firstName' : 'Group Name=group,Member Email=email'}"`);
   return out;
 }
 

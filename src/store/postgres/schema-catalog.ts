@@ -8,7 +8,7 @@ import { PG_FROZEN_CATALOGS } from './schema-catalog-frozen.js';
  */
 export const PG_SCHEMA_CATALOG: Record<number, readonly SchemaRow[]> = {
   ...PG_FROZEN_CATALOGS,
-  3: [
+  4: [
     ["column","accessctl_schema.application","accessctl_schema","text not null"],
     ["column","accessctl_schema.version","accessctl_schema","integer not null"],
     ["column","audit_events.action","audit_events","text not null"],
@@ -108,7 +108,7 @@ export const PG_SCHEMA_CATALOG: Record<number, readonly SchemaRow[]> = {
     ["constraint","groups.groups_is_active_check","groups","CHECK ((is_active = ANY (ARRAY[0, 1])))"],
     ["constraint","groups.groups_name_key_key","groups","UNIQUE (name_key)"],
     ["constraint","groups.groups_pkey","groups","PRIMARY KEY (id)"],
-    ["constraint","groups.groups_type_check","groups","CHECK ((type = ANY (ARRAY['MANUAL'::text, 'SYSTEM'::text])))"],
+    ["constraint","groups.groups_type_check","groups","CHECK ((type = ANY (ARRAY['MANUAL'::text, 'SYSTEM'::text, 'SYNCED'::text])))"],
     ["constraint","resources.resources_icmp_check","resources","CHECK ((icmp = ANY (ARRAY[0, 1])))"],
     ["constraint","resources.resources_is_active_check","resources","CHECK ((is_active = ANY (ARRAY[0, 1])))"],
     ["constraint","resources.resources_name_key_key","resources","UNIQUE (name_key)"],

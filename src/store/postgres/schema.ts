@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { StoreError } from '../../domain/errors.js';
 
 /** The PostgreSQL schema's version, kept in table accessctl_schema; it moves with schema.ts's. */
-export const PG_LATEST_VERSION = 3;
+export const PG_LATEST_VERSION = 4;
 
 /** Every table of the store; a database holding any other table of its own is not ours. */
 export const STORE_TABLES = [
@@ -24,6 +24,10 @@ export const STORE_TABLES = [
 export const PG_MIGRATIONS: Record<number, () => string> = {
   // The append-only trigger on audit_events (schema.pg.sql's own text); run by the owner.
   3: auditAppendOnlySql,
+  // A group's type may be SYNCED (group sync, SPEC section 14): the check is replaced, rows untouched.
+  4: () => `ALTER TABLE groups DROP CONSTRAINT groups_type_check;
+ALTER TABLE groups ADD CONSTRAINT groups_type_check CHECK (type IN ('MANUAL', 'SYSTEM', 'SYNCED'));
+`,
 };
 
 /** schema.pg.sql's version 3 section, from its comment to the last trigger. */

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
-import { collectList, daysArg, durationArg, requireList, single, timestampArg } from '../../options.js';
+import { collectList, daysArg, durationArg, nonNegativeIntArg, requireList, single, timestampArg } from '../../options.js';
 import { promptMissing } from '../../prompt-missing.js';
 import { validateName } from '../../../domain/validate.js';
 import { act, addNoun, addVerb, itemsOption } from '../../verb.js';
@@ -15,6 +15,7 @@ import {
   runGroupUpdate,
   type MemberKind,
 } from './run.js';
+import { runGroupSync } from './sync.js';
 
 interface GroupFlags {
   id?: string[];
@@ -183,6 +184,24 @@ export function registerGroup(program: Command, ctx: Ctx): void {
       await confirmDestructive(ctx, `Delete ${refs.length} group(s): ${refs.join(', ')}?`);
       return runGroupDelete(refs, ctx, Boolean(o.ignoreNotFound));
     },
+  );
+
+  act<{ dryRun?: boolean; map?: string; maxRemove?: number }>(
+    ctx,
+    'importChange',
+    addVerb(noun, 'sync', {
+      description: 'make the groups a membership export names SYNCED with exactly its members (group,email); other groups untouched',
+      examples: [
+        'accessctl group sync memberships.csv',
+        'accessctl group sync --dry-run memberships.csv',
+        'accessctl -f json group sync --map "Group Name=group,Member Email=email" --max-remove 25 okta-groups.csv',
+      ],
+    })
+      .argument('<file>', 'CSV with one row per (group, member email), or - for stdin')
+      .option('--map <columns>', 'COLUMN=field,… for another layout; fields: group, email')
+      .option('--max-remove <n>', 'refuse (exit 4, nothing changed) to remove more than N memberships (default 10)', nonNegativeIntArg)
+      .option('--dry-run', 'show what would change; change nothing'),
+    (o, args) => runGroupSync(args[0]!, o, ctx),
   );
 }
 
