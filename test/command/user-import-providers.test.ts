@@ -150,6 +150,17 @@ describe('exports that would read wrong', () => {
     expect((await h.json(['user', 'list'])).length).toBe(0);
   });
 
+  it('a --map entry for a column the file does not have is refused; an empty state cell in a provider export is a bad line', async () => {
+    const file = write('o.csv', 'Username,First name,Last name,Primary email,Status\nada@acme.com,Ada,L,ada@acme.com,ACTIVE\nbob@acme.com,Bob,M,bob@acme.com,\n');
+    const typo = await h.run(['user', 'sync', '--from', 'okta', '--map', 'Primary Emial=email', file]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^accessctl: --map names a column the file does not have: "primary emial"/);
+    const empty = await h.run(['user', 'sync', '--from', 'okta', file]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/line 3: state is empty/);
+    expect((await h.json(['user', 'list'])).length).toBe(0);
+  });
+
   it('a file that is not UTF-8 is refused with its line, nothing imported', async () => {
     const file = join(h.dir, 'cp1252.csv');
     writeFileSync(file, Buffer.concat([Buffer.from('Username,First name,Last name,Status\nada@acme.com,Ada,L,ACTIVE\nzoe@acme.com,Zo'), Buffer.from([0xeb]), Buffer.from(',Bront,ACTIVE\n')]));

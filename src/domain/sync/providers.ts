@@ -128,6 +128,13 @@ export function resolveHeader(header: readonly string[], layout: UserLayout, own
     else seen.set(field, h);
     fields.push(field ?? null);
   }
+  // A --map entry for a column the file does not have is a typo, not a column to ignore: the
+  // preset's own column for that field was given up for it.
+  const present = new Set(header.map((h) => h.trim().toLowerCase()));
+  const absent = Object.keys(map).filter((k) => !present.has(k));
+  if (absent.length > 0) {
+    throw new UsageError(`--map names ${absent.length === 1 ? 'a column' : 'columns'} the file does not have: ${absent.map((k) => JSON.stringify(clip(k))).join(', ')}`, 'check the spelling against the header line (matched without regard to case)');
+  }
   if (!external && ignored.length > 0) {
     throw unknownColumns(ignored, `columns: ${ownColumns.join(', ')}; for a provider's export use --from ${PROVIDERS.join('|')} or --map`);
   }

@@ -50,6 +50,8 @@ export async function collectUserRows(ctx: Ctx, file: string, layout: UserLayout
       if (row.firstName) patch.first_name = validatePersonName('firstName', row.firstName)!;
       if (row.lastName) patch.last_name = validatePersonName('lastName', row.lastName)!;
       if (row.role) patch.role = parseEnum('role', ROLES, row.role);
+      // A provider's export gives every person a state: an empty cell is a broken row, not "active".
+      if (row.state === '' && layout.provider) throw new UsageError('state is empty', `every row of a ${layout.provider} export has one`);
       if (row.state) patch.state = external ? mapState(row.state, layout) : parseEnum('state', ['ACTIVE', 'DISABLED'] as const, row.state);
       else if (defaultState) patch.state = defaultState;
       if (external) patch.type = 'SYNCED';
