@@ -34,6 +34,14 @@ describe('provider layouts', () => {
     expect(mapState('FaLsE', { provider: 'entra' })).toBe('DISABLED');
     expect(mapState('Suspended', { provider: 'google' })).toBe('DISABLED');
     expect(() => mapState('Suspended', { map: { x: 'state' } })).toThrow('unknown state "Suspended"');
-    expect(() => mapState('ARCHIVED', { provider: 'google' })).toThrow('unknown state "ARCHIVED"');
+    expect(() => mapState('DELETED', { provider: 'google' })).toThrow('unknown state "DELETED"');
+  });
+
+  it("reads the Okta Admin Console's and Google's other spellings of states", () => {
+    for (const [raw, want] of [['Password Expired', 'ACTIVE'], ['Locked out', 'ACTIVE'], ['Pending user action', 'ACTIVE'], ['Deactivated', 'DISABLED'], ['locked-out', 'ACTIVE']] as const) {
+      expect(mapState(raw, { provider: 'okta' }), raw).toBe(want);
+    }
+    expect(mapState('Archived', { provider: 'google' })).toBe('DISABLED');
+    expect(() => mapState('Retired', { provider: 'okta' })).toThrow('unknown state "Retired"');
   });
 });

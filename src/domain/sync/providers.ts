@@ -42,6 +42,10 @@ export const PRESETS: Record<Provider, Preset> = {
       PASSWORD_EXPIRED: 'ACTIVE',
       SUSPENDED: 'DISABLED',
       DEPROVISIONED: 'DISABLED',
+      // The Admin Console's words for the same states, as its reports spell them.
+      PENDING_USER_ACTION: 'ACTIVE',
+      PASSWORD_RESET: 'ACTIVE',
+      DEACTIVATED: 'DISABLED',
     },
   },
   entra: {
@@ -55,7 +59,8 @@ export const PRESETS: Record<Provider, Preset> = {
       'last name [required]': 'lastName',
       'status [read only]': 'state',
     },
-    states: { ACTIVE: 'ACTIVE', SUSPENDED: 'DISABLED' },
+    // An archived user (a former employee kept for their data) cannot sign in.
+    states: { ACTIVE: 'ACTIVE', SUSPENDED: 'DISABLED', ARCHIVED: 'DISABLED' },
   },
 };
 
@@ -170,7 +175,8 @@ function emailHeaders(provider: Provider): string {
 /** A provider's state, as ours; an unknown one is an error for its line. */
 export function mapState(raw: string, layout: UserLayout): 'ACTIVE' | 'DISABLED' {
   const table = layout.provider ? PRESETS[layout.provider].states : OWN_STATES;
-  const hit = table[raw.trim().toUpperCase()];
+  // "Locked out", "Password Expired": the console's spelling of LOCKED_OUT, PASSWORD_EXPIRED.
+  const hit = table[raw.trim().toUpperCase().replace(/[\s-]+/g, '_')];
   if (hit === undefined) {
     const known = [...new Set(Object.keys(table))].join(', ');
     throw new UsageError(`unknown state ${JSON.stringify(clip(raw))}`, `${layout.provider ?? 'accessctl'} states: ${known}`);
