@@ -156,7 +156,7 @@ function progressLine(ctx: Ctx, total: number) {
 export function importErrors(errors: readonly RowError[], total: number): UsageError {
   const shown = errors.slice(0, MAX_REPORTED_ERRORS).map((e) => `line ${e.line}: ${e.message}`);
   const more = total > shown.length ? `; and ${total - shown.length} more` : '';
-  return new UsageError(`${total} invalid row${total === 1 ? '' : 's'}, nothing imported: ${shown.join('; ')}${more}`, 'fix them and run the import again');
+  return new UsageError(`${total} invalid row${total === 1 ? '' : 's'}, nothing imported: ${shown.join('; ')}${more}`, 'fix them and run it again');
 }
 
 /** One valid row: the unique key it upserts by, and the fields it sets. */
@@ -191,8 +191,10 @@ export async function collectRows<R>(
   columns: readonly string[],
   required: readonly string[],
   validate: (row: Record<string, string>) => { key: string; name: string; patch: Partial<R> },
-  readHeader: HeaderReader = ownColumns(columns),
+  ownHeader?: HeaderReader,
 ): Promise<ImportRows<R>> {
+  // A provider's layout (a reader of its own) has a header the hint below would not describe.
+  const readHeader = ownHeader ?? ownColumns(columns);
   const dir = mkdtempSync(join(tmpdir(), 'accessctl-import-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   try {
@@ -239,7 +241,7 @@ export async function collectRows<R>(
       errors = errors.sort((a, b) => a.line - b.line);
     }
     if (errorCount > 0) throw importErrors(errors.slice(0, MAX_REPORTED_ERRORS), errorCount);
-    if (count === 0) throw new UsageError(`no rows in ${file === '-' ? 'stdin' : file}`, `the first line is the header: ${columns.join(',')}`);
+    if (count === 0) throw new UsageError(`no rows in ${file === '-' ? 'stdin' : file}`, ownHeader === undefined ? `the first line is the header: ${columns.join(',')}` : 'the first line is the header; the rows follow it');
     return {
       count,
       sha256: await fileSha256(copy),

@@ -94,8 +94,8 @@ export async function syncUsers(db: Db, tx: Tx | null, rows: SyncRows, opts: Syn
   const gone = synced.filter((u) => !inFile.has(u.email_key));
   if (gone.length + disabledByFile > opts.maxDisable) {
     throw new ConflictError(
-      `the file would disable ${gone.length + disabledByFile} users, more than --max-disable ${opts.maxDisable}; nothing changed`,
-      'check the export is the whole directory (a truncated file drops people); if it is, pass --max-disable N',
+      `the file would disable ${gone.length + disabledByFile} ${gone.length + disabledByFile === 1 ? 'user' : 'users'}, more than --max-disable ${opts.maxDisable}; nothing changed`,
+      'check the export is the whole directory: a truncated file drops people; --dry-run --max-disable 1000 lists them; if it is whole, pass --max-disable N',
     );
   }
   for (let i = 0; i < gone.length; i += CHUNK) {

@@ -140,7 +140,7 @@ describe('group sync', () => {
     const unknown = await h.run(['group', 'sync', memberships('u.csv', [['dba', 'ghost@acme.com'], ['dba', 'ada@acme.com'], ['ops', 'nobody@acme.com']])]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'accessctl: 2 invalid rows, nothing imported: line 2: no user with email ghost@acme.com; line 4: no user with email nobody@acme.com (fix them and run the import again)\n',
+      'accessctl: 2 invalid rows, nothing imported: line 2: no user with email ghost@acme.com; line 4: no user with email nobody@acme.com (fix them and run it again)\n',
     );
     const bad = await h.run(['group', 'sync', write('b.csv', 'group,email\ndba,not-an-email\n,ada@acme.com\ndba,ADA@acme.com\nDBA,ada@acme.com\n')]);
     expect(bad.code).toBe(2);

@@ -60,7 +60,7 @@ describe('okta', () => {
     const r = await h.run(['user', 'import', '--from', 'okta', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'accessctl: 3 invalid rows, nothing imported: line 4: unknown state "ON_LEAVE"; line 5: lastName contains an invisible or control character (U+200C); line 6: invalid email "not-an-email" (fix them and run the import again)\n',
+      'accessctl: 3 invalid rows, nothing imported: line 4: unknown state "ON_LEAVE"; line 5: lastName contains an invisible or control character (U+200C); line 6: invalid email "not-an-email" (fix them and run it again)\n',
     );
     expect(await h.json(['user', 'list'])).toEqual([]);
     expect(await userEvents()).toEqual([]);

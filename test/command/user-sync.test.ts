@@ -80,7 +80,7 @@ describe('user sync', () => {
     const eleven = await h.run(['user', 'sync', '--from', 'okta', okta('19.csv', people(19))]);
     expect(eleven.code).toBe(4);
     expect(eleven.stderr).toBe(
-      'accessctl: the file would disable 11 users, more than --max-disable 10; nothing changed (check the export is the whole directory (a truncated file drops people); if it is, pass --max-disable N)\n',
+      'accessctl: the file would disable 11 users, more than --max-disable 10; nothing changed (check the export is the whole directory: a truncated file drops people; --dry-run --max-disable 1000 lists them; if it is whole, pass --max-disable N)\n',
     );
     expect(await eventCount()).toBe(before);
     expect(Object.values(await states()).filter((s) => s.startsWith('DISABLED'))).toEqual([]);

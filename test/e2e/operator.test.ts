@@ -204,6 +204,7 @@ describe('help that teaches', () => {
     expect(cli(['db', 'init'], { env: { ACCESSCTL_HOME: join(dir, 'cron') } }).code).toBe(0);
     // the nightly directory sync reads the export another job leaves there
     copyFileSync(join(ROOT, 'examples', 'okta-users.csv'), join(dir, 'cron', 'okta-users.csv'));
+    copyFileSync(join(ROOT, 'examples', 'memberships.csv'), join(dir, 'cron', 'memberships.csv'));
     // the shipping script finds accessctl on PATH, as in production
     const shim = join(dir, 'bin');
     mkdirSync(shim, { recursive: true });
