@@ -18,7 +18,7 @@
  * accessctl's once per run: the same users, the same number of events, a log that replays to its tables (db check).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Measured } from './measure.js';
@@ -195,10 +195,15 @@ export function syncFigure(b: SyncBench): void {
   const env = { ACCESSCTL_ACTOR: 'bench' };
   let rawStore = '';
   let ourStore = '';
+  // Each run gets its own copy of the fixture; only the last pair's are kept, for the check below.
+  const next = (previous: string) => {
+    if (previous !== '' && !previous.includes('://')) for (const f of [previous, `${previous}-wal`, `${previous}-shm`]) rmSync(f, { force: true });
+    return b.fresh();
+  };
   const m = b.interleaved(
     b.pairs,
-    () => b.measure([b.node, raw, (rawStore = b.fresh()), file.path], { env }),
-    () => b.measure([b.node, b.bin, '--db', (ourStore = b.fresh()), '-q', 'user', 'sync', '--from', 'okta', file.path], { env }),
+    () => b.measure([b.node, raw, (rawStore = next(rawStore)), file.path], { env }),
+    () => b.measure([b.node, b.bin, '--db', (ourStore = next(ourStore)), '-q', 'user', 'sync', '--from', 'okta', file.path], { env }),
   );
   // Not timed: the baseline did the same work (the same users, as many events, a log that replays to the tables).
   const ours = outcome(b, ourStore);

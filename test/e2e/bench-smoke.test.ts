@@ -14,6 +14,7 @@ const FIGURES = [
   'one call: -f csv access check --socket vs node -e 0',
   'serve, 8 clients',
   'user import',
+  'user sync',
   'sweep',
   'audit list -f ndjson',
   'group list -f csv',
