@@ -63,8 +63,9 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
     for (let i = 0; i < sizes.users; i++) {
       const id = ids.id('user');
       userIds.push(id);
-      user.run(id, `user${i}@example.com`, `user${i}@example.com`, 'First', `Last${i}`, 'MEMBER', 'ACTIVE', 'MANUAL', now, now);
-      created.push({ type: 'user', id, changes: [ins('users', { id, email: `user${i}@example.com`, email_key: `user${i}@example.com`, first_name: 'First', last_name: `Last${i}`, role: 'MEMBER', state: 'ACTIVE', type: 'MANUAL', created_at: now, updated_at: now })] });
+      // SYNCED: the people came from a directory export, so the sync figure (bench/sync.ts) has them.
+      user.run(id, `user${i}@example.com`, `user${i}@example.com`, 'First', `Last${i}`, 'MEMBER', 'ACTIVE', 'SYNCED', now, now);
+      created.push({ type: 'user', id, changes: [ins('users', { id, email: `user${i}@example.com`, email_key: `user${i}@example.com`, first_name: 'First', last_name: `Last${i}`, role: 'MEMBER', state: 'ACTIVE', type: 'SYNCED', created_at: now, updated_at: now })] });
     }
     const resource = db.prepare("insert into resources values (?, ?, ?, ?, null, 'ALLOW_ALL', 'ALLOW_ALL', 1, 1, ?, ?)");
     for (let i = 0; i < sizes.resources; i++) {

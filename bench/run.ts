@@ -5,7 +5,7 @@
  * a tiny version, and the test suite runs that so this file cannot rot. docs/performance.md.
  *
  *   --smoke                 tiny sizes, few runs
- *   --only a,b              figure groups: single, batch, import, sweep, lists, replay, access-code, concurrency
+ *   --only a,b              figure groups: single, batch, import, sync, sweep, lists, replay, access-code, concurrency
  *   --dialect sqlite|postgres
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,11 +17,12 @@ import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/he
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
 import { serveFigures } from './serve.js';
+import { syncFigure } from './sync.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildFixture, FULL, retimeLog, SMOKE, type Fixture } from './fixture.js';
 import { fmt, hasTime, interleaved, log, measurer, Report } from './measure.js';
 
-const GROUPS = ['single', 'batch', 'import', 'sweep', 'lists', 'replay', 'access-code', 'concurrency'];
+const GROUPS = ['single', 'batch', 'import', 'sync', 'sweep', 'lists', 'replay', 'access-code', 'concurrency'];
 const DIALECTS = ['sqlite', 'postgres'];
 const argv = process.argv.slice(2);
 /** A bad command line is one line and exit 2, before anything is built. */
@@ -130,6 +131,8 @@ async function main(): Promise<void> {
       if (wanted('batch')) await batchFigure(t, fx);
       await turn();
       if (wanted('import')) importFigure(t);
+      await turn();
+      if (wanted('sync')) syncFigure({ dialect: t.dialect, template, fresh: () => t.fresh('fixture'), root: ROOT, dir, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, measure, interleaved, script, record: (figure, m, target, rssLimit) => report.record(t.dialect, figure, m, target, { rssLimit }) });
       await turn();
       if (wanted('sweep')) sweepFigure(t);
       await turn();
