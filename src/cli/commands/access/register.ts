@@ -40,7 +40,7 @@ export function registerAccess(program: Command, ctx: Ctx): void {
         'ACCESSCTL_NOW=2026-12-01T00:00:00Z accessctl access check --user ada@example.com -r prod-db   # what-if',
         'accessctl access check --user ada@example.com -r prod-db --as-of 2026-10-01T00:00:00Z   # what was, from the audit log',
         'echo \'{"user":"ada@example.com","resource":"prod-db","port":5432}\' | accessctl access check --batch   # a gate: NDJSON in, one answer per line out',
-        'accessctl access check --socket /run/accessctl/gate.sock --user ada@example.com -r host-a',
+        'accessctl access check --socket /run/accessctl/gate.sock --service ci -r db',
       ],
     })
       .option('--user <ref>', 'user id or email')

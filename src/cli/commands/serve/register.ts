@@ -10,8 +10,8 @@ export function registerServe(program: Command, ctx: Ctx): void {
     description: 'answer access checks on a UNIX socket, for gates running as other accounts (docs/gates.md)',
     examples: [
       'accessctl serve --socket /run/accessctl/gate.sock --socket-group acgate',
-      'accessctl access check --socket /run/accessctl/gate.sock -r host-a --user ada@example.com',
-      'echo \'{"user":"ada@example.com","resource":"host-a"}\' | socat - UNIX-CONNECT:/run/accessctl/gate.sock',
+      'accessctl access check --socket /run/accessctl/gate.sock --service ci -r db',
+      'socat - UNIX:/run/accessctl/gate.sock < requests.ndjson  # as --batch',
     ],
   })
     .option('--socket <path>', 'the UNIX socket to listen on (not needed under systemd socket activation)')
