@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +20,10 @@ export function reachableAccessctl(as: { uid: number; gid: number }): { node: st
   if (copy !== null && runs(copy.node, copy.bin)) return copy;
   if (runs(process.execPath, BIN)) return { node: process.execPath, bin: BIN };
   mkdirSync('/opt', { recursive: true, mode: 0o755 });
-  const home = mkdtempSync('/opt/accessctl-test-');
+  sweepDeadCopies();
+  // Named by this process: a test worker that is killed (never reaching 'exit') leaves its copy
+  // for the next one to remove.
+  const home = mkdtempSync(`/opt/accessctl-test-r${process.pid}-`);
   chmodSync(home, 0o755);
   process.once('exit', () => rmSync(home, { recursive: true, force: true }));
   for (const part of ['bin', 'dist', 'schema.sql', 'schema.pg.sql', 'package.json']) {
@@ -47,4 +50,17 @@ export function reachableAccessctl(as: { uid: number; gid: number }): { node: st
   copy = { node, bin: join(home, 'bin', 'accessctl') };
   if (!runs(copy.node, copy.bin)) throw new Error(`accessctl copied to ${home} does not run as uid ${as.uid}`);
   return copy;
+}
+
+/** Removes the copies of test processes that are gone (a pid that is running, whoever's, is left alone). */
+function sweepDeadCopies(): void {
+  for (const name of readdirSync('/opt')) {
+    const pid = /^accessctl-test-r(\d+)-/.exec(name)?.[1];
+    if (pid === undefined) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join('/opt', name), { recursive: true, force: true });
+    }
+  }
 }
