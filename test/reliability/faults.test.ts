@@ -84,7 +84,11 @@ describe('store faults: exit 6 with what to do, and the file never damaged', () 
     expect(readFileSync(text).equals(before)).toBe(true);
 
     const db = newStore('truncated');
-    for (let i = 0; i < 200; i++) cli(['--db', db, '-q', 'resource', 'create', '-n', `r${i}`, '-a', `r${i}.internal`]);
+    // 200 resources in one process (one apply): a store of many pages, so that half of it is a cut
+    // through the middle of its tables.
+    const file = join(dir, 'resources.json');
+    writeFileSync(file, JSON.stringify({ resources: Array.from({ length: 200 }, (_, i) => ({ name: `r${i}`, address: `r${i}.internal` })) }));
+    expect(cli(['--db', db, '-q', 'apply', '-f', file]).code).toBe(0);
     truncateSync(db, Math.floor(statSync(db).size / 2));
     const cut = readFileSync(db);
     const r = cli(['--db', db, 'resource', 'list']);
