@@ -1,5 +1,22 @@
 import { CancelledError } from '../domain/errors.js';
 import type { Io, Prompter } from './context.js';
+import { linePrompter } from './line-prompter.js';
+
+/**
+ * The prompts for this terminal, chosen when the first question is asked: inquirer's, which move
+ * the cursor, where stderr is a terminal that can; plain line prompts on TERM=dumb or when stderr
+ * is not a terminal (`2>log`), where cursor control would be noise.
+ */
+export function terminalPrompter(io: Io, env: Record<string, string | undefined>): Prompter {
+  let chosen: Prompter | null = null;
+  const pick = () => (chosen ??= env.TERM === 'dumb' || !io.stderrIsTTY ? linePrompter(io) : inquirerPrompter(io));
+  return {
+    confirm: (message) => pick().confirm(message),
+    select: (message, choices, defaultValue) => pick().select(message, choices, defaultValue),
+    input: (message, validate) => pick().input(message, validate),
+    password: (message) => pick().password(message),
+  };
+}
 
 /** @inquirer/prompts, loaded only when a prompt is really shown. Ctrl+C becomes exit 130. */
 export function inquirerPrompter(io: Io): Prompter {
