@@ -37,7 +37,7 @@ export function createContext(parts: ContextParts): ContextControl {
   let store: Store | null = null;
   let held = '';
   let server: { now: number; readAt: number } | null = null;
-  const prompter = parts.prompter ?? terminalPrompter(parts.io, parts.env);
+  const prompter = parts.prompter ?? terminalPrompter(parts.io, parts.env, () => globals?.promptColor ?? true);
   // An override (ACCESSCTL_NOW) stays a what-if on either dialect.
   const clock: Clock = {
     overridden: parts.clock.overridden,

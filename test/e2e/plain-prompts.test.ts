@@ -136,13 +136,14 @@ describe.skipIf(!hasTmux)('stderr away from the terminal (2>file)', () => {
   });
 });
 
-describe.skipIf(!hasTmux)('NO_COLOR at a terminal that moves the cursor', () => {
+describe.skipIf(!hasTmux)('NO_COLOR and --no-color at a terminal that moves the cursor', () => {
   const colour = /\x1b\[[0-9;]*m/;
   it.each([
-    ['without NO_COLOR, the picker is coloured', {}, true],
-    ['with NO_COLOR, the picker moves the cursor but shows no colour', { NO_COLOR: '1' }, false],
-  ])('%s', async (_label, extra, coloured) => {
-    const t = new Terminal(dir, ['key', 'create'], { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extra }, { width: 100, height: 40 }, { raw: true });
+    ['without NO_COLOR, the picker is coloured', [], {}, true],
+    ['with NO_COLOR, the picker moves the cursor but shows no colour', [], { NO_COLOR: '1' }, false],
+    ['with --no-color, the picker moves the cursor but shows no colour', ['--no-color'], {}, false],
+  ])('%s', async (_label, flags, extra, coloured) => {
+    const t = new Terminal(dir, [...flags, 'key', 'create'], { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extra }, { width: 100, height: 40 }, { raw: true });
     terminals.push(t);
     await t.waitFor(/Service for the new key/);
     t.keys('Enter');
