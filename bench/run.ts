@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/helpers/pg-cluster.js';
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
+import { dbCheckFigures } from './db-check.js';
 import { serveFigures } from './serve.js';
 import { syncFigure } from './sync.js';
 import BetterSqlite3 from 'better-sqlite3';
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
       await turn();
       if (wanted('lists')) listFigures(t);
       await turn();
-      if (wanted('replay')) replayFigure(t);
+      // 6. db check against a raw check-and-replay loop, and against audit verify (bench/db-check.ts).
+      if (wanted('replay')) dbCheckFigures({ dialect: t.dialect, store: t.store, sqliteStore: t.dialect === 'sqlite' ? t.store : template, root: ROOT, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, events: sizes.auditEvents, measure, script, record: (figure, m, target) => report.record(t.dialect, figure, m, target) });
       await turn();
       if (wanted('access-code')) accessCodeFigures(t);
       await turn();
@@ -363,12 +365,6 @@ process.stdout.write(out.join('\\n') + '\\n');`)
   const groups = stream('groups', `select g.*, ${agg('user_id', 'group_users')} users, ${agg('resource_id', 'group_resources')} resources from groups g order by g.id`, 100);
   const g = interleaved(HEAVY_PAIRS, () => measure([NODE, groups, t.store]), () => measure(cli(t.store, ['-f', 'csv', 'group', 'list'])));
   report.record(t.dialect, `group list -f csv (${sizes.groups.toLocaleString('en-US')} groups, ${sizes.memberships.toLocaleString('en-US')} memberships)`, g, 2, { rssLimit: 150 });
-}
-
-/** 6. db check replays the whole log and compares it with the tables, against audit verify, which walks the same chain without replaying it. */
-function replayFigure(t: Target): void {
-  const m = interleaved(HEAVY_PAIRS, () => measure(cli(t.store, ['-q', 'audit', 'verify'])), () => measure(cli(t.store, ['-q', 'db', 'check'])));
-  report.record(t.dialect, `db check replay vs audit verify (${sizes.auditEvents.toLocaleString('en-US')} events)`, m, 3);
 }
 
 /**

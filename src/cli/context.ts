@@ -35,6 +35,8 @@ export interface GlobalOptions {
   columns: string[] | undefined;
   header: boolean;
   color: boolean;
+  /** Colour in prompts (on stderr, a terminal): --no-color and NO_COLOR turn it off. */
+  promptColor: boolean;
   /** Tables: every column. */
   wide: boolean;
   /** No box drawing or cursor control: TERM=dumb, or a locale that is not UTF-8. */

@@ -4,7 +4,7 @@ import type { Format } from '../output/format.js';
 import { clockOverrideRefused, sqliteAllowsOverride } from '../store/clock-guard.js';
 import { openStore, type Store } from '../store/connection.js';
 import type { Ctx, GlobalOptions, Io, Prompter } from './context.js';
-import { inquirerPrompter } from './prompter.js';
+import { terminalPrompter } from './prompter.js';
 
 export interface ContextParts {
   io: Io;
@@ -37,7 +37,7 @@ export function createContext(parts: ContextParts): ContextControl {
   let store: Store | null = null;
   let held = '';
   let server: { now: number; readAt: number } | null = null;
-  const prompter = parts.prompter ?? inquirerPrompter(parts.io);
+  const prompter = parts.prompter ?? terminalPrompter(parts.io, parts.env, () => globals?.promptColor ?? true);
   // An override (ACCESSCTL_NOW) stays a what-if on either dialect.
   const clock: Clock = {
     overridden: parts.clock.overridden,

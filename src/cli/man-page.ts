@@ -56,6 +56,7 @@ export function manPage(): string {
       ['ACCESSCTL_NOW', 'an ISO time reads treat as now (a what-if); writes are refused unless the store allows it'],
       ['ACCESSCTL_DEBUG', 'set to 1 for stack traces on errors'],
       ['NO_COLOR', 'no colours'],
+      ['TERM', 'dumb: ASCII tables, no colours, and prompts as plain lines (numbered choices, answered by typing a line)'],
       ['COLUMNS', 'the terminal width tables are fitted to'],
     ].flatMap(([name, meaning]) => ['.TP', `.B ${name}`, roff(meaning!)]),
     '.SH FILES',

@@ -166,6 +166,7 @@ function globalsFrom(flags: GlobalFlags, ctx: ContextControl, action: Command): 
     columns: flags.columns === undefined ? undefined : splitList(flags.columns),
     header: flags.header,
     color: wantsColour(flags.color, ctx.io.stdoutIsTTY, env),
+    promptColor: wantsColour(flags.color, true, env),
     wide: Boolean(flags.wide),
     ascii: plainTerminal(env),
     width: ctx.io.stdoutIsTTY ? terminalWidth(env, ctx.io.stdoutColumns) : undefined,

@@ -1,9 +1,48 @@
 import { CancelledError } from '../domain/errors.js';
 import type { Io, Prompter } from './context.js';
+import { linePrompter } from './line-prompter.js';
+
+/**
+ * The prompts for this terminal, chosen when the first question is asked: inquirer's, which move
+ * the cursor, where stderr is a terminal that can; plain line prompts on TERM=dumb or when stderr
+ * is not a terminal (`2>log`), where cursor control would be noise.
+ */
+export function terminalPrompter(io: Io, env: Record<string, string | undefined>, colour: () => boolean): Prompter {
+  let chosen: Prompter | null = null;
+  const pick = () => (chosen ??= env.TERM === 'dumb' || !io.stderrIsTTY ? linePrompter(io) : inquirerPrompter(io, colour));
+  return {
+    confirm: (message) => pick().confirm(message),
+    select: (message, choices, defaultValue) => pick().select(message, choices, defaultValue),
+    input: (message, validate) => pick().input(message, validate),
+    password: (message) => pick().password(message),
+  };
+}
+
+/**
+ * inquirer's own colours without the colour: it honours NO_COLOR and TERM=dumb by itself, and
+ * this theme honours --no-color as well.
+ */
+const same = (text: string) => text;
+const COLOURLESS = {
+  prefix: { idle: '?', done: '✔' },
+  style: {
+    answer: same,
+    message: same,
+    error: (text: string) => `> ${text}`,
+    defaultAnswer: (text: string) => `(${text})`,
+    help: same,
+    highlight: same,
+    key: (text: string) => `<${text}>`,
+    description: same,
+    disabled: (text: string) => `- ${text}`,
+    keysHelpTip: (keys: Array<[key: string, action: string]>) => keys.map(([key, action]) => `${key} ${action}`).join(' • '),
+  },
+};
 
 /** @inquirer/prompts, loaded only when a prompt is really shown. Ctrl+C becomes exit 130. */
-export function inquirerPrompter(io: Io): Prompter {
+export function inquirerPrompter(io: Io, colour: () => boolean = () => true): Prompter {
   const streams = () => ({ input: io.stdin, output: process.stderr });
+  const theme = () => (colour() ? {} : { theme: COLOURLESS });
   const cancellable = async <T>(ask: () => Promise<T>): Promise<T> => {
     try {
       return await ask();
@@ -18,23 +57,23 @@ export function inquirerPrompter(io: Io): Prompter {
     confirm: (message) =>
       cancellable(async () => {
         const { confirm } = await import('@inquirer/prompts');
-        return confirm({ message, default: false }, streams());
+        return confirm({ message, default: false, ...theme() }, streams());
       }),
     select: (message, choices, defaultValue) =>
       cancellable(async () => {
         const { select } = await import('@inquirer/prompts');
-        return select({ message, choices: [...choices], ...(defaultValue === undefined ? {} : { default: defaultValue }) }, streams());
+        return select({ message, choices: [...choices], ...(defaultValue === undefined ? {} : { default: defaultValue }), ...theme() }, streams());
       }),
     input: (message, validate) =>
       cancellable(async () => {
         const { input } = await import('@inquirer/prompts');
-        return input({ message, ...(validate ? { validate } : {}) }, streams());
+        return input({ message, ...(validate ? { validate } : {}), ...theme() }, streams());
       }),
     password: (message) =>
       cancellable(async () => {
         const { password } = await import('@inquirer/prompts');
         // No mask: not even the length of the secret shows on the screen.
-        return password({ message }, streams());
+        return password({ message, ...theme() }, streams());
       }),
   };
 }

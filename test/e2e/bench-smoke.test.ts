@@ -18,6 +18,7 @@ const FIGURES = [
   'sweep',
   'audit list -f ndjson',
   'group list -f csv',
+  'db check vs a raw better-sqlite3 check and replay',
   'db check replay vs audit verify',
   'apply of a file',
   'plan of the applied file',
