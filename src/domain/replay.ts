@@ -56,6 +56,7 @@ const TABLE_MAP: Record<StateTable, keyof State> = {
   group_services: 'groupServices',
   service_resources: 'serviceResources',
   service_keys: 'keys',
+  requests: 'requests',
 };
 
 /** The State map key of a row, the same key loadState uses. */
