@@ -36,3 +36,16 @@ export function schemaVersion1(): string {
 export function schemaVersion3(): string {
   return schemaAt(schema3Rows);
 }
+
+/**
+ * Takes a fresh PostgreSQL store back to schema 4 as that schema had it (no logins, request
+ * policies, membership starts or requests): what migration 5 must bring forward again.
+ */
+export const PG_BACK_TO_SCHEMA_4 = [
+  'drop table requests',
+  'drop index users_login',
+  'alter table users drop column login',
+  'alter table groups drop column request_policy',
+  'alter table group_users drop column starts_at',
+  'update accessctl_schema set version = 4',
+].join('; ');
