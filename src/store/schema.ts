@@ -26,8 +26,8 @@ const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database, curr
   3: (sqlite, current) => rebuildTable(sqlite, schema3Rows(current), 'groups'),
   // 4: access requests (SPEC section 15): users.login, groups.request_policy and
   // group_users.starts_at are added as NULL to every row, and requests starts empty. No snapshot:
-  // events written before it carry no such key, and replay and db check read a missing column as
-  // NULL (load-state.ts's compareStates), so the log still replays to exactly the rows kept here.
+  // events written before it carry no such key, and replay reads a missing one as NULL
+  // (domain/replay.ts, ADDED_IN_SCHEMA_4), so the log still replays to exactly the rows kept here.
   4: (sqlite, current) => {
     for (const table of ['users', 'groups', 'group_users']) rebuildTable(sqlite, current, table);
     createMissing(sqlite, current, [
