@@ -1,4 +1,5 @@
--- accessctl store schema for PostgreSQL, version 3: schema.sql's tables, column for column (audit details in format 2).
+-- accessctl store schema for PostgreSQL, version 5: schema.sql's tables, column for column (audit details in format 2;
+-- 4: groups may be SYNCED; 5: access requests, as schema.sql's version 4).
 -- Times are BIGINT epoch ms (INTEGER is 32-bit here); every text sorts byte-wise (COLLATE "C"),
 -- as SQLite's BINARY does, so lists come out in the same order on both dialects.
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
@@ -13,9 +14,12 @@ CREATE TABLE users (
   role        TEXT COLLATE "C" NOT NULL CHECK (role IN ('ADMIN', 'DEVOPS', 'SUPPORT', 'MEMBER')),
   state       TEXT COLLATE "C" NOT NULL CHECK (state IN ('ACTIVE', 'DISABLED')),
   type        TEXT COLLATE "C" NOT NULL CHECK (type IN ('MANUAL', 'SYNCED')),
+  login       TEXT COLLATE "C",
   created_at  BIGINT NOT NULL,
   updated_at  BIGINT NOT NULL
 );
+-- The account a person acts as (SPEC section 15): an OS user or a PostgreSQL role, matched exactly.
+CREATE UNIQUE INDEX users_login ON users (login) WHERE login IS NOT NULL;
 
 CREATE TABLE resources (
   id          TEXT COLLATE "C" PRIMARY KEY,
@@ -38,6 +42,8 @@ CREATE TABLE groups (
   type        TEXT COLLATE "C" NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM', 'SYNCED')),
   is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
   expires_at  BIGINT,
+  -- Canonical JSON of the request policy (docs/requests.md); NULL: not requestable.
+  request_policy TEXT COLLATE "C",
   created_at  BIGINT NOT NULL,
   updated_at  BIGINT NOT NULL
 );
@@ -57,6 +63,8 @@ CREATE TABLE services (
 CREATE TABLE group_users (
   group_id    TEXT COLLATE "C" NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
   user_id     TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  -- A grant approved for later (SPEC section 15): no access before it. NULL: from its creation.
+  starts_at   BIGINT,
   expires_at  BIGINT,
   created_at  BIGINT NOT NULL,
   PRIMARY KEY (group_id, user_id)
@@ -121,6 +129,40 @@ CREATE TABLE exchange_tokens (
 );
 CREATE INDEX exchange_tokens_key ON exchange_tokens (key_id);
 CREATE INDEX exchange_tokens_expires_at ON exchange_tokens (expires_at);
+
+-- Access requests (SPEC section 15). They outlive the user and group they name (the record of
+-- who asked and who approved), so they carry no foreign keys and keep the names as they were.
+-- EXPIRED and ENDED are not stored: they are judged at read time from pending_until and
+-- expires_at, like every expiry.
+CREATE TABLE requests (
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  group_id         TEXT COLLATE "C" NOT NULL,
+  group_name       TEXT COLLATE "C" NOT NULL,
+  user_id          TEXT COLLATE "C" NOT NULL,
+  user_email       TEXT COLLATE "C" NOT NULL,
+  requested_by     TEXT COLLATE "C" NOT NULL,
+  duration_ms      BIGINT NOT NULL CHECK (duration_ms > 0),
+  reason           TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ticket           TEXT COLLATE "C" NOT NULL DEFAULT '',
+  break_glass      INTEGER NOT NULL CHECK (break_glass IN (0, 1)),
+  state            TEXT COLLATE "C" NOT NULL CHECK (state IN ('PENDING', 'APPROVED', 'DENIED', 'CANCELLED', 'REVOKED')),
+  start_at         BIGINT,
+  pending_until    BIGINT NOT NULL,
+  approvals_needed INTEGER NOT NULL CHECK (approvals_needed >= 1),
+  approvals        TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+  starts_at        BIGINT,
+  expires_at       BIGINT,
+  decided_by       TEXT COLLATE "C",
+  decided_at       BIGINT,
+  decision_reason  TEXT COLLATE "C",
+  reviewed_by      TEXT COLLATE "C",
+  reviewed_at      BIGINT,
+  review_reason    TEXT COLLATE "C",
+  created_at       BIGINT NOT NULL,
+  updated_at       BIGINT NOT NULL
+);
+CREATE INDEX requests_group ON requests (group_id, state);
+CREATE INDEX requests_user ON requests (user_id);
 
 CREATE TABLE settings (
   key         TEXT COLLATE "C" PRIMARY KEY,

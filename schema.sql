@@ -1,4 +1,5 @@
--- accessctl store schema, version 3 (2: audit details in format 2, docs/audit-events.md; 3: groups may be SYNCED).
+-- accessctl store schema, version 4 (2: audit details in format 2, docs/audit-events.md; 3: groups may be SYNCED;
+-- 4: access requests: a user's login, a group's request policy, a membership's start, the requests table).
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
 -- case-folded form they are unique under. expires_at NULL means "never".
 
@@ -11,9 +12,12 @@ CREATE TABLE users (
   role        TEXT NOT NULL CHECK (role IN ('ADMIN', 'DEVOPS', 'SUPPORT', 'MEMBER')),
   state       TEXT NOT NULL CHECK (state IN ('ACTIVE', 'DISABLED')),
   type        TEXT NOT NULL CHECK (type IN ('MANUAL', 'SYNCED')),
+  login       TEXT,
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
+-- The account a person acts as (SPEC section 15): an OS user or a PostgreSQL role, matched exactly.
+CREATE UNIQUE INDEX users_login ON users (login) WHERE login IS NOT NULL;
 
 CREATE TABLE resources (
   id          TEXT PRIMARY KEY,
@@ -36,6 +40,8 @@ CREATE TABLE groups (
   type        TEXT NOT NULL CHECK (type IN ('MANUAL', 'SYSTEM', 'SYNCED')),
   is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
   expires_at  INTEGER,
+  -- Canonical JSON of the request policy (docs/requests.md); NULL: not requestable.
+  request_policy TEXT,
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
@@ -55,6 +61,8 @@ CREATE TABLE services (
 CREATE TABLE group_users (
   group_id    TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
   user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  -- A grant approved for later (SPEC section 15): no access before it. NULL: from its creation.
+  starts_at   INTEGER,
   expires_at  INTEGER,
   created_at  INTEGER NOT NULL,
   PRIMARY KEY (group_id, user_id)
@@ -119,6 +127,40 @@ CREATE TABLE exchange_tokens (
 );
 CREATE INDEX exchange_tokens_key ON exchange_tokens (key_id);
 CREATE INDEX exchange_tokens_expires_at ON exchange_tokens (expires_at);
+
+-- Access requests (SPEC section 15). They outlive the user and group they name (the record of
+-- who asked and who approved), so they carry no foreign keys and keep the names as they were.
+-- EXPIRED and ENDED are not stored: they are judged at read time from pending_until and
+-- expires_at, like every expiry.
+CREATE TABLE requests (
+  id               TEXT PRIMARY KEY,
+  group_id         TEXT NOT NULL,
+  group_name       TEXT NOT NULL,
+  user_id          TEXT NOT NULL,
+  user_email       TEXT NOT NULL,
+  requested_by     TEXT NOT NULL,
+  duration_ms      INTEGER NOT NULL CHECK (duration_ms > 0),
+  reason           TEXT NOT NULL DEFAULT '',
+  ticket           TEXT NOT NULL DEFAULT '',
+  break_glass      INTEGER NOT NULL CHECK (break_glass IN (0, 1)),
+  state            TEXT NOT NULL CHECK (state IN ('PENDING', 'APPROVED', 'DENIED', 'CANCELLED', 'REVOKED')),
+  start_at         INTEGER,
+  pending_until    INTEGER NOT NULL,
+  approvals_needed INTEGER NOT NULL CHECK (approvals_needed >= 1),
+  approvals        TEXT NOT NULL DEFAULT '[]',
+  starts_at        INTEGER,
+  expires_at       INTEGER,
+  decided_by       TEXT,
+  decided_at       INTEGER,
+  decision_reason  TEXT,
+  reviewed_by      TEXT,
+  reviewed_at      INTEGER,
+  review_reason    TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX requests_group ON requests (group_id, state);
+CREATE INDEX requests_user ON requests (user_id);
 
 CREATE TABLE settings (
   key         TEXT PRIMARY KEY,

@@ -21,6 +21,7 @@ export type ReplayTable =
   | 'service_resources'
   | 'service_keys'
   | 'exchange_tokens'
+  | 'requests'
   | 'settings';
 
 export type Cell = string | number | null;
@@ -53,21 +54,27 @@ export const PRIMARY_KEY: Record<ReplayTable, readonly string[]> = {
   service_resources: ['service_id', 'resource_id'],
   service_keys: ['id'],
   exchange_tokens: ['id'],
+  requests: ['id'],
   settings: ['key'],
 };
 
 /** Every column of each table, as schema.sql has them: rows passed in with joined extras are trimmed to these. */
 export const COLUMNS: Record<ReplayTable, readonly string[]> = {
-  users: ['id', 'email', 'email_key', 'first_name', 'last_name', 'role', 'state', 'type', 'created_at', 'updated_at'],
+  users: ['id', 'email', 'email_key', 'first_name', 'last_name', 'role', 'state', 'type', 'login', 'created_at', 'updated_at'],
   resources: ['id', 'name', 'name_key', 'address', 'alias', 'tcp', 'udp', 'icmp', 'is_active', 'created_at', 'updated_at'],
-  groups: ['id', 'name', 'name_key', 'type', 'is_active', 'expires_at', 'created_at', 'updated_at'],
+  groups: ['id', 'name', 'name_key', 'type', 'is_active', 'expires_at', 'request_policy', 'created_at', 'updated_at'],
   services: ['id', 'name', 'name_key', 'description', 'state', 'created_at', 'updated_at'],
-  group_users: ['group_id', 'user_id', 'expires_at', 'created_at'],
+  group_users: ['group_id', 'user_id', 'starts_at', 'expires_at', 'created_at'],
   group_resources: ['group_id', 'resource_id', 'expires_at', 'created_at'],
   group_services: ['group_id', 'service_id', 'expires_at', 'created_at'],
   service_resources: ['service_id', 'resource_id', 'expires_at', 'created_at'],
   service_keys: ['id', 'service_id', 'name', 'name_key', 'token_hash', 'hint', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'],
   exchange_tokens: ['id', 'key_id', 'token_hash', 'created_at', 'expires_at'],
+  requests: [
+    'id', 'group_id', 'group_name', 'user_id', 'user_email', 'requested_by', 'duration_ms', 'reason', 'ticket', 'break_glass', 'state',
+    'start_at', 'pending_until', 'approvals_needed', 'approvals', 'starts_at', 'expires_at', 'decided_by', 'decided_at', 'decision_reason',
+    'reviewed_by', 'reviewed_at', 'review_reason', 'created_at', 'updated_at',
+  ],
   settings: ['key', 'value', 'updated_at'],
 };
 

@@ -10,6 +10,8 @@ export const ID_PREFIX = {
   key: 'key_',
   token: 'tok_',
   event: 'evt_',
+  request: 'req_',
+  review: 'rev_',
 } as const;
 export type IdKind = keyof typeof ID_PREFIX;
 
@@ -47,7 +49,7 @@ export function sequentialIds(): IdGenerator {
   };
 }
 
-const ID_RE = /^(usr|res|grp|svc|key|tok|evt)_[0-9A-Za-z]{16}$/;
+const ID_RE = /^(usr|res|grp|svc|key|tok|evt|req|rev)_[0-9A-Za-z]{16}$/;
 
 export function looksLikeId(kind: IdKind, text: string): boolean {
   return text.startsWith(ID_PREFIX[kind]) && ID_RE.test(text);

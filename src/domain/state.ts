@@ -7,6 +7,7 @@ import type {
   ResourcesTable,
   ServiceKeysTable,
   ServiceResourcesTable,
+  RequestsTable,
   ServicesTable,
   UsersTable,
 } from '../store/tables.js';
@@ -28,6 +29,8 @@ export interface State {
   groupServices: Map<string, GroupServicesTable>;
   serviceResources: Map<string, ServiceResourcesTable>;
   keys: Map<string, ServiceKeysTable>;
+  /** Access requests (SPEC section 15): not access state themselves, but replayed and compared. */
+  requests: Map<string, RequestsTable>;
   settings: Map<string, string>;
 }
 
@@ -42,6 +45,7 @@ export function emptyState(): State {
     groupServices: new Map(),
     serviceResources: new Map(),
     keys: new Map(),
+    requests: new Map(),
     settings: new Map(),
   };
 }
@@ -63,6 +67,7 @@ export function cloneState(s: State): State {
     groupServices: copy(s.groupServices),
     serviceResources: copy(s.serviceResources),
     keys: copy(s.keys),
+    requests: copy(s.requests),
     settings: new Map(s.settings),
   };
 }

@@ -14,7 +14,7 @@ import { UsageError } from './errors.js';
 const INVISIBLE_RE = /[\p{Cc}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
 
 /** The whole value is an object id of any kind: a name like this would shadow that object in lookups. */
-const ID_SHAPED_RE = /^(?:usr|res|grp|svc|key|tok|evt)_[0-9A-Za-z]{16}$/i;
+const ID_SHAPED_RE = /^(?:usr|res|grp|svc|key|tok|evt|req|rev)_[0-9A-Za-z]{16}$/i;
 
 /**
  * A key token (ack_) or short-lived token (act_), whole or cut: the prefix, not glued to a word

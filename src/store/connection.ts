@@ -18,6 +18,8 @@ import { checkpointAfterWrite, sqliteBackup, sqliteChecks, type StoreCheck } fro
 import { restoreHint } from './restore-hint.js';
 import { judgeWal } from './wal-guard.js';
 import { settleSchema, type OpenedSchema, type StoreAccess } from './open-schema.js';
+import { LATEST_VERSION } from './schema.js';
+import { shadowOlderTables } from './older-schema-read.js';
 import { differencesFor, schemaMismatch, schemaRows, shippedRows, schemaObjectChecks } from './schema-digest.js';
 import { openReadOnly } from './sqlite-read-only.js';
 import { deniedCause, isDenied, runningAs } from './permission.js';
@@ -93,6 +95,7 @@ export function openStore(location: StoreLocation, opts: OpenOptions = {}): Stor
   let opened: OpenedSchema;
   try {
     opened = settleSchema(sqlite, path, access, schemaSource, opts.beforeMigrate);
+    if (opened.version >= 1 && opened.version < LATEST_VERSION) shadowOlderTables(sqlite);
     if (!sqlite.readonly) for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) tighten(f);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');

@@ -91,7 +91,7 @@ export async function syncGroups(db: Db, tx: Tx | null, rows: readonly Membershi
   for (const g of [...wanted.values()].sort((a, b) => a.line - b.line)) {
     const have = groups.get(g.key);
     if (!have) {
-      const group: GroupsTable = { id: opts.newId(), name: g.name, name_key: g.key, type: 'SYNCED', is_active: 1, expires_at: null, created_at: opts.now, updated_at: opts.now };
+      const group: GroupsTable = { id: opts.newId(), name: g.name, name_key: g.key, type: 'SYNCED', is_active: 1, expires_at: null, request_policy: null, created_at: opts.now, updated_at: opts.now };
       const links = [...g.members.keys()].map((k) => ({ table: 'group_users' as const, row: { group_id: group.id, user_id: users.get(k)!.id, expires_at: null, created_at: opts.now } }));
       counts.created++;
       emit({ line: g.line, action: 'create', id: tx ? group.id : null, name: g.name, changes: { type: 'SYNCED', members: g.members.size } });

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../domain/errors.js';
-import { schema2Rows } from './schema-groups-synced.js';
+import { schema2Rows, schema3Rows } from './schema-frozen.js';
 import type { StoreCheck } from './sqlite-maintenance.js';
 
 /**
@@ -79,13 +79,14 @@ export const EARLY_AUDIT_EVENTS_SQL = `CREATE TABLE audit_events (
 /**
  * What each schema version may hold. Version 1 and 2 define the same objects (2 changed what the
  * audit details hold, not the tables); version 1 also came with the early audit_events. Version 3
- * differs from 2 only in the groups table (type may be SYNCED). Version 0 with accessctl's
- * application id holds nothing.
+ * differs from 2 only in the groups table (type may be SYNCED); version 4 added access requests
+ * (schema-frozen.ts). Version 0 with accessctl's application id holds nothing.
  */
 export function acceptedSchemas(version: number, current: SchemaRow[]): SchemaRow[][] {
   if (version === 0) return [[]];
   if (version === 1) return [schema2Rows(current), withEarlyAuditEvents(schema2Rows(current))];
   if (version === 2) return [schema2Rows(current)];
+  if (version === 3) return [schema3Rows(current)];
   return [current];
 }
 

@@ -1,12 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendMigrationSnapshot } from './migrate-snapshot.js';
 import type { SchemaRow } from './schema-digest.js';
-import { rebuildGroupsForSynced } from './schema-groups-synced.js';
+import { schema3Rows } from './schema-frozen.js';
+import { createMissing, rebuildTable } from './schema-rebuild.js';
 import { rebuildEarlyAuditEvents } from './schema-repair.js';
 
 /** "ACTL": marks a SQLite file as an accessctl store. */
 export const APPLICATION_ID = 0x4143544c;
-export const LATEST_VERSION = 3;
+export const LATEST_VERSION = 4;
 
 /**
  * Forward migrations, frozen in time: MIGRATIONS[n] takes a store from version n-1 to n.
@@ -20,9 +21,21 @@ const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database, curr
     rebuildEarlyAuditEvents(sqlite, current);
     appendMigrationSnapshot(sqlite, 1, 2);
   },
-  // 3: a group's type may be SYNCED (group sync); the table is rebuilt, its rows unchanged, so
-  // the log replays to the same state and needs no snapshot.
-  3: (sqlite, current) => rebuildGroupsForSynced(sqlite, current),
+  // 3: a group's type may be SYNCED (group sync); the table is rebuilt as schema 3 had it, its
+  // rows unchanged, so the log replays to the same state and needs no snapshot.
+  3: (sqlite, current) => rebuildTable(sqlite, schema3Rows(current), 'groups'),
+  // 4: access requests (SPEC section 15): users.login, groups.request_policy and
+  // group_users.starts_at are added as NULL to every row, and requests starts empty. No snapshot:
+  // events written before it carry no such key, and replay reads a missing one as NULL
+  // (domain/replay.ts, ADDED_IN_SCHEMA_4), so the log still replays to exactly the rows kept here.
+  4: (sqlite, current) => {
+    for (const table of ['users', 'groups', 'group_users']) rebuildTable(sqlite, current, table);
+    createMissing(sqlite, current, [
+      ['table', 'requests'],
+      ['index', 'requests_group'],
+      ['index', 'requests_user'],
+    ]);
+  },
 };
 
 /** Brings a fresh or older store to LATEST_VERSION in one transaction. */

@@ -8,6 +8,8 @@ export interface UsersTable {
   role: string;
   state: string;
   type: string;
+  /** SPEC section 15: the OS user or PostgreSQL role this person acts as; unique. */
+  login: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -33,6 +35,8 @@ export interface GroupsTable {
   type: string;
   is_active: number;
   expires_at: number | null;
+  /** Canonical JSON of a RequestPolicy (domain/request-policy.ts); null: not requestable. */
+  request_policy: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -54,6 +58,8 @@ export interface LinkTable {
 export interface GroupUsersTable extends LinkTable {
   group_id: string;
   user_id: string;
+  /** A grant approved for later: no access before it (null: from its creation). */
+  starts_at: number | null;
 }
 export interface GroupResourcesTable extends LinkTable {
   group_id: string;
@@ -89,6 +95,40 @@ export interface ExchangeTokensTable {
   expires_at: number;
 }
 
+/** SPEC section 15. EXPIRED and ENDED are judged at read time (domain/requests.ts), never stored. */
+export interface RequestsTable {
+  id: string;
+  group_id: string;
+  group_name: string;
+  user_id: string;
+  user_email: string;
+  /** The asker's login. */
+  requested_by: string;
+  duration_ms: number;
+  reason: string;
+  ticket: string;
+  break_glass: number;
+  state: 'PENDING' | 'APPROVED' | 'DENIED' | 'CANCELLED' | 'REVOKED';
+  /** `--start`: the grant begins no earlier. */
+  start_at: number | null;
+  pending_until: number;
+  approvals_needed: number;
+  /** Canonical JSON: [{ login, userId, at, reason }], in approval order. */
+  approvals: string;
+  starts_at: number | null;
+  expires_at: number | null;
+  /** The login that made the last approval, or denied, cancelled or revoked it. */
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_reason: string | null;
+  /** Break-glass: the login that reviewed it after the fact. */
+  reviewed_by: string | null;
+  reviewed_at: number | null;
+  review_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -118,6 +158,7 @@ export interface Database {
   service_resources: ServiceResourcesTable;
   service_keys: ServiceKeysTable;
   exchange_tokens: ExchangeTokensTable;
+  requests: RequestsTable;
   settings: SettingsTable;
   audit_events: AuditEventsTable;
 }

@@ -42,18 +42,18 @@ describe('a schema 1 store moves to schema 2', () => {
   it('keeps its old events verifiable, snapshots the live rows, and replays from the snapshot', async () => {
     writeVersion1Store(h.db);
     // The fixture's first write (db init --allow-clock-override) migrates it; db migrate finds it done.
-    expect(await h.ok(['db', 'migrate'])).toContain('already at schema 3');
+    expect(await h.ok(['db', 'migrate'])).toContain('already at schema 4');
     const check = await h.json(['db', 'check']);
     expect(check).toEqual([
       { check: 'integrity', ok: true, detail: 'ok' },
       { check: 'foreignKeys', ok: true, detail: 'ok' },
-      { check: 'schema', ok: true, detail: 'version 3' },
-      { check: 'schemaObjects', ok: true, detail: expect.stringMatching(/^27 objects exactly as schema 3 defines them/) },
+      { check: 'schema', ok: true, detail: 'version 4' },
+      { check: 'schemaObjects', ok: true, detail: expect.stringMatching(/^31 objects exactly as schema 4 defines them/) },
       { check: 'auditChain', ok: true, detail: '5 events verified' },
       { check: 'replay', ok: true, detail: 'state matches the audit log (replayed from seq 4 (the schema 2 snapshot; 3 format 1 events before it are checked by the chain only))' },
     ]);
     const db = new Database(h.db, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     const snapshot = db.prepare('select * from audit_events where seq = 4').get() as Record<string, string | number>;
     db.close();
     expect(snapshot).toMatchObject({ action: 'store.migrate', actor: 'accessctl', at: T, target_type: 'store', target_id: 'schema' });

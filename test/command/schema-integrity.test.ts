@@ -97,7 +97,7 @@ describe('a planted schema object is exit 6 naming it, on every command', () => 
     h.sql('create trigger sqliteXkeep before delete on users begin select raise(ignore); end');
     const r = await h.run(['user', 'list']);
     expect(r.code).toBe(6);
-    expect(r.stderr).toContain('trigger sqliteXkeep (on users) is not part of schema 3');
+    expect(r.stderr).toContain('trigger sqliteXkeep (on users) is not part of schema 4');
   });
 
   it.runIf(!PG)('SQLite: an edited user_version is refused, never migrated twice', async () => {
@@ -119,7 +119,7 @@ describe('a planted schema object is exit 6 naming it, on every command', () => 
     try {
       h.sql(SWALLOW_REVOKE);
       const write = store.db.transaction().execute(async (trx) => trx.updateTable('service_keys').set({ revoked_at: 1 }).where('id', '=', keyId).execute());
-      await expect(write).rejects.toThrow(/trigger keep_key \(on service_keys\) is not part of schema 3/);
+      await expect(write).rejects.toThrow(/trigger keep_key \(on service_keys\) is not part of schema 4/);
     } finally {
       await store.close();
     }

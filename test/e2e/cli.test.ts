@@ -107,7 +107,7 @@ describe('the built binary', () => {
     for (const [file, message] of [
       [text, 'is not an accessctl store (not a SQLite database)'],
       [foreign, 'is a SQLite database but not an accessctl store'],
-      [newer, 'was written by a newer accessctl (schema 99, this one knows 3)'],
+      [newer, 'was written by a newer accessctl (schema 99, this one knows 4)'],
     ] as const) {
       const before = readFileSync(file);
       const r = cli(['--db', file, 'user', 'list'], { env });

@@ -20,6 +20,8 @@ const FIXTURES = [
   { name: 'schema2-first', version: 2 },
   // The first release's store, upgraded by the first schema 2 release: the unique index stayed.
   { name: 'schema1-first-upgraded-by-schema2', version: 2 },
+  // The last schema 3 release (9165db9), before access requests.
+  { name: 'schema3', version: 3 },
 ] as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'accessctl-upgrade-'));
@@ -36,11 +38,14 @@ const userVersion = (file: string) => {
   }
 };
 
-/** Rows of the tables that reference groups: the rebuild of groups (schema 3) must cascade to none. */
+/**
+ * Rows of the tables a migration rebuilds (groups in schema 3; users, groups and group_users in 4)
+ * and of those that reference them: a rebuild must keep every row and cascade to none.
+ */
 const groupLinks = (file: string) => {
   const db = new BetterSqlite3(file, { readonly: true });
   try {
-    return ['group_users', 'group_resources', 'group_services'].map((t) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n);
+    return ['users', 'groups', 'group_users', 'group_resources', 'group_services'].map((t) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n);
   } finally {
     db.close();
   }
@@ -111,12 +116,12 @@ describe.each(FIXTURES)('a store written by an earlier release: $name', ({ name,
     expect(links.some((n) => n > 0)).toBe(true);
     const migrate = await cli(['--db', store, '-f', 'json', 'db', 'migrate']);
     expect(migrate.code, migrate.stderr).toBe(0);
-    expect(migrate.stdout).toContain(`migrated from schema ${version} to 3`);
+    expect(migrate.stdout).toContain(`migrated from schema ${version} to 4`);
     if (name.startsWith('schema1-first')) expect(migrate.stdout).toContain('unique index on event ids');
-    expect(userVersion(store)).toBe(3);
+    expect(userVersion(store)).toBe(4);
     expect(groupLinks(store)).toEqual(links);
     const again = await cli(['--db', store, '-f', 'json', 'db', 'migrate']);
-    expect(again.stdout).toContain('already at schema 3');
+    expect(again.stdout).toContain('already at schema 4');
     expect(again.stdout).not.toContain('repaired');
 
     // The old checkpoint (taken before the upgrade) still verifies against the upgraded chain.

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PG_BACK_TO_SCHEMA_4 } from '../helpers/old-schema.js';
 import { createDatabase, dropDatabase, psql } from '../helpers/pg-cluster.js';
 import { cli } from '../helpers/spawn.js';
 
@@ -120,15 +121,16 @@ describe('db grant', () => {
     expect(missing.stderr).toMatch(/role "no_such_role_zz" does not exist/);
   });
 
-  it('a version 2 store gets the trigger from its owner\'s first write (schema versions 3 and 4)', () => {
+  it('a version 2 store gets the trigger from its owner\'s first write (schema versions 3, 4 and 5)', () => {
     const old = createDatabase(base);
     try {
       expect(cli(['--db', old, 'db', 'init'], {}).code).toBe(0);
+      psql(old, PG_BACK_TO_SCHEMA_4);
       psql(old, 'drop trigger audit_events_append_only on audit_events; drop trigger audit_events_no_truncate on audit_events; drop function accessctl_audit_append_only(); update accessctl_schema set version = 2');
       // Schema 2's groups could not be SYNCED (schema 4 added it).
       psql(old, "alter table groups drop constraint groups_type_check; alter table groups add constraint groups_type_check check (type in ('MANUAL', 'SYSTEM'))");
       expect(cli(['--db', old, 'user', 'create', '-e', 'ada@example.com'], {}).code).toBe(0);
-      expect(psql(old, 'select version from accessctl_schema')).toBe('4');
+      expect(psql(old, 'select version from accessctl_schema')).toBe('5');
       expect(psql(old, "select string_agg(tgname, ',' order by tgname) from pg_trigger where tgrelid = 'audit_events'::regclass")).toBe('audit_events_append_only,audit_events_no_truncate');
       expect(psql(old, "select pg_get_constraintdef(oid) from pg_constraint where conname = 'groups_type_check'")).toContain("'SYNCED'::text");
     } finally {

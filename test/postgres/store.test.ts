@@ -65,7 +65,8 @@ describe('schema parity: schema.pg.sql has schema.sql tables, columns, types and
       expect(pgTables).toEqual(tables);
       for (const table of tables) {
         const cols = (lite.prepare(`pragma table_info(${table})`).all() as Array<{ name: string; type: string; notnull: number; pk: number }>).map(
-          (c) => `${c.name}:${c.type === 'TEXT' ? 'text' : c.name === 'seq' || /(^|_)at$/.test(c.name) ? 'bigint' : 'integer'}:${c.notnull || c.pk ? 'NO' : 'YES'}`,
+          // Times (`*_at`, `*_until`) and durations in ms (`*_ms`) outgrow PostgreSQL's 32-bit INTEGER.
+          (c) => `${c.name}:${c.type === 'TEXT' ? 'text' : c.name === 'seq' || /(^|_)(at|until|ms)$/.test(c.name) ? 'bigint' : 'integer'}:${c.notnull || c.pk ? 'NO' : 'YES'}`,
         );
         const pgCols = psql(url, `select column_name || ':' || data_type || ':' || is_nullable from information_schema.columns where table_name = '${table}' order by ordinal_position`).split('\n');
         expect(pgCols, table).toEqual(cols);
@@ -130,7 +131,7 @@ describe('connection failures: one line, exit 6, never the password', () => {
     psql(url, 'update accessctl_schema set version = 99');
     const r = await cmd(url, ['user', 'create', '-e', 'bob@example.com']);
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/written by a newer accessctl \(schema 99, this one knows 4\)/);
+    expect(r.stderr).toMatch(/written by a newer accessctl \(schema 99, this one knows 5\)/);
     expect(psql(url, 'select count(*) from users')).toBe('1');
     expect(psql(url, 'select version from accessctl_schema')).toBe('99');
   });

@@ -118,7 +118,7 @@ describe('the clock: ACCESSCTL_NOW is a what-if on a store that has not opted in
     oneLine(cli(['user', 'create', '-e', 'zed@example.com'], { env: { ACCESSCTL_DB: db, ...future } }), 2, /refuses writes under an override/);
     expect(version()).toBe(1);
     expect(cli(['db', 'migrate'], { env: { ACCESSCTL_DB: db } }).code).toBe(0);
-    expect(version()).toBe(3); // the latest schema
+    expect(version()).toBe(4); // the latest schema
     const backup = join(dir, `backup-${n}.db`);
     expect(cli(['db', 'backup', backup], { env: { ACCESSCTL_DB: db } }).code).toBe(0);
     oneLine(cli(['db', 'restore', backup], { env: { ACCESSCTL_DB: db, ...past } }), 2, /refuses writes under an override/);

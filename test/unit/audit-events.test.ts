@@ -16,7 +16,7 @@ import { diffStates, newReplay, replayEvent } from '../../src/domain/replay.js';
 import { emptyState, linkKey } from '../../src/domain/state.js';
 import type { ServiceKeysTable, UsersTable } from '../../src/store/tables.js';
 
-const user: UsersTable = { id: 'usr_1', email: 'a@x', email_key: 'a@x', first_name: '', last_name: '', role: 'MEMBER', state: 'ACTIVE', type: 'MANUAL', created_at: 1, updated_at: 1 };
+const user: UsersTable = { id: 'usr_1', email: 'a@x', email_key: 'a@x', first_name: '', last_name: '', role: 'MEMBER', state: 'ACTIVE', type: 'MANUAL', login: null, created_at: 1, updated_at: 1 };
 const key: ServiceKeysTable = { id: 'key_1', service_id: 'svc_1', name: 'k', name_key: 'k', token_hash: 'ab'.repeat(32), hint: 'ack_…abcd', created_at: 1, expires_at: 9, revoked_at: null, last_used_at: 5 };
 const gu = { group_id: 'grp_1', user_id: 'usr_1', expires_at: null, created_at: 1 };
 

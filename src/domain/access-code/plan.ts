@@ -81,7 +81,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     const row = users.get(key);
     if (row) updateRow(planned.users, row, want, change, 'user', d.email, now);
     else {
-      const created: UsersTable = { id: opts.newId('user'), email_key: key, type: 'MANUAL', created_at: now, updated_at: now, ...want };
+      const created: UsersTable = { id: opts.newId('user'), email_key: key, type: 'MANUAL', login: null, created_at: now, updated_at: now, ...want };
       planned.users.set(created.id, created);
       users.set(key, created);
       createdFields(change('user', d.email, '+'), want);
@@ -121,7 +121,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     else if (isLive(d.expiresAt, now)) {
       const expired = [...raw.groups.values()].find((g) => g.name_key === key);
       if (expired) sweep.push(expired);
-      const created: GroupsTable = { id: opts.newId('group'), name_key: key, type: 'MANUAL', created_at: now, updated_at: now, ...want };
+      const created: GroupsTable = { id: opts.newId('group'), name_key: key, type: 'MANUAL', request_policy: null, created_at: now, updated_at: now, ...want };
       planned.groups.set(created.id, created);
       groups.set(key, created);
       createdFields(change('group', d.name, '+'), want);

@@ -19,7 +19,7 @@ import {
 type Obj = Record<string, unknown>;
 
 const TOKEN_SHAPE = /(ack|act)_[0-9A-Za-z]{8,}/;
-const ID_SHAPE = /^(usr|res|grp|svc|key|tok|evt)_[0-9A-Za-z]{16}$/;
+const ID_SHAPE = /^(usr|res|grp|svc|key|tok|evt|req|rev)_[0-9A-Za-z]{16}$/;
 const RELATIVE_TIME = /^[+-]?\s*[0-9]+\s*[smhdw]([0-9]+[smhdw])*$|^now/i;
 
 const TOP_KEYS = ['version', 'settings', 'users', 'resources', 'groups', 'services', 'tests'];

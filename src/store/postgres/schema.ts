@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { StoreError } from '../../domain/errors.js';
 
 /** The PostgreSQL schema's version, kept in table accessctl_schema; it moves with schema.ts's. */
-export const PG_LATEST_VERSION = 4;
+export const PG_LATEST_VERSION = 5;
 
 /** Every table of the store; a database holding any other table of its own is not ours. */
 export const STORE_TABLES = [
@@ -16,6 +16,7 @@ export const STORE_TABLES = [
   'service_resources',
   'service_keys',
   'exchange_tokens',
+  'requests',
   'settings',
   'audit_events',
 ] as const;
@@ -27,6 +28,57 @@ export const PG_MIGRATIONS: Record<number, () => string> = {
   // A group's type may be SYNCED (group sync, SPEC section 14): the check is replaced, rows untouched.
   4: () => `ALTER TABLE groups DROP CONSTRAINT groups_type_check;
 ALTER TABLE groups ADD CONSTRAINT groups_type_check CHECK (type IN ('MANUAL', 'SYSTEM', 'SYNCED'));
+`,
+  // Access requests (SPEC section 15), as SQLite's schema 4: three columns NULL on every row (the
+  // catalog compares columns by name, so appending them matches schema.pg.sql's) and the requests
+  // table; a role db grant made reader or writer gets on requests what it has on users.
+  5: () => `ALTER TABLE users ADD COLUMN login TEXT COLLATE "C";
+CREATE UNIQUE INDEX users_login ON users (login) WHERE login IS NOT NULL;
+ALTER TABLE groups ADD COLUMN request_policy TEXT COLLATE "C";
+ALTER TABLE group_users ADD COLUMN starts_at BIGINT;
+CREATE TABLE requests (
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  group_id         TEXT COLLATE "C" NOT NULL,
+  group_name       TEXT COLLATE "C" NOT NULL,
+  user_id          TEXT COLLATE "C" NOT NULL,
+  user_email       TEXT COLLATE "C" NOT NULL,
+  requested_by     TEXT COLLATE "C" NOT NULL,
+  duration_ms      BIGINT NOT NULL CHECK (duration_ms > 0),
+  reason           TEXT COLLATE "C" NOT NULL DEFAULT '',
+  ticket           TEXT COLLATE "C" NOT NULL DEFAULT '',
+  break_glass      INTEGER NOT NULL CHECK (break_glass IN (0, 1)),
+  state            TEXT COLLATE "C" NOT NULL CHECK (state IN ('PENDING', 'APPROVED', 'DENIED', 'CANCELLED', 'REVOKED')),
+  start_at         BIGINT,
+  pending_until    BIGINT NOT NULL,
+  approvals_needed INTEGER NOT NULL CHECK (approvals_needed >= 1),
+  approvals        TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+  starts_at        BIGINT,
+  expires_at       BIGINT,
+  decided_by       TEXT COLLATE "C",
+  decided_at       BIGINT,
+  decision_reason  TEXT COLLATE "C",
+  reviewed_by      TEXT COLLATE "C",
+  reviewed_at      BIGINT,
+  review_reason    TEXT COLLATE "C",
+  created_at       BIGINT NOT NULL,
+  updated_at       BIGINT NOT NULL
+);
+CREATE INDEX requests_group ON requests (group_id, state);
+CREATE INDEX requests_user ON requests (user_id);
+DO $grant$
+DECLARE g record;
+BEGIN
+  FOR g IN
+    SELECT pg_get_userbyid(a.grantee) AS role, string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges
+      FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+     WHERE c.oid = to_regclass('users') AND a.grantee <> 0 AND a.grantee <> c.relowner
+       AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
+     GROUP BY a.grantee
+  LOOP
+    EXECUTE format('GRANT %s ON requests TO %I', g.privileges, g.role);
+  END LOOP;
+END
+$grant$;
 `,
 };
 

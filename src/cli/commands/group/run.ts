@@ -112,6 +112,7 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
       type: 'MANUAL',
       is_active: 1,
       expires_at: expiresAt,
+      request_policy: null,
       created_at: tx.now,
       updated_at: tx.now,
     };

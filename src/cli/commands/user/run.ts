@@ -30,6 +30,7 @@ export async function runUserCreate(opts: UserCreateOptions, ctx: Ctx): Promise<
     role: opts.role ? parseEnum('role', ROLES, opts.role) : 'MEMBER',
     state: 'ACTIVE',
     type: 'MANUAL',
+    login: null,
     created_at: 0,
     updated_at: 0,
   };

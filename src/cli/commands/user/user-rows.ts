@@ -72,6 +72,7 @@ export function newUser(p: Partial<UsersTable>, id: string, now: number): UsersT
     role: p.role ?? 'MEMBER',
     state: p.state ?? 'ACTIVE',
     type: p.type ?? 'MANUAL',
+    login: p.login ?? null,
     created_at: now,
     updated_at: now,
   };
