@@ -68,6 +68,24 @@ export function rowKey(table: ReplayTable, row: Row): string {
 /** A row id for people: `grp_… usr_…` for a link. */
 export const rowLabel = (key: string): string => key.replace('\u0000', ' ');
 
+/**
+ * Columns schema 4 added (SQLite; PostgreSQL 5) with no value on any row it kept: events written
+ * before it carry no such key, and their rows hold NULL there, exactly what the migration left in
+ * the tables (which is why that migration needs no snapshot).
+ */
+const ADDED_IN_SCHEMA_4: Partial<Record<ReplayTable, readonly string[]>> = {
+  users: ['login'],
+  groups: ['request_policy'],
+  group_users: ['starts_at'],
+};
+
+/** A row as an insert recorded it, with a NULL for each column added after the event was written. */
+function insertedRow(table: ReplayTable, row: Row): Record<string, unknown> {
+  const out = toStateRow(table, row);
+  for (const col of ADDED_IN_SCHEMA_4[table] ?? []) if (!(col in out)) out[col] = null;
+  return out;
+}
+
 /** Replayed key rows hold the token fingerprint where the store holds the hash (see db check). */
 function toStateRow(table: ReplayTable, row: Row): Record<string, unknown> {
   if (table !== 'service_keys') return { ...row };
@@ -114,7 +132,7 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
   switch (c.op) {
     case 'insert':
       if (current) anomaly('inserted twice');
-      map.set(key, toStateRow(table, c.row));
+      map.set(key, insertedRow(table, c.row));
       return;
     case 'update': {
       if (!current) {

@@ -131,14 +131,18 @@ export function whyNotRequestable(policy: RequestPolicy, req: { durationMs: numb
   return null;
 }
 
-/** What may be done from each state, for exit 4's message. */
-export function allowedFrom(state: RequestState): string {
+/** What may still be done from a state, for exit 4's hint. */
+export function whatNext(state: RequestState): string {
   switch (state) {
     case 'PENDING':
-      return 'approve, deny or cancel it';
+      return 'a pending request can be approved, denied or cancelled';
     case 'APPROVED':
-      return 'revoke it';
+      return 'an approved request can be revoked';
+    case 'EXPIRED':
+      return 'it waited past its pending time; make a new request';
+    case 'ENDED':
+      return 'the grant is over; make a new request';
     default:
-      return 'nothing more can be done; make a new request';
+      return `a ${state.toLowerCase()} request is final; make a new request`;
   }
 }

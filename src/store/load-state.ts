@@ -14,6 +14,7 @@ export async function loadState(db: Db): Promise<State> {
   for (const r of await db.selectFrom('group_services').selectAll().execute()) s.groupServices.set(linkKey(r.group_id, r.service_id), r);
   for (const r of await db.selectFrom('service_resources').selectAll().execute()) s.serviceResources.set(linkKey(r.service_id, r.resource_id), r);
   for (const r of await db.selectFrom('service_keys').selectAll().execute()) s.keys.set(r.id, r);
+  for (const r of await db.selectFrom('requests').selectAll().execute()) s.requests.set(r.id, r);
   for (const r of await db.selectFrom('settings').selectAll().execute()) s.settings.set(r.key, r.value);
   return s;
 }

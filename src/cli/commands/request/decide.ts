@@ -1,7 +1,6 @@
 import { ConflictError, DeniedError, UsageError } from '../../../domain/errors.js';
 import { parsePolicy } from '../../../domain/request-policy.js';
 import {
-  allowedFrom,
   alreadyApprovedBy,
   grantWindow,
   parseApprovals,
@@ -11,6 +10,7 @@ import {
   shownState,
   whyMayNotDecide,
   whyMayNotRevoke,
+  whatNext,
   type RequestState,
 } from '../../../domain/requests.js';
 import { formatTimestamp } from '../../../domain/time.js';
@@ -35,7 +35,7 @@ export function membershipConflict(email: string, group: string, existing: Group
 }
 
 function wrongState(row: RequestsTable, state: RequestState, verb: Decision): ConflictError {
-  return new ConflictError(`cannot ${verb} request ${row.id}: it is ${state}`, `from ${state} you can ${allowedFrom(state)}`);
+  return new ConflictError(`cannot ${verb} request ${row.id}: it is ${state}`, whatNext(state));
 }
 
 /**

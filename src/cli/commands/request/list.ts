@@ -53,7 +53,7 @@ export async function runRequestList(opts: RequestListOptions, ctx: Ctx): Promis
     omit,
     get after() {
       if (!opts.failIfAny || count === 0) return undefined;
-      return new UserError('FINDINGS', ExitCode.findings, `${count} request${count === 1 ? '' : 's'} listed`, 'act on them (approve, deny, review), then run again');
+      return new UserError('FINDINGS', ExitCode.findings, `request list found ${count} request${count === 1 ? '' : 's'}`, 'approve, deny or review them, then run again');
     },
   };
 }
