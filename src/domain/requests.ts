@@ -1,5 +1,6 @@
 import { canonicalJson } from './canonical-json.js';
 import type { RequestPolicy } from './request-policy.js';
+import { formatDuration } from './time.js';
 import type { GroupsTable, GroupUsersTable, RequestsTable, UsersTable } from '../store/tables.js';
 
 /**
@@ -123,10 +124,12 @@ export function revokeRemovesMembership(row: Pick<RequestsTable, 'expires_at'>, 
 }
 
 /** The policy errors of a new request (exit 2), in the order a person fixes them. */
-export function whyNotRequestable(policy: RequestPolicy, req: { durationMs: number; reason: string; breakGlass: boolean }): { message: string; hint: string } | null {
-  if (req.durationMs > policy.maxDuration) return { message: 'longer than the group allows', hint: 'ask for less with --for' };
-  if (policy.requireReason && req.reason.trim() === '') return { message: 'this group requires a reason', hint: 'pass --reason TEXT' };
-  if (req.breakGlass && !policy.breakGlass) return { message: 'this group does not allow break-glass requests', hint: 'ask without --break-glass, for approval' };
+export function whyNotRequestable(policy: RequestPolicy, group: string, req: { durationMs: number; reason: string; breakGlass: boolean }): { message: string; hint: string } | null {
+  if (req.durationMs > policy.maxDuration) {
+    return { message: `--for ${formatDuration(req.durationMs)} is over the ${formatDuration(policy.maxDuration)} group ${group} allows`, hint: 'ask for less with --for' };
+  }
+  if (policy.requireReason && req.reason.trim() === '') return { message: `group ${group} requires a reason`, hint: 'pass --reason TEXT' };
+  if (req.breakGlass && !policy.breakGlass) return { message: `group ${group} does not allow break-glass requests`, hint: 'ask without --break-glass, for approval' };
   if (req.breakGlass && req.reason.trim() === '') return { message: 'a break-glass request needs a reason', hint: 'pass --reason TEXT' };
   return null;
 }
