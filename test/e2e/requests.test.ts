@@ -105,3 +105,13 @@ describe('request flows (SPEC section 15)', () => {
     expectCleanStore(w);
   });
 });
+
+describe('request help', () => {
+  it('request and each verb: --help fits 80 columns', () => {
+    for (const verb of ['', 'create', 'list', 'show', 'approve', 'deny', 'cancel', 'revoke', 'review']) {
+      const r = w.as('root', ['request', ...(verb ? [verb] : []), '--help']);
+      expect(r.code).toBe(0);
+      for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    }
+  });
+});

@@ -42,9 +42,9 @@ export function registerRequest(program: Command, ctx: Ctx): void {
       description: 'ask for a requestable group for a while (the clock starts at approval)',
       examples: [
         'accessctl request create -g prod-db --for 2h --reason "INC-42"',
-        'accessctl request create -g prod-db --for 1h --user bob@example.com \\',
-        '    --reason "migration" --ticket CHG-7 --start 2026-12-08T22:00:00Z',
-        'accessctl request create -g prod-db --for 30m --break-glass --reason "outage"',
+        'accessctl request create -g prod-db --for 1h --user bob@example.com',
+        'accessctl request create -g prod-db --for 4h --start 2026-12-08T22:00:00Z',
+        'accessctl request create -g prod-db --for 30m --break-glass --reason outage',
       ],
     })
       .option('-g, --group <name>', 'the group asked for (requestable)')
