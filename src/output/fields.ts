@@ -158,7 +158,7 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],
-  request: ['id', 'userEmail', 'groupName', 'state', 'duration', 'requestedBy', 'expiresAt', 'reason'],
+  request: ['id', 'userEmail', 'groupName', 'state', 'expiresAt', 'duration', 'requestedBy', 'reason'],
 };
 
 /** Kinds whose -q lines could repeat (several paths to one resource): printed once each. */

@@ -19,7 +19,7 @@ export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   setting: ['key'],
   importChange: ['name'],
   audit: ['seq'],
-  request: ['id'],
+  request: ['id', 'userEmail'],
 };
 
 /** Columns a terminal may cut but never drops: what a check decided, and why. */
