@@ -87,10 +87,13 @@ describe('who may approve (exit 5 naming why)', () => {
     await w.policy('prod', 'approvers', { approvals: 2 });
     expect(w.json('bob', ['request', 'approve', id])).toMatchObject({ state: 'PENDING', approvalsNeeded: 2 });
     await w.policy('prod', null);
-    expect(w.as('carol', ['request', 'approve', id])).toMatchObject({
-      code: 4,
-      stderr: line('group prod is no longer requestable (the request can only be denied or cancelled)'),
-    });
+    const expires = String(w.json('root', ['request', 'show', id]).pendingUntil);
+    for (const verb of ['approve', 'deny']) {
+      expect(w.as('carol', ['request', verb, id, '--reason', 'r'])).toMatchObject({
+        code: 4,
+        stderr: line(`group prod is no longer requestable (its asker can cancel the request; otherwise it expires at ${expires})`),
+      });
+    }
     expect(w.json('ada', ['request', 'cancel', id])).toMatchObject({ state: 'CANCELLED' });
     expectCleanStore(w);
   });

@@ -15,9 +15,11 @@ import {
 } from '../../../domain/requests.js';
 import { formatTimestamp } from '../../../domain/time.js';
 import { validateOptionalText } from '../../../domain/validate.js';
+import { findGroup } from '../../../store/groups.js';
 import { mutateAndRead, type Tx } from '../../../store/mutate.js';
 import { getMembership, getRequest, updateRequest } from '../../../store/requests.js';
 import type { GroupUsersTable, RequestsTable } from '../../../store/tables.js';
+import { findUser } from '../../../store/users.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { currentLogin } from '../../login.js';
@@ -32,6 +34,11 @@ export function membershipConflict(email: string, group: string, existing: Group
     `${email} already has a membership of ${group} from ${formatTimestamp(existing.starts_at) ?? 'the start'} until ${formatTimestamp(existing.expires_at) ?? 'never'} that this window does not touch`,
     'a membership holds one interval; ask for a start that meets it, or change the membership first',
   );
+}
+
+/** Without a policy there are no approvers: the request waits for its asker or its pending time. */
+function noLongerRequestable(row: RequestsTable): ConflictError {
+  return new ConflictError(`group ${row.group_name} is no longer requestable`, `its asker can cancel the request; otherwise it expires at ${formatTimestamp(row.pending_until)}`);
 }
 
 function wrongState(row: RequestsTable, state: RequestState, verb: Decision): ConflictError {
@@ -68,11 +75,11 @@ type Step = (tx: Tx, row: RequestsTable, login: string, reason: string | null, n
 const approve: Step = async (tx, row, login, reason, note) => {
   const state = shownState(row, tx.now);
   if (state !== 'PENDING') throw wrongState(row, state, 'approve');
-  const group = await tx.db.selectFrom('groups').selectAll().where('id', '=', row.group_id).executeTakeFirst();
+  const group = await findGroup(tx.db, row.group_id);
   // The group's policy as it is now decides who approves and how many: one tightened since the
   // request was made applies to it.
   const policy = parsePolicy(group?.request_policy);
-  if (!group || !policy) throw new ConflictError(`group ${row.group_name} is no longer requestable`, 'the request can only be denied or cancelled');
+  if (!group || !policy) throw noLongerRequestable(row);
   const actor = await actorFacts(tx.db, login, group, row.requested_by, tx.now);
   const why = whyMayNotDecide(row, actor);
   if (why) throw new DeniedError(`you may not approve request ${row.id}: ${why}`, 'another approver must decide');
@@ -84,7 +91,7 @@ const approve: Step = async (tx, row, login, reason, note) => {
     note(`note: approval ${approvals.length} of ${policy.approvals}; request ${row.id} stays PENDING`);
     return;
   }
-  const user = await tx.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  const user = await findUser(tx.db, row.user_id);
   if (!user) throw new ConflictError(`the user of request ${row.id} (${row.user_email}) no longer exists`, 'deny the request');
   const w = grantWindow(row, tx.now);
   const existing = await getMembership(tx.db, row.group_id, row.user_id);
@@ -104,7 +111,8 @@ const approve: Step = async (tx, row, login, reason, note) => {
 const deny: Step = async (tx, row, login, reason) => {
   const state = shownState(row, tx.now);
   if (state !== 'PENDING') throw wrongState(row, state, 'deny');
-  const group = await tx.db.selectFrom('groups').selectAll().where('id', '=', row.group_id).executeTakeFirst();
+  const group = await findGroup(tx.db, row.group_id);
+  if (!parsePolicy(group?.request_policy)) throw noLongerRequestable(row);
   const actor = await actorFacts(tx.db, login, group, row.requested_by, tx.now);
   const why = whyMayNotDecide(row, actor);
   if (why) throw new DeniedError(`you may not deny request ${row.id}: ${why}`, 'an approver of the group decides; the asker can cancel');
@@ -121,7 +129,7 @@ const cancel: Step = async (tx, row, login, reason) => {
 const revoke: Step = async (tx, row, login, reason, note) => {
   const state = shownState(row, tx.now);
   if (state !== 'APPROVED') throw wrongState(row, state, 'revoke');
-  const group = await tx.db.selectFrom('groups').selectAll().where('id', '=', row.group_id).executeTakeFirst();
+  const group = await findGroup(tx.db, row.group_id);
   const actor = await actorFacts(tx.db, login, group, undefined, tx.now);
   const why = whyMayNotRevoke(row, actor);
   if (why) throw new DeniedError(`you may not revoke request ${row.id}: ${why}`, 'an approver of the group or the user it is for can');
@@ -135,7 +143,7 @@ const revoke: Step = async (tx, row, login, reason, note) => {
 const review: Step = async (tx, row, login, reason) => {
   if (row.break_glass !== 1) throw new ConflictError(`request ${row.id} is not a break-glass request`, 'only break-glass grants are reviewed after the fact');
   if (row.reviewed_by !== null) throw new ConflictError(`request ${row.id} is already reviewed by ${row.reviewed_by}`, 'a break-glass grant is reviewed once');
-  const group = await tx.db.selectFrom('groups').selectAll().where('id', '=', row.group_id).executeTakeFirst();
+  const group = await findGroup(tx.db, row.group_id);
   const actor = await actorFacts(tx.db, login, group, row.requested_by, tx.now);
   const why = whyMayNotDecide(row, actor);
   if (why) throw new DeniedError(`you may not review request ${row.id}: ${why}`, 'another approver of the group must review it');

@@ -3,6 +3,7 @@ import { liveMembership, parseApprovals, shownState, type Actor } from '../../..
 import { formatDuration, formatTimestamp as iso } from '../../../domain/time.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Db } from '../../../store/mutate.js';
+import { findGroup } from '../../../store/groups.js';
 import { getMembership } from '../../../store/requests.js';
 import type { GroupsTable, RequestsTable } from '../../../store/tables.js';
 import { findUserByLogin } from '../../../store/users.js';
@@ -46,7 +47,7 @@ export function requestRecord(row: RequestsTable, now: number): OutputRecord {
 export async function actorFacts(db: Db, login: string, group: GroupsTable | undefined, askedBy: string | undefined, now: number): Promise<Actor> {
   const user = await findUserByLogin(db, login);
   const policy = parsePolicy(group?.request_policy);
-  const approvers = policy ? await db.selectFrom('groups').selectAll().where('id', '=', policy.approvers).executeTakeFirst() : undefined;
+  const approvers = policy ? await findGroup(db, policy.approvers) : undefined;
   const member = user && approvers ? await getMembership(db, approvers.id, user.id) : undefined;
   const asker = askedBy === undefined ? undefined : await findUserByLogin(db, askedBy);
   return {

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
+import { parseDuration } from '../../../domain/time.js';
+import { validateName } from '../../../domain/validate.js';
+import { promptMissing } from '../../prompt-missing.js';
 import type { Ctx } from '../../context.js';
 import { confirmDestructive } from '../../confirm.js';
 import { durationArg, requireList, single, timestampArg } from '../../options.js';
@@ -54,10 +56,10 @@ export function registerRequest(program: Command, ctx: Ctx): void {
       .option('--ticket <ref>', 'a ticket or change reference')
       .addOption(new Option('--start <time>', 'not before this ISO time').argParser(timestampArg))
       .option('--break-glass', 'granted at once where the group allows it, reviewed afterwards'),
-    (o) => {
-      if (o.group === undefined) throw new UsageError('missing group', 'pass -g GROUP');
-      if (o.for === undefined) throw new UsageError('missing duration', 'pass --for DURATION, for example --for 2h');
-      return runRequestCreate({ group: o.group, durationMs: o.for, user: o.user, reason: o.reason, ticket: o.ticket, start: o.start, breakGlass: o.breakGlass }, ctx);
+    async (o) => {
+      const group = o.group ?? (await promptMissing(ctx, 'group', '-g GROUP', 'Group to ask for', (v) => validateName('group', v)));
+      const durationMs = o.for ?? parseDuration(await promptMissing(ctx, 'duration', '--for DURATION, for example --for 2h', 'For how long (30m, 2h, 1h30m)', (v) => parseDuration(v, '--for')), '--for');
+      return runRequestCreate({ group, durationMs, user: o.user, reason: o.reason, ticket: o.ticket, start: o.start, breakGlass: o.breakGlass }, ctx);
     },
   );
 
