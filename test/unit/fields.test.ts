@@ -13,6 +13,13 @@ describe('field lists (a rename must be deliberate)', () => {
     expect(FIELDS.key).toEqual(['id', 'serviceId', 'serviceName', 'name', 'status', 'hint', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']);
     expect(FIELDS.audit).toEqual(['seq', 'id', 'at', 'actor', 'action', 'targetType', 'targetId', 'details', 'hash']);
   });
+  it('pins the access request (SPEC section 15)', () => {
+    expect(FIELDS.request).toEqual([
+      'id', 'groupId', 'groupName', 'userId', 'userEmail', 'requestedBy', 'duration', 'reason', 'ticket', 'breakGlass', 'state', 'requestedStart',
+      'pendingUntil', 'approvalsNeeded', 'approvals', 'startsAt', 'expiresAt', 'decidedBy', 'decidedAt', 'decisionReason', 'reviewedBy', 'reviewedAt',
+      'reviewReason', 'createdAt', 'updatedAt',
+    ]);
+  });
   it('pins the access-as-code records (plan lines and test results)', () => {
     expect(FIELDS.planLine).toEqual(['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail']);
     expect(FIELDS.testResult).toEqual(['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail']);
