@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canReach, expectCleanStore, requestWorld, type RequestWorld } from '../helpers/request-world.js';
+import { cliAsync } from '../helpers/spawn.js';
 
 let w: RequestWorld;
 beforeEach(() => {
@@ -102,6 +103,30 @@ describe('request flows (SPEC section 15)', () => {
     expect(w.as('root', ['request', 'list', '--pending', '--fail-if-any', '-q'])).toEqual({ code: 7, stdout: `${other}\n`, stderr: 'accessctl: request list found 1 request (approve, deny or review them, then run again)\n' });
     expect(w.as('root', ['request', 'list', '--state', 'REVOKED', '--fail-if-any']).code).toBe(0);
     expect(w.as('root', ['request', 'list', '--state', 'LATE'])).toMatchObject({ code: 2 });
+    expectCleanStore(w);
+  });
+});
+
+describe('approvals at the same moment', () => {
+  it('two approvers at once on a request that needs one: one grants, the other is told it is APPROVED', async () => {
+    await w.policy('prod', 'approvers');
+    const id = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x']).id);
+    const both = await Promise.all(['bob', 'carol'].map((login) => cliAsync(['--db', w.db, 'request', 'approve', id], { env: { SUDO_USER: login } })));
+    expect(both.map((r) => r.code).sort()).toEqual([0, 4]);
+    expect(both.find((r) => r.code === 4)!.stderr).toBe(`accessctl: cannot approve request ${id}: it is APPROVED (an approved request can be revoked)\n`);
+    expect((w.json('root', ['request', 'show', id]).approvals as unknown[]).length).toBe(1);
+    expectCleanStore(w);
+  });
+
+  it('two approvers at once on a request that needs two: both count, and the second grants', async () => {
+    await w.policy('prod', 'approvers', { approvals: 2 });
+    const id = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x']).id);
+    const both = await Promise.all(['bob', 'carol'].map((login) => cliAsync(['--db', w.db, 'request', 'approve', id], { env: { SUDO_USER: login } })));
+    expect(both.map((r) => r.code)).toEqual([0, 0]);
+    const shown = w.json('root', ['request', 'show', id]);
+    expect(shown.state).toBe('APPROVED');
+    expect((shown.approvals as Array<{ login: string }>).map((a) => a.login).sort()).toEqual(['bob', 'carol']);
+    expect(canReach(w, 'ada')).toBe(0);
     expectCleanStore(w);
   });
 });
