@@ -147,7 +147,7 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
  * `--wide` shows every field, `--columns` picks; piped output always carries every field.
  */
 export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
-  user: ['email', 'lastName', 'role', 'state', 'login'],
+  user: ['email', 'lastName', 'role', 'state'],
   resource: ['name', 'address', 'tcp', 'udp', 'isActive'],
   group: ['name', 'expiresAt', 'users', 'resources'],
   service: ['name', 'state', 'activeKeys', 'resources', 'description'],
