@@ -37,6 +37,7 @@ describe('the clock starts at approval (SPEC section 15)', () => {
     expect(w.json('root', ['request', 'show', id], at(0.5)).state).toBe('PENDING');
     expect(w.json('root', ['request', 'show', id], at(1)).state).toBe('EXPIRED');
     expect(JSON.parse(w.as('root', ['-f', 'json', 'request', 'list', '--pending'], at(2)).stdout)).toEqual([]);
+    expect(JSON.parse(w.as('root', ['-f', 'json', 'request', 'list', '--state', 'expired'], at(2)).stdout).map((r: { id: string; state: string }) => [r.id, r.state])).toEqual([[id, 'EXPIRED']]);
     expect(w.as('bob', ['request', 'approve', id], at(2))).toMatchObject({ code: 4, stderr: `accessctl: cannot approve request ${id}: it is EXPIRED (it waited past its pending time; make a new request)\n` });
     expect(w.as('ada', ['request', 'cancel', id], at(2)).code).toBe(4);
     const again = w.json('ada', ['request', 'create', '-g', 'prod', '--for', '2h', '--reason', 'x'], at(2));
