@@ -21,6 +21,7 @@ import { registerApply } from './commands/apply/register.js';
 import { registerTest } from './commands/test/register.js';
 import { registerVersion } from './commands/version/register.js';
 import { registerServe } from './commands/serve/register.js';
+import { registerRequest } from './commands/request/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { limitArg, splitList } from './options.js';
@@ -29,7 +30,7 @@ import { VERSION } from './version.js';
 
 /** `accessctl help` shows the nouns grouped, one line each. */
 const HELP_GROUPS: Array<[string, string[]]> = [
-  ['People and things:', ['user', 'resource', 'group']],
+  ['People and things:', ['user', 'resource', 'group', 'request']],
   ['Machines:', ['service', 'key']],
   ['Questions:', ['access', 'audit', 'serve']],
   ['Access as code:', ['export', 'plan', 'apply', 'test']],
@@ -54,6 +55,7 @@ const NOUNS: Array<[names: string[], register: (program: Command, ctx: ContextCo
   [['user'], registerUser],
   [['resource'], registerResource],
   [['group'], registerGroup],
+  [['request'], registerRequest],
   [['service', 'account'], registerService],
   [['key'], registerKey],
   [['access'], registerAccess],

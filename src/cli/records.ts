@@ -12,6 +12,7 @@ export function userRecord(row: UsersTable): OutputRecord {
     role: row.role,
     state: row.state,
     type: row.type,
+    login: row.login ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -10,6 +10,8 @@ const CREATING_VERBS = new Set(['create', 'import', 'set', 'init', 'apply']);
 
 export function mayCreateStore(action: Command): boolean {
   if (!CREATING_VERBS.has(action.name())) return false;
+  // A request names a requestable group: an empty store has none to ask for.
+  if (action.parent?.name() === 'request') return false;
   // A dry run only reads: it must not leave an empty store behind.
   return action.opts().dryRun !== true;
 }

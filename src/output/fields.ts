@@ -3,7 +3,7 @@
  * test/unit/fields.test.ts pins them, so a rename is a deliberate act.
  */
 export const FIELDS = {
-  user: ['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'createdAt', 'updatedAt'],
+  user: ['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'login', 'createdAt', 'updatedAt'],
   resource: ['id', 'name', 'address', 'alias', 'tcp', 'udp', 'icmp', 'isActive', 'createdAt', 'updatedAt'],
   group: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'createdAt', 'updatedAt'],
   service: [
@@ -78,6 +78,34 @@ export const FIELDS = {
   /** `access expiring`: a grant that ends soon, who holds it and what it gives. */
   expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source'],
   version: ['version', 'schemaVersion', 'sqlite', 'betterSqlite3', 'pg', 'node'],
+  /** An access request (SPEC section 15); `state` is judged as of now (EXPIRED, ENDED). */
+  request: [
+    'id',
+    'groupId',
+    'groupName',
+    'userId',
+    'userEmail',
+    'requestedBy',
+    'duration',
+    'reason',
+    'ticket',
+    'breakGlass',
+    'state',
+    'requestedStart',
+    'pendingUntil',
+    'approvalsNeeded',
+    'approvals',
+    'startsAt',
+    'expiresAt',
+    'decidedBy',
+    'decidedAt',
+    'decisionReason',
+    'reviewedBy',
+    'reviewedAt',
+    'reviewReason',
+    'createdAt',
+    'updatedAt',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RecordKind = keyof typeof FIELDS;
@@ -111,6 +139,7 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   groupShow: 'id',
   expiring: 'subjectId',
   accessCheck: 'resourceId',
+  request: 'id',
 };
 
 /**
@@ -129,6 +158,7 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],
+  request: ['id', 'userEmail', 'groupName', 'state', 'expiresAt', 'duration', 'requestedBy', 'reason'],
 };
 
 /** Kinds whose -q lines could repeat (several paths to one resource): printed once each. */

@@ -19,6 +19,7 @@ export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   setting: ['key'],
   importChange: ['name'],
   audit: ['seq'],
+  request: ['id', 'userEmail'],
 };
 
 /** Columns a terminal may cut but never drops: what a check decided, and why. */
@@ -37,6 +38,11 @@ export function tableView(kind: RecordKind, record: OutputRecord, shortList: boo
     const links = record.links as Array<{ type: string; name: string; startsAt: string | null; expiresAt: string | null }>;
     const of = (type: string) => new Lines(links.filter((l) => l.type === type).map((l) => linkLine(l, now)));
     return { ...record, users: of('user'), resources: of('resource'), services: of('service') };
+  }
+  if (kind === 'request' && Array.isArray(record.approvals)) {
+    const approvals = record.approvals as Array<{ login: string; at: string; reason: string | null }>;
+    const line = (a: { login: string; at: string; reason: string | null }) => `${a.login}  ${a.at.slice(0, 10)} ${a.at.slice(11, 16)} UTC${a.reason ? `  ${a.reason}` : ''}`;
+    return { ...record, approvals: shortList ? approvals.length : new Lines(approvals.map(line)) };
   }
   if (!shortList) return record;
   let out: OutputRecord | undefined;

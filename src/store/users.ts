@@ -17,6 +17,11 @@ export async function findUser(db: Db, ref: string): Promise<UsersTable | undefi
   return q.where('email_key', '=', nameKey(ref.trim())).executeTakeFirst();
 }
 
+/** The user linked to a login (SPEC section 15), matched exactly. */
+export async function findUserByLogin(db: Db, login: string): Promise<UsersTable | undefined> {
+  return db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
+}
+
 export async function getUser(db: Db, ref: string): Promise<UsersTable> {
   const row = await findUser(db, ref);
   if (row) return row;

@@ -24,7 +24,7 @@ describe('user noun', () => {
     expect((await h.json(['user', 'list', '--state', 'disabled'])).length).toBe(2);
     await h.ok(['user', 'delete', '-i', 'bob@example.com']);
     const r = await h.run(['-f', 'csv', 'user', 'show', '-i', 'bob@example.com']);
-    expect(r).toEqual({ code: 3, stdout: 'id,email,firstName,lastName,role,state,type,createdAt,updatedAt\n', stderr: 'accessctl: user "bob@example.com" not found (see accessctl user list)\n' });
+    expect(r).toEqual({ code: 3, stdout: 'id,email,firstName,lastName,role,state,type,login,createdAt,updatedAt\n', stderr: 'accessctl: user "bob@example.com" not found (see accessctl user list)\n' });
   });
 
   it('duplicate emails conflict case-insensitively (exit 4) and change nothing', async () => {

@@ -24,7 +24,7 @@ describe('the built binary', () => {
     const r = cli(['-f', 'csv', 'user', 'create', '-e', 'ada@example.com', '--first', 'Ada'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^id,email,firstName,lastName,role,state,type,createdAt,updatedAt\nusr_[0-9A-Za-z]{16},ada@example.com,Ada,,MEMBER,ACTIVE,MANUAL,2026-11-22T23:00:00.000Z,2026-11-22T23:00:00.000Z\n$/);
+    expect(r.stdout).toMatch(/^id,email,firstName,lastName,role,state,type,login,createdAt,updatedAt\nusr_[0-9A-Za-z]{16},ada@example.com,Ada,,MEMBER,ACTIVE,MANUAL,,2026-11-22T23:00:00.000Z,2026-11-22T23:00:00.000Z\n$/);
   });
 
   it.each([

@@ -6,12 +6,19 @@ import { readFileSync } from 'node:fs';
 
 describe('field lists (a rename must be deliberate)', () => {
   it('pins the SPEC section 3 objects', () => {
-    expect(FIELDS.user).toEqual(['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'createdAt', 'updatedAt']);
+    expect(FIELDS.user).toEqual(['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'login', 'createdAt', 'updatedAt']);
     expect(FIELDS.resource).toEqual(['id', 'name', 'address', 'alias', 'tcp', 'udp', 'icmp', 'isActive', 'createdAt', 'updatedAt']);
     expect(FIELDS.group).toEqual(['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'createdAt', 'updatedAt']);
     expect(FIELDS.service).toEqual(['id', 'name', 'description', 'state', 'resources', 'groups', 'keys', 'activeKeys', 'revokedKeys', 'expiredKeys', 'createdAt', 'updatedAt']);
     expect(FIELDS.key).toEqual(['id', 'serviceId', 'serviceName', 'name', 'status', 'hint', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']);
     expect(FIELDS.audit).toEqual(['seq', 'id', 'at', 'actor', 'action', 'targetType', 'targetId', 'details', 'hash']);
+  });
+  it('pins the access request (SPEC section 15)', () => {
+    expect(FIELDS.request).toEqual([
+      'id', 'groupId', 'groupName', 'userId', 'userEmail', 'requestedBy', 'duration', 'reason', 'ticket', 'breakGlass', 'state', 'requestedStart',
+      'pendingUntil', 'approvalsNeeded', 'approvals', 'startsAt', 'expiresAt', 'decidedBy', 'decidedAt', 'decisionReason', 'reviewedBy', 'reviewedAt',
+      'reviewReason', 'createdAt', 'updatedAt',
+    ]);
   });
   it('pins the access-as-code records (plan lines and test results)', () => {
     expect(FIELDS.planLine).toEqual(['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail']);

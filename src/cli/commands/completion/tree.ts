@@ -3,6 +3,7 @@ import { KEY_STATUSES } from '../../../domain/key-lifecycle.js';
 import { PROTOCOLS } from '../../../domain/ports.js';
 import { SETTING_NAMES } from '../../../domain/settings.js';
 import { ROLES } from '../../../domain/validate.js';
+import { REQUEST_STATES } from '../../../domain/requests.js';
 import { FORMATS } from '../../../output/format.js';
 import { FINDINGS } from '../key/report.js';
 
@@ -43,6 +44,8 @@ const VALUES: Record<string, readonly string[]> = {
   protocol: PROTOCOLS,
   rule: ['ALLOW_ALL', 'DENY_ALL'],
   findings: FINDINGS,
+  /** A noun's own meaning of a placeholder wins: `request list --state`. */
+  'request.state': REQUEST_STATES,
 };
 /** Flags whose value is a reference, and to what. */
 const REFERENCES: Record<string, ObjectKind> = {
@@ -80,7 +83,7 @@ export function valueWant(cmd: Command, option: Option, value: string): Want {
   }
   const ref = option.long ? REFERENCES[option.long] : undefined;
   if (ref && (name === 'ref' || name === 'refs' || name === 'name')) return { kind: 'objects', of: ref, prefix };
-  const values = VALUES[name];
+  const values = VALUES[`${cmd.parent?.name()}.${name}`] ?? VALUES[name];
   if (values) return { kind: 'values', words: [...values], prefix };
   return { kind: 'words', words: [] };
 }

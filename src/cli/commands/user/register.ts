@@ -19,6 +19,8 @@ interface UserFlags {
   id?: string[];
   ifNotExists?: boolean;
   ignoreNotFound?: boolean;
+  /** --login NAME, or false for --no-login. */
+  login?: string | false;
 }
 
 export function registerUser(program: Command, ctx: Ctx): void {
@@ -73,15 +75,26 @@ export function registerUser(program: Command, ctx: Ctx): void {
     ctx,
     'user',
     addVerb(noun, 'update', {
-      description: 'change a user’s email, name or role',
-      examples: ['accessctl user update -i ada@example.com --role ADMIN', 'accessctl user update -i usr_8J2kP0qLm3Xc9ZaB --last Byron'],
+      description: 'change a user’s email, name, role or login',
+      examples: [
+        'accessctl user update -i ada@example.com --role ADMIN',
+        'accessctl user update -i usr_8J2kP0qLm3Xc9ZaB --last Byron',
+        'accessctl user update ada@example.com --login ada   # who she acts as',
+        'accessctl user update ada@example.com --no-login',
+      ],
     })
       .addOption(itemsOption('user id or email'))
       .option('-e, --email <email>', 'new email')
       .option('--first <name>', 'new first name')
       .option('--last <name>', 'new last name')
-      .option('--role <role>', 'new role'),
-    (o) => runUserUpdate({ ref: single(o.id, '-i USER'), email: o.email, firstName: o.first, lastName: o.last, role: o.role }, ctx),
+      .option('--role <role>', 'new role')
+      .option('--login <name>', 'link the OS user or PostgreSQL role this person acts as (unique; requests)')
+      .option('--no-login', 'unlink the user’s login'),
+    (o) =>
+      runUserUpdate(
+        { ref: single(o.id, '-i USER'), email: o.email, firstName: o.first, lastName: o.last, role: o.role, login: o.login === false ? null : o.login },
+        ctx,
+      ),
   );
 
   for (const [verb, state] of [

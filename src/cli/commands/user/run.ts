@@ -3,7 +3,8 @@ import { nameKey, parseEnum, ROLES, validateEmail } from '../../../domain/valida
 import { validatePersonName } from '../../../domain/person-name.js';
 import { objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { mutate } from '../../../store/mutate.js';
-import { findUser, getUser, streamUsers } from '../../../store/users.js';
+import { findUser, findUserByLogin, getUser, streamUsers } from '../../../store/users.js';
+import { validateLogin } from '../../../domain/login.js';
 import type { UsersTable } from '../../../store/tables.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -78,6 +79,8 @@ export interface UserUpdateOptions {
   firstName?: string | undefined;
   lastName?: string | undefined;
   role?: string | undefined;
+  /** A login to link (SPEC section 15), or null to unlink. */
+  login?: string | null | undefined;
 }
 
 export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<Output> {
@@ -89,11 +92,18 @@ export async function runUserUpdate(opts: UserUpdateOptions, ctx: Ctx): Promise<
   if (opts.firstName !== undefined) patch.first_name = validatePersonName('--first', opts.firstName)!;
   if (opts.lastName !== undefined) patch.last_name = validatePersonName('--last', opts.lastName)!;
   if (opts.role !== undefined) patch.role = parseEnum('role', ROLES, opts.role);
-  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --email, --first, --last or --role');
+  if (opts.login !== undefined) patch.login = opts.login === null ? null : validateLogin(opts.login);
+  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --email, --first, --last, --role, --login or --no-login');
   const updated = await mutate(ctx.store().db, meta(ctx), async (tx) => {
     const user = await getUser(tx.db, opts.ref);
     if (patch.email_key && patch.email_key !== user.email_key) {
       if (await findUser(tx.db, patch.email!)) throw new ConflictError(`a user with email ${patch.email} already exists`);
+    }
+    if (patch.login) {
+      const holder = await findUserByLogin(tx.db, patch.login);
+      if (holder && holder.id !== user.id) {
+        throw new ConflictError(`login ${JSON.stringify(patch.login)} is already linked to ${holder.email}`, `a login belongs to one user; run accessctl user update ${holder.email} --no-login first`);
+      }
     }
     const changes = diff(user, patch);
     if (Object.keys(changes).length === 0) return user;
