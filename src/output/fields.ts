@@ -76,7 +76,7 @@ export const FIELDS = {
     'reason',
   ],
   /** `access expiring`: a grant that ends soon, who holds it and what it gives. */
-  expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source'],
+  expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source', 'startsAt'],
   version: ['version', 'schemaVersion', 'sqlite', 'betterSqlite3', 'pg', 'node'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -125,7 +125,7 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   key: ['serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
   audit: ['seq', 'at', 'actor', 'action', 'targetId'],
   access: ['subjectName', 'resourceName', 'address', 'via', 'groupName', 'expiresAt'],
-  expiring: ['endsAt', 'subjectName', 'givesType', 'gives', 'source'],
+  expiring: ['endsAt', 'subjectName', 'givesType', 'gives', 'source', 'startsAt'],
   accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],

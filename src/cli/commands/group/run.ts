@@ -2,7 +2,7 @@ import { ConflictError, UsageError } from '../../../domain/errors.js';
 import { expiryAfter, formatTimestamp } from '../../../domain/time.js';
 import { nameKey, validateName } from '../../../domain/validate.js';
 import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../store/groups.js';
-import { getLinks, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
+import { getLinks, linkRow, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
 import { linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
 import { groupCascade, takeLink } from '../../../store/cascade.js';
 import { notAsWritten } from '../../../store/read-back.js';
@@ -121,7 +121,7 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
     for (const kind of ['users', 'resources', 'services'] as const) {
       for (const id of members[kind]) {
         await putLink(tx.db, TABLE[kind], group.id, id, null, tx.now, false);
-        links.push({ table: TABLE[kind], row: { group_id: group.id, [LINKS[TABLE[kind]].member]: id, expires_at: null, created_at: tx.now } });
+        links.push({ table: TABLE[kind], row: linkRow(TABLE[kind], group.id, id, { startsAt: null, expiresAt: null }, tx.now) });
       }
     }
     tx.audit(objectCreated('group', group, links));
@@ -241,18 +241,23 @@ export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Out
   return { kind: 'groupShow', records };
 }
 
-/** Adds or re-times links, one audit event per link that changed. */
+/**
+ * Adds or re-times links, one audit event per link that changed. A link added here gives access
+ * now: a membership that was to start later starts now.
+ */
 export async function addLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], expiresAt: number | null): Promise<void> {
   const existing = await getLinks(tx.db, table, ownerId, memberIds);
   for (const id of memberIds) {
-    const had = existing.has(id);
-    const previous = existing.get(id) ?? null;
+    const previous = existing.get(id);
     // An expired link is replaced as if new; an identical live one is left alone.
-    if (had && previous === expiresAt) continue;
-    await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, had);
-    const { owner: o, member: mc } = LINKS[table];
-    const key = { [o]: ownerId, [mc]: id };
-    tx.audit(linkPut(table, had ? { ...key, expires_at: expiresAt } : { ...key, expires_at: expiresAt, created_at: tx.now }, had ? { ...key, expires_at: previous } : null));
+    if (previous && previous.expiresAt === expiresAt && previous.startsAt === null) continue;
+    await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, previous !== undefined);
+    const after = linkRow(table, ownerId, id, { startsAt: null, expiresAt }, tx.now);
+    if (!previous) tx.audit(linkPut(table, after, null));
+    else {
+      const { created_at: _c, ...changed } = after;
+      tx.audit(linkPut(table, changed, linkRow(table, ownerId, id, previous, 0)));
+    }
   }
 }
 
