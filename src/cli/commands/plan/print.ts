@@ -62,11 +62,22 @@ export function testRecord(t: TestResult): OutputRecord {
 const until = (v: unknown) => (v === null || v === undefined ? 'permanent' : `until ${String(v)}`);
 const value = (v: unknown) => (v === null || v === undefined || v === '' ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
 
+/** A link's window: `until T` or `permanent`, with `from S` before it when the membership starts later. */
+const span = (starts: string | null | undefined, ends: unknown) => (starts ? `from ${starts} ${until(ends)}` : until(ends));
+
+/** A request policy in one line, as `group show` reads it. */
+function policyText(v: unknown): string {
+  if (v === null || v === undefined) return 'not requestable';
+  const p = v as { approvers: string; approvals: number; maxDuration: string; pendingTtl: string; requireReason: boolean; breakGlass: boolean };
+  return `approvers ${p.approvers}, ${p.approvals} approval${p.approvals === 1 ? '' : 's'}, up to ${p.maxDuration}, pending ${p.pendingTtl}, ${p.requireReason ? 'reason required' : 'no reason required'}, ${p.breakGlass ? 'break-glass' : 'no break-glass'}`;
+}
+
 function fieldText(c: ObjectChange, f: FieldChange): string | null {
   if (f.item !== undefined) {
-    if (f.op === '~') return `${f.field}: ~ ${f.item} (${until(f.from)} → ${until(f.to)})`;
-    return `${f.field}: ${f.op} ${f.item}${f.op === '+' ? ` (${until(f.to)})` : ''}`;
+    if (f.op === '~') return `${f.field}: ~ ${f.item} (${span(f.startsFrom, f.from)} → ${span(f.startsTo, f.to)})`;
+    return `${f.field}: ${f.op} ${f.item}${f.op === '+' ? ` (${span(f.startsTo, f.to)})` : ''}`;
   }
+  if (f.field === 'request') return c.op === '+' ? `request: ${policyText(f.to)}` : `request: ${policyText(f.from)} → ${policyText(f.to)}`;
   if (c.op === '+') return f.to === null || f.to === '' || f.field === 'name' || f.field === 'email' ? null : `${f.field}: ${value(f.to)}`;
   return `${f.field}: ${value(f.from)} → ${value(f.to)}`;
 }
