@@ -5,7 +5,7 @@
 export const FIELDS = {
   user: ['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'createdAt', 'updatedAt'],
   resource: ['id', 'name', 'address', 'alias', 'tcp', 'udp', 'icmp', 'isActive', 'createdAt', 'updatedAt'],
-  group: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'createdAt', 'updatedAt'],
+  group: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'requestPolicy', 'createdAt', 'updatedAt'],
   service: [
     'id',
     'name',
@@ -57,7 +57,7 @@ export const FIELDS = {
   planLine: ['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail'],
   testResult: ['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail'],
   /** `group show` and the link verbs: the group, and each link by name with its own start and expiry. */
-  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'links', 'createdAt', 'updatedAt'],
+  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'links', 'requestPolicy', 'createdAt', 'updatedAt'],
   /** `access check`: the access record and its decision in a word, `allowed` or `denied`. */
   accessCheck: [
     'decision',

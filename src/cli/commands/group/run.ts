@@ -17,6 +17,7 @@ import type { Output } from '../../emit.js';
 import { expiryFrom } from '../../options.js';
 import { meta, orSkip, showMany } from '../shared.js';
 import { sweepGroup } from '../sweep/run.js';
+import { assertNotApprovers, checkPolicyFlags, describedPolicies, nextPolicy, touchesPolicy, type PolicyFlags } from './request-policy.js';
 import { withLinks } from './show-records.js';
 
 export type MemberKind = 'users' | 'resources' | 'services';
@@ -40,7 +41,7 @@ interface GroupLinks {
   services: string[];
 }
 
-export function groupRecord(row: GroupsTable, links: GroupLinks): OutputRecord {
+export function groupRecord(row: GroupsTable, links: GroupLinks, requestPolicy: Record<string, unknown> | null = null): OutputRecord {
   return {
     id: row.id,
     name: row.name,
@@ -50,6 +51,7 @@ export function groupRecord(row: GroupsTable, links: GroupLinks): OutputRecord {
     users: links.users,
     resources: links.resources,
     services: links.services,
+    requestPolicy,
     createdAt: formatTimestamp(row.created_at),
     updatedAt: formatTimestamp(row.updated_at),
   };
@@ -70,7 +72,8 @@ export async function groupRecords(db: Db, rows: readonly GroupsTable[], now: nu
     rows.map((r) => r.id),
     now,
   );
-  return rows.map((r) => groupRecord(r, links(r.id)));
+  const policy = await describedPolicies(db, rows);
+  return rows.map((r) => groupRecord(r, links(r.id), policy(r)));
 }
 
 export interface GroupCreateOptions {
@@ -168,7 +171,7 @@ export async function runGroupShow(refs: string[], ctx: Ctx): Promise<Output> {
   return { ...shown, kind: 'groupShow' };
 }
 
-export interface GroupUpdateOptions {
+export interface GroupUpdateOptions extends PolicyFlags {
   ref: string;
   name?: string | undefined;
   ttl?: number | undefined;
@@ -191,13 +194,19 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
     patch.expires_at = expiryFrom(opts, m.now);
   }
   if (opts.active !== undefined) patch.is_active = opts.active ? 1 : 0;
-  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --name, --ttl, --expires-at, --permanent, --active or --inactive');
+  checkPolicyFlags(opts);
+  if (Object.keys(patch).length === 0 && !touchesPolicy(opts)) {
+    throw new UsageError('nothing to update', 'pass --name, --ttl, --expires-at, --permanent, --active, --inactive, --requestable or --not-requestable');
+  }
   const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const group = await getGroup(tx.db, opts.ref);
     if (patch.name_key && patch.name_key !== group.name_key && (await findGroup(tx.db, patch.name!))) {
       throw new ConflictError(`a group named ${JSON.stringify(patch.name)} already exists`);
     }
+    const policy = await nextPolicy(tx.db, group, opts);
+    if (policy !== undefined) patch.request_policy = policy;
     const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (policy !== undefined && policy !== group.request_policy) changes.requestPolicy = { from: group.request_policy, to: policy };
     if (patch.name !== undefined && patch.name !== group.name) changes.name = { from: group.name, to: patch.name };
     if ('expires_at' in patch && patch.expires_at !== group.expires_at) {
       changes.expiresAt = { from: formatTimestamp(group.expires_at), to: formatTimestamp(patch.expires_at) };
@@ -289,10 +298,16 @@ export async function runGroupDelete(refs: string[], ctx: Ctx, ignoreNotFound = 
   const deleted = await mutate(ctx.store().db, m, async (tx) => {
     const out: OutputRecord[] = [];
     const seen = new Set<string>();
+    const found: GroupsTable[] = [];
     for (const ref of refs) {
       const g = await orSkip(ctx, ignoreNotFound, () => getGroup(tx.db, ref));
       if (!g || seen.has(g.id)) continue;
       seen.add(g.id);
+      found.push(g);
+    }
+    // Approvers go only with the groups they approve for, or after those stop naming them.
+    for (const g of found) await assertNotApprovers(tx.db, g, seen);
+    for (const g of found) {
       const [record] = await groupRecords(tx.db, [g], tx.now);
       const cascade = await groupCascade(tx.db, g.id);
       await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();

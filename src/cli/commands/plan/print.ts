@@ -1,5 +1,6 @@
 import type { AccessChange, TestResult } from '../../../domain/access-code/effective.js';
 import type { FieldChange, ObjectChange } from '../../../domain/access-code/plan.js';
+import { policyText } from '../../../output/policy-text.js';
 import { render } from '../../../output/render.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
@@ -64,13 +65,6 @@ const value = (v: unknown) => (v === null || v === undefined || v === '' ? '(non
 
 /** A link's window: `until T` or `permanent`, with `from S` before it when the membership starts later. */
 const span = (starts: string | null | undefined, ends: unknown) => (starts ? `from ${starts} ${until(ends)}` : until(ends));
-
-/** A request policy in one line, as `group show` reads it. */
-function policyText(v: unknown): string {
-  if (v === null || v === undefined) return 'not requestable';
-  const p = v as { approvers: string; approvals: number; maxDuration: string; pendingTtl: string; requireReason: boolean; breakGlass: boolean };
-  return `approvers ${p.approvers}, ${p.approvals} approval${p.approvals === 1 ? '' : 's'}, up to ${p.maxDuration}, pending ${p.pendingTtl}, ${p.requireReason ? 'reason required' : 'no reason required'}, ${p.breakGlass ? 'break-glass' : 'no break-glass'}`;
-}
 
 function fieldText(c: ObjectChange, f: FieldChange): string | null {
   if (f.item !== undefined) {
