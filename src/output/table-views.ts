@@ -34,9 +34,10 @@ const ID_RE = /^[a-z]{3}_[0-9A-Za-z]{16}$/;
  * (`group show`), and, in a terminal's short list, a list of ids as its count (`users  3`).
  */
 export function tableView(kind: RecordKind, record: OutputRecord, shortList: boolean, now: number): OutputRecord {
-  // A request policy reads as one line; a group that takes no requests shows nothing there.
-  if ((kind === 'group' || kind === 'groupShow') && record.requestPolicy !== null && typeof record.requestPolicy === 'object') {
-    record = { ...record, requestPolicy: policyText(record.requestPolicy) };
+  // A request policy reads as one line, `request`; a group that takes no requests shows nothing there.
+  if ((kind === 'group' || kind === 'groupShow') && 'requestPolicy' in record) {
+    const policy = record.requestPolicy;
+    record = { ...record, request: policy !== null && typeof policy === 'object' ? policyText(policy) : null };
   }
   if (kind === 'groupShow' && Array.isArray(record.links)) {
     const links = record.links as Array<{ type: string; name: string; startsAt: string | null; expiresAt: string | null }>;

@@ -36,7 +36,7 @@ describe('group update --requestable', () => {
     expect(Object.keys(last!.details.changes[0]!.to)).toContain('request_policy');
 
     const table = await h.ok(['group', 'show', 'prod-admins']);
-    expect(table).toMatch(/requestPolicy +approvers sre-leads, 2 approvals, up to 4h, pending 2h, reason required, break-glass\n/);
+    expect(table).toMatch(/\nrequest +approvers sre-leads, 2 approvals, up to 4h, pending 2h, reason required, break-glass\n/);
     await h.ok(['group', 'update', 'prod-admins', '--not-requestable']);
     expect(await policyOf()).toBeNull();
     expect((await h.json(['db', 'check'])).every((c) => c.ok)).toBe(true);
