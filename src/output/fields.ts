@@ -57,7 +57,7 @@ export const FIELDS = {
   planLine: ['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail'],
   testResult: ['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail'],
   /** `group show` and the link verbs: the group, and each link by name with its own start and expiry. */
-  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'links', 'requestPolicy', 'createdAt', 'updatedAt'],
+  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'requestPolicy', 'links', 'createdAt', 'updatedAt'],
   /** `access check`: the access record and its decision in a word, `allowed` or `denied`. */
   accessCheck: [
     'decision',
