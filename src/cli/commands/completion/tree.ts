@@ -52,6 +52,7 @@ const REFERENCES: Record<string, ObjectKind> = {
   '--resources': 'resource',
   '--group': 'group',
   '--groups': 'group',
+  '--approvers': 'group',
   '--service': 'service',
   '--services': 'service',
   '--session': 'session',
