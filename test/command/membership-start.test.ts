@@ -112,6 +112,8 @@ describe('startsAt in access as code', () => {
     expect(plan.stdout).toContain(`~ group prod\n    members: ~ ada@example.com (from ${STARTS} until ${ENDS} → from 2026-11-23T02:00:00.000Z until ${ENDS})\n`);
     const json = JSON.parse((await h.run(['-f', 'json', 'plan', '-f', moved])).stdout) as { changes: Array<{ fields: Array<Record<string, unknown>> }> };
     expect(json.changes[0]!.fields[0]).toMatchObject({ field: 'members', item: 'ada@example.com', op: '~', startsFrom: STARTS, startsTo: '2026-11-23T02:00:00.000Z' });
+    const csv = (await h.run(['-f', 'csv', 'plan', '-f', moved])).stdout;
+    expect(csv).toContain(`field,~,group,prod,members,ada@example.com,${ENDS},${ENDS},,,starts ${STARTS} → 2026-11-23T02:00:00.000Z\n`);
     await h.ok(['apply', '-f', moved]);
     h.setNow('2026-11-23T01:30:00Z');
     expect((await check()).code).toBe(5);

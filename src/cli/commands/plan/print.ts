@@ -122,7 +122,11 @@ function* planLines(r: PlanReport): Iterable<OutputRecord> {
   const empty = { field: null, item: null, from: null, to: null, via: null, until: null, detail: null };
   for (const c of r.changes) {
     yield { ...empty, section: 'object', op: c.op, type: c.type, name: c.name };
-    for (const f of c.fields) yield { ...empty, section: 'field', op: f.op ?? c.op, type: c.type, name: c.name, field: f.field, item: f.item ?? null, from: f.from, to: f.to };
+    for (const f of c.fields) {
+      // A membership's start has no column of its own in a flat line: `detail` says it.
+      const detail = f.startsFrom === undefined && f.startsTo === undefined ? null : `starts ${f.startsFrom ?? 'at once'} → ${f.startsTo ?? 'at once'}`;
+      yield { ...empty, section: 'field', op: f.op ?? c.op, type: c.type, name: c.name, field: f.field, item: f.item ?? null, from: f.from, to: f.to, detail };
+    }
   }
   for (const a of r.access) yield { ...empty, section: 'access', op: a.change, type: a.subjectType, name: a.subject, item: a.resource, via: a.via, until: a.until, detail: a.was };
   for (const t of r.tests) yield { ...empty, section: 'test', op: t.ok ? 'PASS' : 'FAIL', type: t.subjectType, name: t.subject, field: t.expect, item: t.target, until: t.at, detail: t.detail };
