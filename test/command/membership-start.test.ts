@@ -153,6 +153,22 @@ describe('startsAt in access as code', () => {
     expect((await h.json(['audit', 'list'])).length).toBe(events);
   });
 
+  it('the file\'s tests honour the start: cannot before it, can from it', async () => {
+    const tests = `tests:
+  - user: ada@example.com
+    cannot: [prod-db]
+    at: 2026-11-23T00:59:59Z
+  - user: ada@example.com
+    can: [prod-db]
+    at: ${STARTS}
+`;
+    const path = file('tests.yaml', START + tests);
+    expect((await h.run(['test', '-f', path])).code).toBe(0);
+    const wrong = await h.run(['test', '-f', file('wrong.yaml', START + tests.replace('cannot: [prod-db]', 'can: [prod-db]'))]);
+    expect(wrong.code).toBe(5);
+    expect(wrong.stdout).toContain(`FAIL user ada@example.com can prod-db at 2026-11-23T00:59:59.000Z: denied: the membership in group prod starts at ${STARTS}`);
+  });
+
   it('only a user member may carry startsAt', async () => {
     const r = await h.run(['plan', '-f', file('res.yaml', START.replace('resources: [prod-db]', `resources:\n      - name: prod-db\n        startsAt: ${STARTS}`))]);
     expect(r.code).toBe(2);
