@@ -120,8 +120,8 @@ export function registerGroup(program: Command, ctx: Ctx): void {
       examples: [
         'accessctl group update -i on-call --ttl 4h',
         'accessctl group update -i grp_8J2kP0qLm3Xc9ZaB --name incident-42 --permanent',
-        'accessctl group update prod-admins --requestable --approvers sre-leads --max-duration 4h',
-        'accessctl group update prod-admins --approvals 2 --no-require-reason',
+        'accessctl group update prod-admins --requestable --approvers sre-leads',
+        'accessctl group update prod-admins --max-duration 4h --approvals 2',
         'accessctl group update prod-admins --not-requestable',
       ],
     })
