@@ -258,8 +258,8 @@ export async function addLinks(tx: Tx, table: LinkTableName, ownerType: string, 
   const existing = await getLinks(tx.db, table, ownerId, memberIds);
   for (const id of memberIds) {
     const previous = existing.get(id);
-    // An expired link is replaced as if new; an identical live one is left alone.
-    if (previous && previous.expiresAt === expiresAt && previous.startsAt === null) continue;
+    // An expired link is replaced as if new; an identical live, started one is left alone.
+    if (previous && previous.expiresAt === expiresAt && (previous.startsAt === null || previous.startsAt <= tx.now)) continue;
     await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, previous !== undefined);
     const after = linkRow(table, ownerId, id, { startsAt: null, expiresAt }, tx.now);
     if (!previous) tx.audit(linkPut(table, after, null));
