@@ -2,11 +2,10 @@ import { ConflictError, UsageError } from '../../../domain/errors.js';
 import { expiryAfter, formatTimestamp } from '../../../domain/time.js';
 import { nameKey, validateName } from '../../../domain/validate.js';
 import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../store/groups.js';
-import { getLinks, linkRow, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
-import { linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
-import { groupCascade, takeLink } from '../../../store/cascade.js';
-import { notAsWritten } from '../../../store/read-back.js';
-import { mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
+import { linkRow, liveLinksOf, putLink, type LinkTableName } from '../../../store/links.js';
+import { objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
+import { groupCascade } from '../../../store/cascade.js';
+import { mutate, mutateAndRead, type Db } from '../../../store/mutate.js';
 import { getResource } from '../../../store/resources.js';
 import { getService } from '../../../store/services.js';
 import type { GroupsTable } from '../../../store/tables.js';
@@ -17,6 +16,7 @@ import type { Output } from '../../emit.js';
 import { expiryFrom } from '../../options.js';
 import { meta, orSkip, showMany } from '../shared.js';
 import { sweepGroup } from '../sweep/run.js';
+import { addLinks, assertUnexpired, removeLinks } from './link-edits.js';
 import { assertNotApprovers, checkPolicyFlags, describedPolicies, nextPolicy, touchesPolicy, type PolicyFlags } from './request-policy.js';
 import { withLinks } from './show-records.js';
 
@@ -221,16 +221,6 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
   return { kind: 'group', records };
 }
 
-/** Refuses to add to a group that has already expired: it would grant nothing. */
-export function assertUnexpired(group: { id: string; name: string; expires_at: number | null }, now: number, kind: string): void {
-  if (group.expires_at !== null && group.expires_at <= now) {
-    throw new ConflictError(
-      `${kind} ${group.name} expired at ${formatTimestamp(group.expires_at)}`,
-      `extend it first (accessctl ${kind} update -i ${group.id} --ttl 2h) or create a new one`,
-    );
-  }
-}
-
 export interface GroupLinkOptions {
   ref: string;
   kind: MemberKind;
@@ -248,39 +238,6 @@ export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Out
     return g;
   }, async (r, db) => withLinks(db, await groupRecords(db, [r], m.now), m.now));
   return { kind: 'groupShow', records };
-}
-
-/**
- * Adds or re-times links, one audit event per link that changed. A link added here gives access
- * now: a membership that was to start later starts now.
- */
-export async function addLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], expiresAt: number | null): Promise<void> {
-  const existing = await getLinks(tx.db, table, ownerId, memberIds);
-  for (const id of memberIds) {
-    const previous = existing.get(id);
-    // An expired link is replaced as if new; an identical live, started one is left alone.
-    if (previous && previous.expiresAt === expiresAt && (previous.startsAt === null || previous.startsAt <= tx.now)) continue;
-    await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, previous !== undefined);
-    const after = linkRow(table, ownerId, id, { startsAt: null, expiresAt }, tx.now);
-    if (!previous) tx.audit(linkPut(table, after, null));
-    else {
-      const { created_at: _c, ...changed } = after;
-      tx.audit(linkPut(table, changed, linkRow(table, ownerId, id, previous, 0)));
-    }
-  }
-}
-
-export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], note: (m: string) => void): Promise<void> {
-  for (const id of memberIds) {
-    const removed = await takeLink(tx.db, table, ownerId, id);
-    if (removed) {
-      tx.audit(linkRemoved(table, removed));
-    } else {
-      // Nothing was deleted: the link must really be absent, not kept by the store.
-      if ((await getLinks(tx.db, table, ownerId, [id])).has(id)) throw notAsWritten(`${table} ${ownerId} ${id} is still there after it was deleted`);
-      note(`${memberType} ${id} was not linked to ${ownerType} ${ownerId}; nothing to remove`);
-    }
-  }
 }
 
 export async function runGroupRemove(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
