@@ -48,12 +48,12 @@ const id = (p) => { let s = p; for (const b of require('crypto').randomBytes(16)
 const now = Date.now(); const exp = Date.parse('2027-01-01T00:00:00Z');
 const S = ${JSON.stringify(s)};
 db.transaction(() => {
-  const u = db.prepare("insert into users values (?, ?, ?, 'User', ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
+  const u = db.prepare("insert into users (id, email, email_key, first_name, last_name, role, state, type, created_at, updated_at) values (?, ?, ?, 'User', ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
   const users = []; for (let i = 0; i < S.users; i++) { const x = id('usr_'); users.push(x); u.run(x, 'user' + i + '@example.com', 'user' + i + '@example.com', String(i), now, now); }
   const r = db.prepare("insert into resources values (?, ?, ?, ?, null, '22,443', 'ALLOW_ALL', 1, 1, ?, ?)");
   const res = []; for (let i = 0; i < S.resources; i++) { const x = id('res_'); res.push(x); r.run(x, 'res-' + i, 'res-' + i, 'host' + i + '.internal', now, now); }
-  const g = db.prepare("insert into groups values (?, ?, ?, 'MANUAL', 1, null, ?, ?)");
-  const gu = db.prepare('insert into group_users values (?, ?, ?, ?)');
+  const g = db.prepare("insert into groups (id, name, name_key, type, is_active, expires_at, created_at, updated_at) values (?, ?, ?, 'MANUAL', 1, null, ?, ?)");
+  const gu = db.prepare('insert into group_users (group_id, user_id, expires_at, created_at) values (?, ?, ?, ?)');
   const gr = db.prepare('insert into group_resources values (?, ?, null, ?)');
   for (let i = 0; i < S.groups; i++) {
     const x = id('grp_'); g.run(x, 'team-' + i, 'team-' + i, now, now);

@@ -54,6 +54,7 @@ const { createHash } = require('node:crypto');
 const now = Date.parse(process.env.ACCESSCTL_NOW);
 const key = (s) => s.normalize('NFKC').toLowerCase();
 const live = (at) => at === null || at === undefined || Number(at) > now;
+const started = (at) => at === null || at === undefined || Number(at) <= now;
 async function answer(r) {
   let service = r.service;
   if (r.token !== undefined) {
@@ -67,7 +68,7 @@ async function answer(r) {
   if (r.user !== undefined) {
     const u = await one(SQL.userByEmail, [key(r.user.trim())]);
     if (!u) return { allowed: false, reason: 'user not found', via: null, expiresAt: null };
-    paths = (await all(SQL.userGroups, [u.id, res.id])).filter((p) => p.group_active && live(p.group_expires_at) && live(p.member_expires_at) && live(p.assignment_expires_at));
+    paths = (await all(SQL.userGroups, [u.id, res.id])).filter((p) => p.group_active && live(p.group_expires_at) && started(p.member_starts_at) && live(p.member_expires_at) && live(p.assignment_expires_at));
   } else {
     const s = await one(service.startsWith('svc_') ? SQL.serviceById : SQL.serviceByName, [service.startsWith('svc_') ? service : key(service)]);
     if (!s) return { allowed: false, reason: 'service not found', via: null, expiresAt: null };

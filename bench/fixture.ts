@@ -59,13 +59,13 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
   const created: Array<{ type: string; id: string; changes: Change[] }> = [];
   const ins = (table: ReplayTable, row: Record<string, unknown>) => insertChange(table, row);
   db.transaction(() => {
-    const user = db.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const user = db.prepare('insert into users (id, email, email_key, first_name, last_name, role, state, type, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 0; i < sizes.users; i++) {
       const id = ids.id('user');
       userIds.push(id);
       // SYNCED: the people came from a directory export, so the sync figure (bench/sync.ts) has them.
       user.run(id, `user${i}@example.com`, `user${i}@example.com`, 'First', `Last${i}`, 'MEMBER', 'ACTIVE', 'SYNCED', now, now);
-      created.push({ type: 'user', id, changes: [ins('users', { id, email: `user${i}@example.com`, email_key: `user${i}@example.com`, first_name: 'First', last_name: `Last${i}`, role: 'MEMBER', state: 'ACTIVE', type: 'SYNCED', created_at: now, updated_at: now })] });
+      created.push({ type: 'user', id, changes: [ins('users', { id, email: `user${i}@example.com`, email_key: `user${i}@example.com`, first_name: 'First', last_name: `Last${i}`, role: 'MEMBER', state: 'ACTIVE', type: 'SYNCED', login: null, created_at: now, updated_at: now })] });
     }
     const resource = db.prepare("insert into resources values (?, ?, ?, ?, null, 'ALLOW_ALL', 'ALLOW_ALL', 1, 1, ?, ?)");
     for (let i = 0; i < sizes.resources; i++) {
@@ -74,21 +74,21 @@ export function buildFixture(file: string, sizes: Sizes, now: number): Fixture {
       resource.run(id, `res-${i}`, `res-${i}`, `host${i}.internal`, now, now);
       created.push({ type: 'resource', id, changes: [ins('resources', { id, name: `res-${i}`, name_key: `res-${i}`, address: `host${i}.internal`, alias: null, tcp: 'ALLOW_ALL', udp: 'ALLOW_ALL', icmp: 1, is_active: 1, created_at: now, updated_at: now })] });
     }
-    const group = db.prepare("insert into groups values (?, ?, ?, 'MANUAL', 1, ?, ?, ?)");
+    const group = db.prepare("insert into groups (id, name, name_key, type, is_active, expires_at, created_at, updated_at) values (?, ?, ?, 'MANUAL', 1, ?, ?, ?)");
     for (let i = 0; i < sizes.groups; i++) {
       const id = ids.id('group');
       groupIds.push(id);
       // The first expiredGroups groups expired an hour ago; the rest are permanent.
       group.run(id, `group-${i}`, `group-${i}`, i < sizes.expiredGroups ? now - 3_600_000 : null, now, now);
-      created.push({ type: 'group', id, changes: [ins('groups', { id, name: `group-${i}`, name_key: `group-${i}`, type: 'MANUAL', is_active: 1, expires_at: i < sizes.expiredGroups ? now - 3_600_000 : null, created_at: now, updated_at: now })] });
+      created.push({ type: 'group', id, changes: [ins('groups', { id, name: `group-${i}`, name_key: `group-${i}`, type: 'MANUAL', is_active: 1, expires_at: i < sizes.expiredGroups ? now - 3_600_000 : null, request_policy: null, created_at: now, updated_at: now })] });
     }
-    const member = db.prepare('insert or ignore into group_users values (?, ?, null, ?)');
+    const member = db.prepare('insert or ignore into group_users (group_id, user_id, expires_at, created_at) values (?, ?, null, ?)');
     const perGroup = Math.ceil(sizes.memberships / sizes.groups);
     let made = 0;
     for (let g = 0; g < sizes.groups && made < sizes.memberships; g++) {
       for (let k = 0; k < perGroup && made < sizes.memberships; k++) {
         const u = userIds[(g * 7919 + k * 104_729) % userIds.length]!;
-        if (member.run(groupIds[g], u, now).changes > 0) created[sizes.users + sizes.resources + g]!.changes.push(ins('group_users', { group_id: groupIds[g], user_id: u, expires_at: null, created_at: now }));
+        if (member.run(groupIds[g], u, now).changes > 0) created[sizes.users + sizes.resources + g]!.changes.push(ins('group_users', { group_id: groupIds[g], user_id: u, starts_at: null, expires_at: null, created_at: now }));
         made++;
       }
     }

@@ -318,7 +318,7 @@ const now = Date.now();`;
     t.dialect === 'sqlite'
       ? script('import-sqlite', `${requireSqlite}${ids}
 const db = new Database(process.argv[2]); db.pragma('journal_mode = WAL'); db.pragma('synchronous = FULL');
-const insert = db.prepare("insert into users values (?, ?, ?, ?, ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
+const insert = db.prepare("insert into users (id, email, email_key, first_name, last_name, role, state, type, created_at, updated_at) values (?, ?, ?, ?, ?, 'MEMBER', 'ACTIVE', 'MANUAL', ?, ?)");
 db.transaction(() => { for (const line of lines) { const [email, first, last] = line.split(','); insert.run(id(), email, email.toLowerCase(), first, last, now, now); } })();
 db.close();`)
       : script('import-pg', `${requirePg}${ids}
@@ -326,7 +326,7 @@ const c = new pg.Client(process.argv[2]);
 (async () => { await c.connect(); await c.query('begin');
   for (let i = 0; i < lines.length; i += 3000) { const part = lines.slice(i, i + 3000); const p = [];
     const values = part.map((line, k) => { const [email, first, last] = line.split(','); p.push(id(), email, email.toLowerCase(), first, last, now, now); const b = k * 7; return '($' + (b + 1) + ',$' + (b + 2) + ',$' + (b + 3) + ',$' + (b + 4) + ',$' + (b + 5) + ",'MEMBER','ACTIVE','MANUAL',$" + (b + 6) + ',$' + (b + 7) + ')'; });
-    await c.query('insert into users values ' + values.join(','), p); }
+    await c.query('insert into users (id, email, email_key, first_name, last_name, role, state, type, created_at, updated_at) values ' + values.join(','), p); }
   await c.query('commit'); await c.end(); })();`);
   const m = interleaved(IMPORT_PAIRS, () => measure([NODE, raw, t.fresh('empty'), csv]), () => measure(cli(t.fresh('empty'), ['-q', 'user', 'import', csv])));
   report.record(t.dialect, `user import of ${IMPORT_ROWS.toLocaleString('en-US')} rows`, m, 3, { rssLimit: 300 });

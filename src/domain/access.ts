@@ -31,6 +31,8 @@ export type CandidatePath =
       groupName: string;
       groupActive: boolean;
       groupExpiresAt: number | null;
+      /** A user's membership approved for later (SPEC section 15): it grants nothing before this. */
+      memberStartsAt: number | null;
       memberExpiresAt: number | null;
       assignmentExpiresAt: number | null;
     }
@@ -86,6 +88,8 @@ function pathOf(c: CandidatePath): GrantPath {
 }
 
 const isLive = (expiresAt: number | null, now: number) => expiresAt === null || now < expiresAt;
+/** A membership that has not started yet grants nothing: a started, unexpired one does. */
+export const hasStarted = (startsAt: number | null, now: number) => startsAt === null || startsAt <= now;
 
 export function evaluateAccess(
   subject: Subject,
@@ -101,16 +105,23 @@ export function evaluateAccess(
   const live: GrantPath[] = [];
   let lastExpiry: number | null = null;
   let inactiveGroup: string | null = null;
+  let notStarted: { group: string; at: number } | null = null;
   for (const c of candidates) {
     if (c.via === 'group' && !c.groupActive) {
       inactiveGroup ??= c.groupName;
       continue;
     }
     const path = pathOf(c);
+    if (c.via === 'group' && !hasStarted(c.memberStartsAt, now)) {
+      // Not yet: unless the path will have expired by the time it starts, say when it starts.
+      if (isLive(path.expiresAt, c.memberStartsAt!) && (notStarted === null || c.memberStartsAt! < notStarted.at)) notStarted = { group: c.groupName, at: c.memberStartsAt! };
+      continue;
+    }
     if (isLive(path.expiresAt, now)) live.push(path);
     else if (lastExpiry === null || path.expiresAt! > lastExpiry) lastExpiry = path.expiresAt;
   }
   if (live.length === 0) {
+    if (notStarted !== null) return deny(`the membership in group ${notStarted.group} starts at ${formatTimestamp(notStarted.at)}`);
     if (lastExpiry !== null) return deny(`grant expired at ${formatTimestamp(lastExpiry)}`);
     if (inactiveGroup !== null) return deny(`the only granting group, ${inactiveGroup}, is inactive`);
     return deny(`no grant: ${subject.kind} ${subject.name} has no path to resource ${resource.name}`);

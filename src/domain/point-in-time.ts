@@ -73,9 +73,9 @@ export const grantKey = (g: Grant): string => `${g.subject.kind}:${g.subject.id}
 export interface AccessChange {
   change: 'gained' | 'lost';
   grant: Grant;
-  /** The event that caused it, or null when the grant simply expired. */
+  /** The event that caused it, or null when the grant simply expired or its membership started. */
   event: ReplayedEvent | null;
-  /** When it happened: the event's time, or the expiry. */
+  /** When it happened: the event's time, the expiry or the start. */
   at: number;
 }
 
@@ -97,4 +97,21 @@ export function nextExpiry(grants: readonly Grant[], after: number, upTo: number
     if (x !== null && x > after && x <= upTo && (next === null || x < next)) next = x;
   }
   return next;
+}
+
+/** The first moment in (after, upTo] at which a membership approved for later starts, or null. */
+export function nextStart(state: State, after: number, upTo: number): number | null {
+  let next: number | null = null;
+  for (const m of state.groupUsers.values()) {
+    const x = m.starts_at;
+    if (x !== null && x !== undefined && x > after && x <= upTo && (next === null || x < next)) next = x;
+  }
+  return next;
+}
+
+/** The next moment in (after, upTo] at which access changes with no event: a grant expires or a membership starts. */
+export function nextChange(grants: readonly Grant[], state: State, after: number, upTo: number): number | null {
+  const a = nextExpiry(grants, after, upTo);
+  const b = nextStart(state, after, upTo);
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }

@@ -112,6 +112,7 @@ export function stateCandidates(
           groupName: group.name,
           groupActive: group.is_active === 1,
           groupExpiresAt: group.expires_at,
+          memberStartsAt: kind === 'user' ? ((m as GroupUsersTable).starts_at ?? null) : null,
           memberExpiresAt: m.expires_at,
           assignmentExpiresAt: gr.expires_at,
         },

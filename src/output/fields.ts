@@ -5,7 +5,7 @@
 export const FIELDS = {
   user: ['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'login', 'createdAt', 'updatedAt'],
   resource: ['id', 'name', 'address', 'alias', 'tcp', 'udp', 'icmp', 'isActive', 'createdAt', 'updatedAt'],
-  group: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'createdAt', 'updatedAt'],
+  group: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'requestPolicy', 'createdAt', 'updatedAt'],
   service: [
     'id',
     'name',
@@ -57,7 +57,7 @@ export const FIELDS = {
   planLine: ['section', 'op', 'type', 'name', 'field', 'item', 'from', 'to', 'via', 'until', 'detail'],
   testResult: ['result', 'subjectType', 'subject', 'expect', 'target', 'at', 'detail'],
   /** `group show` and the link verbs: the group, and each link by name with its own start and expiry. */
-  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'links', 'createdAt', 'updatedAt'],
+  groupShow: ['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'requestPolicy', 'links', 'createdAt', 'updatedAt'],
   /** `access check`: the access record and its decision in a word, `allowed` or `denied`. */
   accessCheck: [
     'decision',
@@ -76,7 +76,7 @@ export const FIELDS = {
     'reason',
   ],
   /** `access expiring`: a grant that ends soon, who holds it and what it gives. */
-  expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source'],
+  expiring: ['endsAt', 'subjectType', 'subjectId', 'subjectName', 'givesType', 'givesId', 'gives', 'source', 'startsAt'],
   version: ['version', 'schemaVersion', 'sqlite', 'betterSqlite3', 'pg', 'node'],
   /** An access request (SPEC section 15); `state` is judged as of now (EXPIRED, ENDED). */
   request: [
@@ -154,7 +154,7 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   key: ['serviceName', 'name', 'status', 'expiresAt', 'lastUsedAt'],
   audit: ['seq', 'at', 'actor', 'action', 'targetId'],
   access: ['subjectName', 'resourceName', 'address', 'via', 'groupName', 'expiresAt'],
-  expiring: ['endsAt', 'subjectName', 'givesType', 'gives', 'source'],
+  expiring: ['endsAt', 'subjectName', 'givesType', 'gives', 'source', 'startsAt'],
   accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],

@@ -137,7 +137,10 @@ export async function render(
   source: Iterable<OutputRecord> | AsyncIterable<OutputRecord>,
   opts: RenderOptions,
 ): Promise<number> {
-  const columns = selectColumns(kind, opts.columns, opts).filter((c) => !(opts.format === 'table' && kind === 'groupShow' && c === 'links' && !opts.columns));
+  const columns = selectColumns(kind, opts.columns, opts)
+    .filter((c) => !(opts.format === 'table' && kind === 'groupShow' && c === 'links' && !opts.columns))
+    // A table reads a group's request policy as one `request` line (output/table-views.ts).
+    .map((c) => (opts.format === 'table' && (kind === 'group' || kind === 'groupShow') && c === 'requestPolicy' && !opts.columns ? 'request' : c));
   const records = limited(source, opts.limit);
   const out = new Chunker(sink);
   let count = 0;

@@ -1,5 +1,6 @@
 import { formatRelative, parseTimestamp } from '../domain/time.js';
 import type { OutputRecord, RecordKind } from './fields.js';
+import { policyText } from './policy-text.js';
 import { Lines } from './table.js';
 
 /** The columns that name each row of a list: a terminal never cuts or drops them. */
@@ -34,6 +35,11 @@ const ID_RE = /^[a-z]{3}_[0-9A-Za-z]{16}$/;
  * (`group show`), and, in a terminal's short list, a list of ids as its count (`users  3`).
  */
 export function tableView(kind: RecordKind, record: OutputRecord, shortList: boolean, now: number): OutputRecord {
+  // A request policy reads as one line, `request`; a group that takes no requests shows nothing there.
+  if ((kind === 'group' || kind === 'groupShow') && 'requestPolicy' in record) {
+    const policy = record.requestPolicy;
+    record = { ...record, request: policy !== null && typeof policy === 'object' ? policyText(policy) : null };
+  }
   if (kind === 'groupShow' && Array.isArray(record.links)) {
     const links = record.links as Array<{ type: string; name: string; startsAt: string | null; expiresAt: string | null }>;
     const of = (type: string) => new Lines(links.filter((l) => l.type === type).map((l) => linkLine(l, now)));
@@ -54,6 +60,11 @@ export function tableView(kind: RecordKind, record: OutputRecord, shortList: boo
 
 function linkLine(l: { name: string; startsAt: string | null; expiresAt: string | null }, now: number): string {
   const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  // A membership approved for later says so first: it gives nothing until then.
+  if (l.startsAt !== null && parseTimestamp(l.startsAt) > now) {
+    const from = `starts ${at(l.startsAt)} UTC (${formatRelative(parseTimestamp(l.startsAt), now)})`;
+    return l.expiresAt === null ? `${l.name}  ${from}` : `${l.name}  ${from}, until ${at(l.expiresAt)} UTC`;
+  }
   if (l.expiresAt === null) return l.startsAt === null ? l.name : `${l.name}  since ${at(l.startsAt)} UTC`;
   const ends = `until ${at(l.expiresAt)} UTC (${formatRelative(parseTimestamp(l.expiresAt), now)})`;
   return l.startsAt === null ? `${l.name}  ${ends}` : `${l.name}  from ${at(l.startsAt)} ${ends}`;

@@ -1,5 +1,5 @@
 import type { CandidatePath } from '../domain/access.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { LINKS } from './links.js';
 import type { Db } from './mutate.js';
 
@@ -20,6 +20,7 @@ export interface GroupPathRow {
   group_name: string;
   group_active: number;
   group_expires_at: number | null;
+  member_starts_at: number | null;
   member_expires_at: number | null;
   assignment_expires_at: number | null;
 }
@@ -34,6 +35,7 @@ export function groupPath(r: GroupPathRow): CandidateRow {
       groupName: r.group_name,
       groupActive: r.group_active === 1,
       groupExpiresAt: r.group_expires_at,
+      memberStartsAt: r.member_starts_at ?? null,
       memberExpiresAt: r.member_expires_at,
       assignmentExpiresAt: r.assignment_expires_at,
     },
@@ -63,6 +65,8 @@ export function groupPathsQuery(db: Db, membership: 'group_users' | 'group_servi
       'g.name as group_name',
       'g.is_active as group_active',
       'g.expires_at as group_expires_at',
+      // Only a user's membership may start later (group_services has no start).
+      membership === 'group_users' ? sql.ref('m.starts_at').as('member_starts_at') : sql<null>`null`.as('member_starts_at'),
       'm.expires_at as member_expires_at',
       'gr.expires_at as assignment_expires_at',
     ]);

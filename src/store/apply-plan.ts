@@ -2,7 +2,7 @@ import type { Plan } from '../domain/access-code/plan.js';
 import { keyDeleted, linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated, settingSet, type EventOptions, type LinkTable as LinkTableName } from '../domain/audit-events.js';
 import type { State } from '../domain/state.js';
 import { insertMany } from './insert-many.js';
-import { deleteLink, LINKS, putLink } from './links.js';
+import { deleteLink, hasStart, linkRow, LINKS, putLink } from './links.js';
 import type { Tx } from './mutate.js';
 import { readSettings, writeSetting } from './settings.js';
 import type { Database, LinkTable } from './tables.js';
@@ -108,9 +108,10 @@ export async function applyPlan(tx: Tx, plan: Plan, fileSha256: string): Promise
     const inserts: AnyLink[] = [];
     for (const [k, l] of links(planned, table)) {
       const had = physical.get(k);
-      if (had && had.expires_at === l.expires_at) continue;
-      const row = { [o]: l[o], [m]: l[m], expires_at: l.expires_at, created_at: had?.created_at ?? l.created_at } as AnyLink;
-      if (had) await putLink(tx.db, table, l[o]!, l[m]!, l.expires_at, tx.now, true);
+      const startsAt = hasStart(table) ? ((l as { starts_at?: number | null }).starts_at ?? null) : null;
+      if (had && had.expires_at === l.expires_at && (!hasStart(table) || ((had as { starts_at?: number | null }).starts_at ?? null) === startsAt)) continue;
+      const row = linkRow(table, l[o]!, l[m]!, { startsAt, expiresAt: l.expires_at }, had?.created_at ?? l.created_at) as AnyLink;
+      if (had) await putLink(tx.db, table, l[o]!, l[m]!, l.expires_at, tx.now, true, startsAt);
       else inserts.push(row);
       audit(linkPut(table, row, had ?? null, opts));
     }

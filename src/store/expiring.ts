@@ -10,12 +10,16 @@ export interface ExpiringRow {
   gives: string;
   endsAt: number;
   source: 'membership' | 'assignment' | 'group' | 'key';
+  /** A membership approved for later: when it starts (it ends before it has been of use to anyone otherwise). Null once started. */
+  startsAt: number | null;
 }
 
 /**
  * Every grant that ends in (now, until]: memberships, assignments, groups and keys, each with
  * who holds it and what it gives. A group's own expiry is one row per member it carries, since
  * each of them loses what the group gives; disabled things are left out (they give nothing now).
+ * A membership that has not started yet is listed with its start, so a warning never reads as
+ * "your access ends" without "it starts at" before it.
  */
 export async function expiringGrants(db: Db, now: number, until: number): Promise<ExpiringRow[]> {
   const ending = <T extends { ends_at: number | null }>(rows: T[]) => rows.filter((r) => r.ends_at !== null && Number(r.ends_at) > now && Number(r.ends_at) <= until);
@@ -24,7 +28,7 @@ export async function expiringGrants(db: Db, now: number, until: number): Promis
       .selectFrom('group_users as l')
       .innerJoin('users as u', 'u.id', 'l.user_id')
       .innerJoin('groups as g', 'g.id', 'l.group_id')
-      .select(['u.id as sid', 'u.email as sname', 'u.email_key as skey', 'g.id as gid', 'g.name as gname', 'l.expires_at as ends_at', 'g.expires_at as group_ends'])
+      .select(['u.id as sid', 'u.email as sname', 'u.email_key as skey', 'g.id as gid', 'g.name as gname', 'l.expires_at as ends_at', 'g.expires_at as group_ends', 'l.starts_at as starts_at'])
       .where('l.expires_at', 'is not', null)
       .where('l.expires_at', '>', now)
       .where('l.expires_at', '<=', until)
@@ -60,7 +64,7 @@ export async function expiringGrants(db: Db, now: number, until: number): Promis
       .selectFrom('groups as g')
       .leftJoin('group_users as l', 'l.group_id', 'g.id')
       .leftJoin('users as u', 'u.id', 'l.user_id')
-      .select(['g.id as gid', 'g.name as gname', 'g.expires_at as ends_at', 'u.id as sid', 'u.email as sname', 'u.email_key as skey', 'l.expires_at as link_ends'])
+      .select(['g.id as gid', 'g.name as gname', 'g.expires_at as ends_at', 'u.id as sid', 'u.email as sname', 'u.email_key as skey', 'l.expires_at as link_ends', 'l.starts_at as starts_at'])
       .where('g.expires_at', 'is not', null)
       .where('g.expires_at', '>', now)
       .where('g.expires_at', '<=', until)
@@ -78,7 +82,9 @@ export async function expiringGrants(db: Db, now: number, until: number): Promis
   // A link ends with its group when the group ends first: the group's row says so.
   const ownEnd = (ends: number | null, groupEnds: number | null | undefined) => groupEnds === null || groupEnds === undefined || Number(ends) < Number(groupEnds);
   const out: ExpiringRow[] = [];
-  for (const r of ending(groupUsers)) if (ownEnd(r.ends_at, r.group_ends)) out.push(row('user', r, 'group', 'membership'));
+  const later = (startsAt: number | null) => (startsAt !== null && Number(startsAt) > now ? Number(startsAt) : null);
+  const neverStarts = (startsAt: number | null, ends: number | null) => startsAt !== null && Number(startsAt) >= Number(ends);
+  for (const r of ending(groupUsers)) if (ownEnd(r.ends_at, r.group_ends) && !neverStarts(r.starts_at, r.ends_at)) out.push({ ...row('user', r, 'group', 'membership'), startsAt: later(r.starts_at) });
   for (const r of ending(groupServices)) if (ownEnd(r.ends_at, r.group_ends)) out.push(row('service', r, 'group', 'membership'));
   for (const r of ending(groupResources)) if (ownEnd(r.ends_at, r.group_ends)) out.push(row('group', r, 'resource', 'assignment'));
   for (const r of ending(serviceResources)) out.push(row('service', r, 'resource', 'assignment'));
@@ -86,7 +92,9 @@ export async function expiringGrants(db: Db, now: number, until: number): Promis
     // A member whose own link ends before the group is listed by its membership instead.
     if (g.sid === null || (g.link_ends !== null && Number(g.link_ends) <= now)) continue;
     if (g.link_ends !== null && Number(g.link_ends) < Number(g.ends_at)) continue;
-    out.push(row('user', { sid: g.sid, sname: g.sname!, skey: g.skey!, gid: g.gid, gname: g.gname, ends_at: g.ends_at }, 'group', 'group'));
+    // A membership that would start only once the group has ended gives nothing: not a grant that ends.
+    if (neverStarts(g.starts_at, g.ends_at)) continue;
+    out.push({ ...row('user', { sid: g.sid, sname: g.sname!, skey: g.skey!, gid: g.gid, gname: g.gname, ends_at: g.ends_at }, 'group', 'group'), startsAt: later(g.starts_at) });
   }
   for (const r of keys) out.push(row('service', r, 'key', 'key'));
   return out;
@@ -98,5 +106,5 @@ function row(
   givesType: ExpiringRow['givesType'],
   source: ExpiringRow['source'],
 ): ExpiringRow {
-  return { subjectType, subjectId: r.sid, subjectName: r.sname, subjectKey: r.skey, givesType, givesId: r.gid, gives: r.gname, endsAt: Number(r.ends_at), source };
+  return { subjectType, subjectId: r.sid, subjectName: r.sname, subjectKey: r.skey, givesType, givesId: r.gid, gives: r.gname, endsAt: Number(r.ends_at), source, startsAt: null };
 }

@@ -92,7 +92,7 @@ export async function syncGroups(db: Db, tx: Tx | null, rows: readonly Membershi
     const have = groups.get(g.key);
     if (!have) {
       const group: GroupsTable = { id: opts.newId(), name: g.name, name_key: g.key, type: 'SYNCED', is_active: 1, expires_at: null, request_policy: null, created_at: opts.now, updated_at: opts.now };
-      const links = [...g.members.keys()].map((k) => ({ table: 'group_users' as const, row: { group_id: group.id, user_id: users.get(k)!.id, expires_at: null, created_at: opts.now } }));
+      const links = [...g.members.keys()].map((k) => ({ table: 'group_users' as const, row: { group_id: group.id, user_id: users.get(k)!.id, starts_at: null, expires_at: null, created_at: opts.now } }));
       counts.created++;
       emit({ line: g.line, action: 'create', id: tx ? group.id : null, name: g.name, changes: { type: 'SYNCED', members: g.members.size } });
       for (const [key, m] of g.members) {
@@ -115,20 +115,21 @@ export async function syncGroups(db: Db, tx: Tx | null, rows: readonly Membershi
         tx!.audit(objectUpdated('group', have, after, audit('group.sync.update', g.line)));
       });
     }
-    const links = await db.selectFrom('group_users').innerJoin('users', 'users.id', 'group_users.user_id').select(['group_users.user_id', 'group_users.expires_at', 'group_users.created_at', 'users.email', 'users.email_key']).where('group_users.group_id', '=', have.id).execute();
+    const links = await db.selectFrom('group_users').innerJoin('users', 'users.id', 'group_users.user_id').select(['group_users.user_id', 'group_users.starts_at', 'group_users.expires_at', 'group_users.created_at', 'users.email', 'users.email_key']).where('group_users.group_id', '=', have.id).execute();
     const linked = new Map(links.map((l) => [l.email_key, l]));
     for (const [key, m] of g.members) {
       const link = linked.get(key);
       const userId = users.get(key)!.id;
-      if (link && (link.expires_at === null || link.expires_at > opts.now)) continue;
+      // A membership the directory lists is one from now: a later start is brought forward.
+      if (link && (link.expires_at === null || link.expires_at > opts.now) && (link.starts_at === null || link.starts_at <= opts.now)) continue;
       counts.added++;
       const email = users.get(key)!.email;
       emit({ line: m.line, action: 'add', id: have.id, name: have.name, changes: link ? { user: email, expiresAt: { from: link.expires_at, to: null } } : { user: email } });
       plan.push(async () => {
-        const row = { group_id: have.id, user_id: userId, expires_at: null };
+        const row = { group_id: have.id, user_id: userId, starts_at: null, expires_at: null };
         if (link) {
-          await tx!.db.updateTable('group_users').set({ expires_at: null }).where('group_id', '=', have.id).where('user_id', '=', userId).execute();
-          tx!.audit(linkPut('group_users', row, { group_id: have.id, user_id: userId, expires_at: link.expires_at }, audit('group.sync.add-user', m.line)));
+          await tx!.db.updateTable('group_users').set({ starts_at: null, expires_at: null }).where('group_id', '=', have.id).where('user_id', '=', userId).execute();
+          tx!.audit(linkPut('group_users', row, { group_id: have.id, user_id: userId, starts_at: link.starts_at, expires_at: link.expires_at }, audit('group.sync.add-user', m.line)));
         } else {
           await tx!.db.insertInto('group_users').values({ ...row, created_at: opts.now }).execute();
           tx!.audit(linkPut('group_users', { ...row, created_at: opts.now }, null, audit('group.sync.add-user', m.line)));
@@ -141,7 +142,7 @@ export async function syncGroups(db: Db, tx: Tx | null, rows: readonly Membershi
       emit({ line: null, action: 'remove', id: have.id, name: have.name, changes: { user: link.email } });
       plan.push(async () => {
         await tx!.db.deleteFrom('group_users').where('group_id', '=', have.id).where('user_id', '=', link.user_id).execute();
-        tx!.audit(linkRemoved('group_users', { group_id: have.id, user_id: link.user_id, expires_at: null, created_at: link.created_at }, audit('group.sync.remove-user', null)));
+        tx!.audit(linkRemoved('group_users', { group_id: have.id, user_id: link.user_id, starts_at: link.starts_at, expires_at: null, created_at: link.created_at }, audit('group.sync.remove-user', null)));
       });
     }
   }

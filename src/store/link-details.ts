@@ -4,14 +4,15 @@ export interface LinkDetail {
   type: 'user' | 'resource' | 'service';
   id: string;
   name: string;
-  /** When the link began to give access (it was made then). */
+  /** When the link gives access from: a membership's own start, else when it was made. */
   startsAt: number;
   expiresAt: number | null;
 }
 
 /**
  * A group's unexpired members, resources and services by name, each with its own start and
- * expiry: what `group show` prints, so a link added with --ttl shows when it ends.
+ * expiry: what `group show` prints, so a link added with --ttl shows when it ends, and a
+ * membership approved for later when it starts.
  */
 export async function groupLinkDetails(db: Db, groupId: string, now: number): Promise<LinkDetail[]> {
   const live = <T extends { expires_at: number | null }>(rows: T[]) => rows.filter((r) => r.expires_at === null || r.expires_at > now);
@@ -19,7 +20,7 @@ export async function groupLinkDetails(db: Db, groupId: string, now: number): Pr
     db
       .selectFrom('group_users')
       .innerJoin('users', 'users.id', 'group_users.user_id')
-      .select(['users.id as id', 'users.email as name', 'users.email_key as key', 'group_users.created_at', 'group_users.expires_at'])
+      .select(['users.id as id', 'users.email as name', 'users.email_key as key', 'group_users.created_at', 'group_users.starts_at', 'group_users.expires_at'])
       .where('group_users.group_id', '=', groupId)
       .execute(),
     db
@@ -35,10 +36,10 @@ export async function groupLinkDetails(db: Db, groupId: string, now: number): Pr
       .where('group_services.group_id', '=', groupId)
       .execute(),
   ]);
-  const detail = (type: LinkDetail['type'], rows: Array<{ id: string; name: string; key: string; created_at: number; expires_at: number | null }>) =>
+  const detail = (type: LinkDetail['type'], rows: Array<{ id: string; name: string; key: string; created_at: number; starts_at?: number | null; expires_at: number | null }>) =>
     live(rows)
       // Code-point order of the name key, as every list: the same on every machine and locale.
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map((r): LinkDetail => ({ type, id: r.id, name: r.name, startsAt: Number(r.created_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at) }));
+      .map((r): LinkDetail => ({ type, id: r.id, name: r.name, startsAt: Number(r.starts_at ?? r.created_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at) }));
   return [...detail('user', users), ...detail('resource', resources), ...detail('service', services)];
 }

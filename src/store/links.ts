@@ -22,31 +22,48 @@ export interface LinkRow {
 // The four tables share one shape; a loosely typed handle lets one function serve them all.
 const loose = (db: Db) => db as unknown as Kysely<Record<string, Record<string, unknown>>>;
 
-export async function getLinks(db: Db, table: LinkTableName, owner: string, members: readonly string[]): Promise<Map<string, number | null>> {
+/** A link's times: only a user's membership has a start (null for every other link). */
+export interface LinkTimes {
+  startsAt: number | null;
+  expiresAt: number | null;
+}
+
+/** Only group_users carries starts_at (a grant approved for later, SPEC section 15). */
+export const hasStart = (table: LinkTableName): boolean => table === 'group_users';
+
+export async function getLinks(db: Db, table: LinkTableName, owner: string, members: readonly string[]): Promise<Map<string, LinkTimes>> {
   const { owner: o, member: m } = LINKS[table];
-  const out = new Map<string, number | null>();
+  const out = new Map<string, LinkTimes>();
+  const columns = [`${m} as member`, 'expires_at', ...(hasStart(table) ? ['starts_at'] : [])];
   for (const part of chunks(members)) {
     const rows = (await loose(db)
       .selectFrom(table)
-      .select([`${m} as member`, 'expires_at'])
+      .select(columns)
       .where(o, '=', owner)
       .where(m, 'in', part)
-      .execute()) as Array<{ member: string; expires_at: number | null }>;
-    for (const r of rows) out.set(r.member, r.expires_at);
+      .execute()) as Array<{ member: string; expires_at: number | null; starts_at?: number | null }>;
+    for (const r of rows) out.set(r.member, { startsAt: r.starts_at ?? null, expiresAt: r.expires_at });
   }
   return out;
 }
 
-/** Adds or re-times links; an existing link takes the new expiry (extend, shorten or make permanent). */
-export async function putLink(db: Db, table: LinkTableName, owner: string, member: string, expiresAt: number | null, now: number, exists: boolean): Promise<void> {
+/**
+ * A whole link row as it is stored and audited: a membership of a user carries its start (null:
+ * from its creation), so replay rebuilds the row column for column.
+ */
+export function linkRow(table: LinkTableName, owner: string, member: string, times: LinkTimes, createdAt: number): Record<string, string | number | null> {
+  const { owner: o, member: m } = LINKS[table];
+  return { [o]: owner, [m]: member, ...(hasStart(table) ? { starts_at: times.startsAt } : {}), expires_at: times.expiresAt, created_at: createdAt };
+}
+
+/** Adds or re-times links; an existing link takes the new times (extend, shorten or make permanent; a membership's start too). */
+export async function putLink(db: Db, table: LinkTableName, owner: string, member: string, expiresAt: number | null, now: number, exists: boolean, startsAt: number | null = null): Promise<void> {
   const { owner: o, member: m } = LINKS[table];
   if (exists) {
-    await loose(db).updateTable(table).set({ expires_at: expiresAt }).where(o, '=', owner).where(m, '=', member).execute();
+    const set = hasStart(table) ? { starts_at: startsAt, expires_at: expiresAt } : { expires_at: expiresAt };
+    await loose(db).updateTable(table).set(set).where(o, '=', owner).where(m, '=', member).execute();
   } else {
-    await loose(db)
-      .insertInto(table)
-      .values({ [o]: owner, [m]: member, expires_at: expiresAt, created_at: now })
-      .execute();
+    await loose(db).insertInto(table).values(linkRow(table, owner, member, { startsAt, expiresAt }, now)).execute();
   }
 }
 
@@ -82,7 +99,10 @@ export async function liveLinksOf(db: Db, table: LinkTableName, owners: readonly
   return out;
 }
 
-/** Links whose expiry is at or before `cutoff`, for sweep. */
+/**
+ * Links whose expiry is at or before `cutoff`, for sweep. A membership that has not started is
+ * never among them while its expiry is ahead: sweep goes by the end alone.
+ */
 export function expiredLinks(db: Db, table: LinkTableName, cutoff: number) {
   const { owner: o, member: m } = LINKS[table];
   return loose(db)

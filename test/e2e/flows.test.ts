@@ -20,7 +20,8 @@ describe('the seed flow, verbatim', () => {
     const created = cli(['-s', 'BlackSnake', '-f', 'CSV', 'group', 'create', '-g', 'My Ephemeral Group', '-u', `${u1},${u2}`, '-r', r1], { env });
     expect(created.code).toBe(0);
     const [header, row] = created.stdout.trim().split('\n');
-    expect(header).toBe('id,name,type,isActive,expiresAt,users,resources,services,createdAt,updatedAt');
+    // requestPolicy (SPEC section 3): empty for a group that takes no requests.
+    expect(header).toBe('id,name,type,isActive,expiresAt,users,resources,services,requestPolicy,createdAt,updatedAt');
     const grp = row!.split(',')[0]!;
     expect(row).toContain(`,My Ephemeral Group,MANUAL,true,,${[u1, u2].sort().join(';')},${r1},,`);
     const deleted = cli(['-s', 'BlackSnake', '-f', 'CSV', 'group', 'delete', '-i', grp], { env });

@@ -10,6 +10,7 @@ const viaGroup = (over: Partial<Extract<CandidatePath, { via: 'group' }>> = {}):
   groupName: 'ops',
   groupActive: true,
   groupExpiresAt: null,
+  memberStartsAt: null,
   memberExpiresAt: null,
   assignmentExpiresAt: null,
   ...over,
@@ -36,6 +37,21 @@ describe('the access rule', () => {
     expect(evaluateAccess(user, db, [viaGroup()], T, { protocol: 'udp' }).reason).toMatch(/udp is not allowed/);
     expect(evaluateAccess(user, db, [viaGroup()], T, { protocol: 'icmp' }).reason).toMatch(/icmp is not allowed/);
     expect(evaluateAccess(user, db, [viaGroup()], T, { protocol: 'tcp', port: 5432 }).allowed).toBe(true);
+  });
+  it('a membership that starts at T denies at T-1 ms, saying when it starts, and allows at T', () => {
+    const paths = [viaGroup({ memberStartsAt: T, memberExpiresAt: T + 3_600_000 })];
+    const before = evaluateAccess(user, db, paths, T - 1);
+    expect(before.allowed).toBe(false);
+    expect(before.reason).toBe(`the membership in group ops starts at ${new Date(T).toISOString()}`);
+    const at = evaluateAccess(user, db, paths, T);
+    expect(at.allowed).toBe(true);
+    expect(at.paths[0]!.expiresAt).toBe(T + 3_600_000);
+    expect(evaluateAccess(user, db, paths, T + 3_600_000).allowed).toBe(false);
+  });
+  it('a started path grants while another has not started yet', () => {
+    const d = evaluateAccess(user, db, [viaGroup({ memberStartsAt: T + 10 }), viaGroup({ groupId: 'grp_2', groupName: 'dev' })], T);
+    expect(d.allowed).toBe(true);
+    expect(d.paths.map((p) => p.groupId)).toEqual(['grp_2']);
   });
   it('one live path is enough; the longest-lasting comes first', () => {
     const d = evaluateAccess(user, db, [viaGroup({ groupExpiresAt: T - 1 }), viaGroup({ groupId: 'grp_2', memberExpiresAt: T + 100 }), viaGroup({ groupId: 'grp_3' })], T);

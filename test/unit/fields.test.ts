@@ -8,7 +8,7 @@ describe('field lists (a rename must be deliberate)', () => {
   it('pins the SPEC section 3 objects', () => {
     expect(FIELDS.user).toEqual(['id', 'email', 'firstName', 'lastName', 'role', 'state', 'type', 'login', 'createdAt', 'updatedAt']);
     expect(FIELDS.resource).toEqual(['id', 'name', 'address', 'alias', 'tcp', 'udp', 'icmp', 'isActive', 'createdAt', 'updatedAt']);
-    expect(FIELDS.group).toEqual(['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'createdAt', 'updatedAt']);
+    expect(FIELDS.group).toEqual(['id', 'name', 'type', 'isActive', 'expiresAt', 'users', 'resources', 'services', 'requestPolicy', 'createdAt', 'updatedAt']);
     expect(FIELDS.service).toEqual(['id', 'name', 'description', 'state', 'resources', 'groups', 'keys', 'activeKeys', 'revokedKeys', 'expiredKeys', 'createdAt', 'updatedAt']);
     expect(FIELDS.key).toEqual(['id', 'serviceId', 'serviceName', 'name', 'status', 'hint', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']);
     expect(FIELDS.audit).toEqual(['seq', 'id', 'at', 'actor', 'action', 'targetType', 'targetId', 'details', 'hash']);

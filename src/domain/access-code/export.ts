@@ -1,3 +1,4 @@
+import { describePolicy, parsePolicy } from '../request-policy.js';
 import type { State } from '../state.js';
 import { formatTimestamp } from '../time.js';
 import type { LinkTable } from '../../store/tables.js';
@@ -44,7 +45,9 @@ export function exportDocument(raw: State, now: number): Doc {
   const links = <L extends LinkTable>(rows: Map<string, L>, owner: (l: L) => string, member: (l: L) => string, name: (id: string) => string, key: (id: string) => string, field: 'email' | 'name') => {
     const out = new Map<string, Array<{ k: string; v: unknown }>>();
     for (const l of rows.values()) {
-      const v = l.expires_at === null ? name(member(l)) : { [field]: name(member(l)), expiresAt: formatTimestamp(l.expires_at) };
+      // Only a user's membership has a start: written before its expiry, as a window reads.
+      const startsAt = (l as { starts_at?: number | null }).starts_at ?? null;
+      const v = l.expires_at === null && startsAt === null ? name(member(l)) : compact({ [field]: name(member(l)), startsAt: formatTimestamp(startsAt) ?? undefined, expiresAt: formatTimestamp(l.expires_at) ?? undefined });
       const list = out.get(owner(l)) ?? [];
       list.push({ k: key(member(l)), v });
       out.set(owner(l), list);
@@ -63,12 +66,18 @@ export function exportDocument(raw: State, now: number): Doc {
   // A service's groups are written once, on the groups' side.
   doc.services = services.map((x) => compact({ name: x.name, description: x.description || undefined, state: x.state === 'ACTIVE' ? undefined : x.state, resources: serviceResources(x.id) }));
 
+  // Every field of a policy is written, defaults too: what a group takes requests under reads whole.
+  const requestOf = (text: string | null) => {
+    const p = parsePolicy(text);
+    return p ? describePolicy(p, raw.groups.get(p.approvers)?.name ?? p.approvers) : undefined;
+  };
   const groups = [...s.groups.values()].sort(byKey((g) => g.name_key));
   doc.groups = groups.map((g) =>
     compact({
       name: grpName(g.id),
       isActive: g.is_active === 1 ? undefined : false,
       expiresAt: formatTimestamp(g.expires_at) ?? undefined,
+      request: requestOf(g.request_policy),
       members: members(g.id),
       resources: groupResources(g.id),
       services: groupServices(g.id),

@@ -1,3 +1,5 @@
+import type { RequestPolicy } from '../request-policy.js';
+
 /**
  * An access-as-code file after validation (SPEC section 12): every object by name, every time
  * absolute, every value already in the store's canonical form. `path` is where the thing was
@@ -6,7 +8,17 @@
 export interface DeclaredLink {
   /** The name (email for users) as written. */
   ref: string;
+  /** A user's membership only: it grants from this moment (SPEC section 15); null: at once. */
+  startsAt: number | null;
   expiresAt: number | null;
+  path: string[];
+}
+
+/** A group's `request:` (SPEC section 15): the policy, its approvers group still by name. */
+export interface DeclaredRequestPolicy {
+  approvers: string;
+  /** Validated and filled with the defaults; `approvers` is resolved to an id by the plan. */
+  policy: RequestPolicy;
   path: string[];
 }
 
@@ -34,6 +46,8 @@ export interface DeclaredGroup {
   name: string;
   isActive: boolean;
   expiresAt: number | null;
+  /** Null: not requestable (a declared group is authoritative, so a policy it leaves out goes). */
+  request: DeclaredRequestPolicy | null;
   members: DeclaredLink[];
   resources: DeclaredLink[];
   services: DeclaredLink[];

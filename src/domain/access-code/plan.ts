@@ -6,6 +6,7 @@ import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
 import type { GroupsTable, LinkTable, ResourcesTable, ServicesTable, UsersTable } from '../../store/tables.js';
 import { liveView } from './live-view.js';
+import { planRequestPolicies } from './plan-request.js';
 import { FileProblem, type AccessFile, type DeclaredLink } from './model.js';
 
 export type ObjectType = 'setting' | 'user' | 'resource' | 'service' | 'group';
@@ -17,6 +18,9 @@ export interface FieldChange {
   op?: '+' | '-' | '~';
   from: unknown;
   to: unknown;
+  /** A user's membership with a start (before, after): present only when either has one. */
+  startsFrom?: string | null;
+  startsTo?: string | null;
 }
 
 export interface ObjectChange {
@@ -156,6 +160,8 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     }
   }
 
+  planRequestPolicies(file, current, planned, groups, deadGroups, (g, op) => change('group', g.name, op).fields, now);
+
   // Links of declared objects: exactly what the file lists.
   const resolve = <T extends { id: string }>(index: Map<string, T>, link: DeclaredLink, kind: string, declaredKeys: Set<string>): string => {
     const hit = index.get(nameKey(link.ref));
@@ -168,7 +174,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
   };
   const liveGroupOf = (name: string) => (deadGroups.has(nameKey(name)) ? undefined : groups.get(nameKey(name)));
 
-  const wantUsers = new Map<string, number | null>();
+  const wantUsers = new Map<string, Times>();
   const wantResources = new Map<string, number | null>();
   const wantServices = new Map<string, { expiresAt: number | null; path: string[] }>();
   const wantServiceResources = new Map<string, number | null>();
@@ -178,7 +184,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     const g = liveGroupOf(d.name);
     if (!g) continue;
     ownedGroups.add(g.id);
-    for (const l of d.members) wantUsers.set(linkKey(g.id, resolve(users, l, 'user', declared.users)), l.expiresAt);
+    for (const l of d.members) wantUsers.set(linkKey(g.id, resolve(users, l, 'user', declared.users)), { startsAt: l.startsAt, expiresAt: l.expiresAt });
     for (const l of d.resources) wantResources.set(linkKey(g.id, resolve(resources, l, 'resource', declared.resources)), l.expiresAt);
     for (const l of d.services) wantServices.set(linkKey(g.id, resolve(services, l, 'service', declared.services)), { expiresAt: l.expiresAt, path: l.path });
   }
@@ -213,32 +219,34 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
   };
 
   syncLinks(loose(planned.groupUsers), 'group_id', 'user_id', wantUsers, (l) => ownedGroups.has(l.group_id!), 'members');
-  syncLinks(loose(planned.groupResources), 'group_id', 'resource_id', wantResources, (l) => ownedGroups.has(l.group_id!), 'resources');
+  syncLinks(loose(planned.groupResources), 'group_id', 'resource_id', expiryOnly(wantResources), (l) => ownedGroups.has(l.group_id!), 'resources');
   syncLinks(
     loose(planned.groupServices),
     'group_id',
     'service_id',
-    new Map([...wantServices].map(([k, v]) => [k, v.expiresAt])),
+    new Map([...wantServices].map(([k, v]) => [k, { startsAt: null, expiresAt: v.expiresAt }])),
     (l) => ownedGroups.has(l.group_id!) || ownedServices.has(l.service_id!),
     'services',
   );
-  syncLinks(loose(planned.serviceResources), 'service_id', 'resource_id', wantServiceResources, (l) => ownedServices.has(l.service_id!), 'resources');
+  syncLinks(loose(planned.serviceResources), 'service_id', 'resource_id', expiryOnly(wantServiceResources), (l) => ownedServices.has(l.service_id!), 'resources');
 
-  function syncLinks(links: Map<string, LooseLink>, ownerCol: string, memberCol: string, want: Map<string, number | null>, owned: (l: LooseLink) => boolean, field: string) {
+  function syncLinks(links: Map<string, LooseLink>, ownerCol: string, memberCol: string, want: Map<string, Times>, owned: (l: LooseLink) => boolean, field: string) {
+    // Only a user's membership has a start; the other link tables have no such column.
+    const starts = memberCol === 'user_id';
     for (const [k, l] of [...links]) {
       if (!owned(l) || want.has(k)) continue;
       links.delete(k);
       // A group-service link belongs on the group's line when the group is declared.
       const owner = ownerCol === 'group_id' && !ownedGroups.has(l.group_id as string) ? (l[memberCol] as string) : (l[ownerCol] as string);
       const member = owner === l[ownerCol] ? (l[memberCol] as string) : (l[ownerCol] as string);
-      ownerChange(owner).fields.push({ field: owner === l[ownerCol] ? field : 'groups', item: nameOf(member)[1], op: '-', from: iso(l.expires_at), to: null });
+      ownerChange(owner).fields.push({ field: owner === l[ownerCol] ? field : 'groups', item: nameOf(member)[1], op: '-', from: iso(l.expires_at), to: null, ...startsOf(starts, l, null) });
     }
-    for (const [k, expiresAt] of want) {
+    for (const [k, { startsAt, expiresAt }] of want) {
       const [ownerId, memberId] = k.split('\u0000') as [string, string];
       const had = links.get(k);
-      if (had && had.expires_at === expiresAt) continue;
+      if (had && had.expires_at === expiresAt && (!starts || (had.starts_at ?? null) === startsAt)) continue;
       if (!had && !isLive(expiresAt, now)) continue;
-      links.set(k, { [ownerCol]: ownerId, [memberCol]: memberId, expires_at: expiresAt, created_at: had?.created_at ?? now });
+      links.set(k, { [ownerCol]: ownerId, [memberCol]: memberId, ...(starts ? { starts_at: startsAt } : {}), expires_at: expiresAt, created_at: had?.created_at ?? now });
       const onService = ownerCol === 'group_id' && !ownedGroups.has(ownerId);
       ownerChange(onService ? memberId : ownerId).fields.push({
         field: onService ? 'groups' : field,
@@ -246,6 +254,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
         op: had ? '~' : '+',
         from: had ? iso(had.expires_at) : null,
         to: iso(expiresAt),
+        ...startsOf(starts, had ?? null, startsAt),
       });
     }
   }
@@ -272,6 +281,19 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
   ordered.sort((a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || cmp(nameKey(a.name), nameKey(b.name)));
   for (const c of ordered) c.fields.sort((a, b) => cmp(a.field, b.field) || cmp(nameKey(a.item ?? ''), nameKey(b.item ?? '')));
   return { raw, current, planned, changes: ordered, sweep };
+}
+
+interface Times {
+  startsAt: number | null;
+  expiresAt: number | null;
+}
+const expiryOnly = (m: Map<string, number | null>) => new Map([...m].map(([k, expiresAt]): [string, Times] => [k, { startsAt: null, expiresAt }]));
+
+/** A membership's start, before and after, on its field change: only when either side has one. */
+function startsOf(starts: boolean, had: LooseLink | null, to: number | null): Pick<FieldChange, 'startsFrom' | 'startsTo'> {
+  const from = had?.starts_at ?? null;
+  if (!starts || (from === null && to === null)) return {};
+  return { startsFrom: iso(from as number | null), startsTo: iso(to) };
 }
 
 /** The four link tables differ only in their column names; one loose shape serves them all. */

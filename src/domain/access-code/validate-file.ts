@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { parsePortRule } from '../ports.js';
 import { parseSettingName, SETTINGS } from '../settings.js';
 import { validatePersonName } from '../person-name.js';
+import { buildPolicy, type PolicyInput } from '../request-policy.js';
 import { parseTimestamp } from '../time.js';
 import { nameKey, parseEnum, ROLES, validateAddress, validateEmail, validateName, validateOptionalText, validateServiceName } from '../validate.js';
 import {
@@ -9,6 +10,7 @@ import {
   type AccessFile,
   type DeclaredGroup,
   type DeclaredLink,
+  type DeclaredRequestPolicy,
   type DeclaredResource,
   type DeclaredService,
   type DeclaredTest,
@@ -148,13 +150,13 @@ function nameRef(value: string, path: string[], kind: string): string {
 }
 
 /** Absolute times only: a relative one ("2h") would mean something new at every apply. */
-export function absoluteTime(value: unknown, path: string[]): number | null {
+export function absoluteTime(value: unknown, path: string[], field = 'expiresAt'): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new FileProblem(path, `expected an ISO-8601 time, got ${describe(value)}`, 'for example 2026-12-01T00:00:00Z');
   if (RELATIVE_TIME.test(value.trim())) {
     throw new FileProblem(path, `relative time ${JSON.stringify(value)}`, 'a file holds absolute times (2026-12-01T00:00:00Z): a TTL would restart at every apply');
   }
-  return check(path, () => parseTimestamp(value, 'expiresAt'));
+  return check(path, () => parseTimestamp(value, field));
 }
 
 function userOf(v: unknown, path: string[]): DeclaredUser {
@@ -187,15 +189,54 @@ function resourceOf(v: unknown, path: string[]): DeclaredResource {
   };
 }
 
-/** A link: a bare name, or `{email|name: X, expiresAt: T}`. */
+/**
+ * A link: a bare name, or `{email|name: X, expiresAt: T}`; a user's membership may also carry
+ * `startsAt: T` (a grant approved for later).
+ */
 function linkList(o: Obj, key: string, path: string[], refKey: 'email' | 'name', kind: string): DeclaredLink[] {
+  const starts = kind === 'user';
   return list(o, key, path, (v, p) => {
-    if (typeof v === 'string') return { ref: linkRef(v, p, kind), expiresAt: null, path: p };
+    if (typeof v === 'string') return { ref: linkRef(v, p, kind), startsAt: null, expiresAt: null, path: p };
     if (typeof v === 'number' || typeof v === 'boolean') throw new FileProblem(p, `expected a ${kind} name, got ${describe(v)}`, NOT_TEXT_HINT);
-    const item = object(v, p, [refKey, 'expiresAt']);
+    const item = object(v, p, starts ? [refKey, 'startsAt', 'expiresAt'] : [refKey, 'expiresAt']);
     const ref = str(item, refKey, p, true)!;
-    return { ref: linkRef(ref, [...p, refKey], kind), expiresAt: absoluteTime(item.expiresAt, [...p, 'expiresAt']), path: p };
+    const expiresAt = absoluteTime(item.expiresAt, [...p, 'expiresAt']);
+    const startsAt = starts ? absoluteTime(item.startsAt, [...p, 'startsAt'], 'startsAt') : null;
+    if (startsAt !== null && expiresAt !== null && startsAt >= expiresAt) {
+      throw new FileProblem([...p, 'startsAt'], 'startsAt is not before expiresAt', 'a membership that starts when it ends grants nothing');
+    }
+    return { ref: linkRef(ref, [...p, refKey], kind), startsAt, expiresAt, path: p };
   });
+}
+
+const POLICY_KEYS = ['approvers', 'maxDuration', 'approvals', 'pendingTtl', 'requireReason', 'breakGlass'];
+
+/** A group's `request:`: the same validation and defaults as `group update --requestable`. */
+function requestOf(v: unknown, path: string[]): DeclaredRequestPolicy | null {
+  if (v === undefined || v === null) return null;
+  const o = object(v, path, POLICY_KEYS);
+  const approvers = linkRef(str(o, 'approvers', path, true)!, [...path, 'approvers'], 'group');
+  const duration = (key: 'maxDuration' | 'pendingTtl'): string | undefined => {
+    const raw = o[key];
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string') throw new FileProblem([...path, key], `expected a duration, got ${describe(raw)}`, 'for example 8h, 1h30m or 7d');
+    return raw;
+  };
+  const approvals = o.approvals;
+  if (approvals !== undefined && approvals !== null && (typeof approvals !== 'number' || !Number.isSafeInteger(approvals))) {
+    throw new FileProblem([...path, 'approvals'], `expected a whole number, got ${describe(approvals)}`, 'from 1 to 20');
+  }
+  const input: PolicyInput = {
+    maxDuration: duration('maxDuration'),
+    pendingTtl: duration('pendingTtl'),
+    approvals: approvals === null ? undefined : (approvals as number | undefined),
+    requireReason: o.requireReason === undefined ? undefined : bool(o, 'requireReason', path, true),
+    breakGlass: o.breakGlass === undefined ? undefined : bool(o, 'breakGlass', path, false),
+  };
+  for (const key of ['maxDuration', 'pendingTtl', 'approvals'] as const) {
+    if (input[key] !== undefined) check([...path, key], () => buildPolicy('', { [key]: input[key] }, null, () => key));
+  }
+  return { approvers, policy: buildPolicy('', input, null, (f) => f), path };
 }
 
 function linkRef(value: string, path: string[], kind: string): string {
@@ -205,12 +246,13 @@ function linkRef(value: string, path: string[], kind: string): string {
 }
 
 function groupOf(v: unknown, path: string[]): DeclaredGroup {
-  const o = object(v, path, ['name', 'isActive', 'expiresAt', 'members', 'resources', 'services']);
+  const o = object(v, path, ['name', 'isActive', 'expiresAt', 'request', 'members', 'resources', 'services']);
   const name = check([...path, 'name'], () => validateName('group', nameRef(str(o, 'name', path, true)!, [...path, 'name'], 'group')));
   return {
     name,
     isActive: bool(o, 'isActive', path, true),
     expiresAt: absoluteTime(o.expiresAt, [...path, 'expiresAt']),
+    request: requestOf(o.request, [...path, 'request']),
     members: linkList(o, 'members', path, 'email', 'user'),
     resources: linkList(o, 'resources', path, 'name', 'resource'),
     services: linkList(o, 'services', path, 'name', 'service'),

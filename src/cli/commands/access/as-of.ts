@@ -1,6 +1,6 @@
 import { evaluateAccess, type Subject } from '../../../domain/access.js';
 import { DeniedError, NotFoundError, UsageError } from '../../../domain/errors.js';
-import { accessStep, factsOf, nextExpiry, population, subjectOfService, subjectOfUser, type AccessChange, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
+import { accessStep, factsOf, nextChange, population, subjectOfService, subjectOfUser, type AccessChange, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
 import { stateCandidates, type State } from '../../../domain/state.js';
 import { formatTimestamp, parseSince } from '../../../domain/time.js';
 import { nameKey } from '../../../domain/validate.js';
@@ -112,13 +112,13 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
   const to = opts.to === undefined ? now : parseMoment(opts.to, '--to', now);
   if (to < from) throw new UsageError('--to is before --from', 'swap them');
   await refuseBeforeHorizon(ctx.store().db, from, '--from');
-  // Walk the window step by step, each event and each expiry in turn, so access that came and
-  // went inside it is listed too, each change with its own cause.
+  // Walk the window step by step, each event, each expiry and each membership start in turn, so
+  // access that came and went inside it is listed too, each change with its own cause.
   const changes: AccessChange[] = [];
   let current: Grant[] | null = null;
   let t = from;
   const expireUpTo = (limit: number, state: State) => {
-    for (let x = nextExpiry(current!, t, limit); x !== null; x = nextExpiry(current!, t, limit)) {
+    for (let x = nextChange(current!, state, t, limit); x !== null; x = nextChange(current!, state, t, limit)) {
       const next = population(state, x);
       changes.push(...accessStep(current!, next, null, x));
       current = next;
@@ -159,7 +159,7 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
       seq: c.event?.seq ?? null,
       actor: c.event?.actor ?? null,
       action: c.event?.action ?? null,
-      cause: c.event === null ? `expired at ${formatTimestamp(c.at)}` : `seq ${c.event.seq} ${c.event.action} by ${c.event.actor}`,
+      cause: c.event === null ? `${c.change === 'gained' ? 'started' : 'expired'} at ${formatTimestamp(c.at)}` : `seq ${c.event.seq} ${c.event.action} by ${c.event.actor}`,
     })),
   };
 }

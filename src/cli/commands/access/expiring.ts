@@ -8,7 +8,8 @@ import type { Output } from '../../emit.js';
 /**
  * `access expiring --within D`: every grant that ends within D, soonest first, one row each with
  * who holds it, what it gives, when it ends and where it comes from; for a cron job that warns
- * people before their access ends.
+ * people before their access ends. A membership approved for later carries `startsAt`: it
+ * ends within D, but has not begun yet.
  */
 export async function runAccessExpiring(within: number | undefined, ctx: Ctx): Promise<Output> {
   if (within === undefined) throw new UsageError('missing --within', 'e.g. --within 7d');
@@ -26,6 +27,7 @@ export async function runAccessExpiring(within: number | undefined, ctx: Ctx): P
       givesId: r.givesId,
       gives: r.gives,
       source: r.source,
+      startsAt: formatTimestamp(r.startsAt),
     })),
   };
 }

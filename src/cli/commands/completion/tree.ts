@@ -55,6 +55,7 @@ const REFERENCES: Record<string, ObjectKind> = {
   '--resources': 'resource',
   '--group': 'group',
   '--groups': 'group',
+  '--approvers': 'group',
   '--service': 'service',
   '--services': 'service',
   '--session': 'session',

@@ -15,6 +15,7 @@ import {
   runGroupUpdate,
   type MemberKind,
 } from './run.js';
+import type { PolicyFlags } from './request-policy.js';
 import { runGroupSync } from './sync.js';
 
 interface GroupFlags {
@@ -115,8 +116,14 @@ export function registerGroup(program: Command, ctx: Ctx): void {
     ctx,
     'group',
     addVerb(noun, 'update', {
-      description: 'rename a group, or extend, shorten or clear its expiry',
-      examples: ['accessctl group update -i on-call --ttl 4h', 'accessctl group update -i grp_8J2kP0qLm3Xc9ZaB --name incident-42 --permanent'],
+      description: 'rename a group, extend, shorten or clear its expiry, or set how it is requested',
+      examples: [
+        'accessctl group update -i on-call --ttl 4h',
+        'accessctl group update -i grp_8J2kP0qLm3Xc9ZaB --name incident-42 --permanent',
+        'accessctl group update prod-admins --requestable --approvers sre-leads',
+        'accessctl group update prod-admins --max-duration 4h --approvals 2',
+        'accessctl group update prod-admins --not-requestable',
+      ],
     })
       .addOption(itemsOption('group id or name'))
       .option('--name <name>', 'new name')
@@ -124,11 +131,39 @@ export function registerGroup(program: Command, ctx: Ctx): void {
       .addOption(new Option('--expires-at <time>', 'new expiry, an ISO time').argParser(timestampArg))
       .option('--permanent', 'remove the expiry')
       .option('--active', 'activate the group')
-      .option('--inactive', 'deactivate the group (it grants nothing)'),
+      .option('--inactive', 'deactivate the group (it grants nothing)')
+      .option('--requestable', 'people may request membership (accessctl request create); needs --approvers')
+      .option('--not-requestable', 'remove the request policy')
+      .option('--approvers <group>', 'the group whose members approve requests (not this group)')
+      .option('--max-duration <duration>', 'longest grant a request may ask for (default 8h, at most 366d)')
+      .option('--approvals <n>', 'distinct approvers needed, 1-20 (default 1)')
+      .option('--pending-ttl <duration>', 'how long a request waits for approval (default 24h, at most 30d)')
+      .option('--require-reason', 'a request must give --reason (the default)')
+      .option('--no-require-reason', 'a request may omit its reason')
+      .option('--break-glass', 'allow break-glass requests: granted at once, reviewed after')
+      .option('--no-break-glass', 'refuse break-glass requests (the default)'),
     (o) => {
-      const flags = o as GroupFlags & { inactive?: boolean };
+      const flags = o as GroupFlags & { inactive?: boolean } & PolicyFlags;
       const active = flags.active ? true : flags.inactive ? false : undefined;
-      return runGroupUpdate({ ref: single(o.id, '-i GROUP'), name: o.name, ttl: o.ttl, expiresAt: o.expiresAt, permanent: o.permanent, active }, ctx);
+      return runGroupUpdate(
+        {
+          ref: single(o.id, '-i GROUP'),
+          name: o.name,
+          ttl: o.ttl,
+          expiresAt: o.expiresAt,
+          permanent: o.permanent,
+          active,
+          requestable: flags.requestable,
+          notRequestable: flags.notRequestable,
+          approvers: flags.approvers,
+          maxDuration: flags.maxDuration,
+          approvals: flags.approvals,
+          pendingTtl: flags.pendingTtl,
+          requireReason: flags.requireReason,
+          breakGlass: flags.breakGlass,
+        },
+        ctx,
+      );
     },
   );
 

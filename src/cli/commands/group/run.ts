@@ -2,11 +2,10 @@ import { ConflictError, UsageError } from '../../../domain/errors.js';
 import { expiryAfter, formatTimestamp } from '../../../domain/time.js';
 import { nameKey, validateName } from '../../../domain/validate.js';
 import { findGroup, getGroup, groupPages, type GroupFilter } from '../../../store/groups.js';
-import { getLinks, liveLinksOf, putLink, LINKS, type LinkTableName } from '../../../store/links.js';
-import { linkPut, linkRemoved, objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
-import { groupCascade, takeLink } from '../../../store/cascade.js';
-import { notAsWritten } from '../../../store/read-back.js';
-import { mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
+import { linkRow, liveLinksOf, putLink, type LinkTableName } from '../../../store/links.js';
+import { objectCreated, objectDeleted, objectUpdated } from '../../../domain/audit-events.js';
+import { groupCascade } from '../../../store/cascade.js';
+import { mutate, mutateAndRead, type Db } from '../../../store/mutate.js';
 import { getResource } from '../../../store/resources.js';
 import { getService } from '../../../store/services.js';
 import type { GroupsTable } from '../../../store/tables.js';
@@ -17,6 +16,8 @@ import type { Output } from '../../emit.js';
 import { expiryFrom } from '../../options.js';
 import { meta, orSkip, showMany } from '../shared.js';
 import { sweepGroup } from '../sweep/run.js';
+import { addLinks, assertUnexpired, removeLinks } from './link-edits.js';
+import { assertNotApprovers, checkPolicyFlags, describedPolicies, nextPolicy, touchesPolicy, type PolicyFlags } from './request-policy.js';
 import { withLinks } from './show-records.js';
 
 export type MemberKind = 'users' | 'resources' | 'services';
@@ -40,7 +41,7 @@ interface GroupLinks {
   services: string[];
 }
 
-export function groupRecord(row: GroupsTable, links: GroupLinks): OutputRecord {
+export function groupRecord(row: GroupsTable, links: GroupLinks, requestPolicy: Record<string, unknown> | null = null): OutputRecord {
   return {
     id: row.id,
     name: row.name,
@@ -50,6 +51,7 @@ export function groupRecord(row: GroupsTable, links: GroupLinks): OutputRecord {
     users: links.users,
     resources: links.resources,
     services: links.services,
+    requestPolicy,
     createdAt: formatTimestamp(row.created_at),
     updatedAt: formatTimestamp(row.updated_at),
   };
@@ -70,7 +72,8 @@ export async function groupRecords(db: Db, rows: readonly GroupsTable[], now: nu
     rows.map((r) => r.id),
     now,
   );
-  return rows.map((r) => groupRecord(r, links(r.id)));
+  const policy = await describedPolicies(db, rows);
+  return rows.map((r) => groupRecord(r, links(r.id), policy(r)));
 }
 
 export interface GroupCreateOptions {
@@ -121,7 +124,7 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
     for (const kind of ['users', 'resources', 'services'] as const) {
       for (const id of members[kind]) {
         await putLink(tx.db, TABLE[kind], group.id, id, null, tx.now, false);
-        links.push({ table: TABLE[kind], row: { group_id: group.id, [LINKS[TABLE[kind]].member]: id, expires_at: null, created_at: tx.now } });
+        links.push({ table: TABLE[kind], row: linkRow(TABLE[kind], group.id, id, { startsAt: null, expiresAt: null }, tx.now) });
       }
     }
     tx.audit(objectCreated('group', group, links));
@@ -168,7 +171,7 @@ export async function runGroupShow(refs: string[], ctx: Ctx): Promise<Output> {
   return { ...shown, kind: 'groupShow' };
 }
 
-export interface GroupUpdateOptions {
+export interface GroupUpdateOptions extends PolicyFlags {
   ref: string;
   name?: string | undefined;
   ttl?: number | undefined;
@@ -191,13 +194,19 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
     patch.expires_at = expiryFrom(opts, m.now);
   }
   if (opts.active !== undefined) patch.is_active = opts.active ? 1 : 0;
-  if (Object.keys(patch).length === 0) throw new UsageError('nothing to update', 'pass --name, --ttl, --expires-at, --permanent, --active or --inactive');
+  checkPolicyFlags(opts);
+  if (Object.keys(patch).length === 0 && !touchesPolicy(opts)) {
+    throw new UsageError('nothing to update', 'pass --name, --ttl, --expires-at, --permanent, --active, --inactive, --requestable or --not-requestable');
+  }
   const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
     const group = await getGroup(tx.db, opts.ref);
     if (patch.name_key && patch.name_key !== group.name_key && (await findGroup(tx.db, patch.name!))) {
       throw new ConflictError(`a group named ${JSON.stringify(patch.name)} already exists`);
     }
+    const policy = await nextPolicy(tx.db, group, opts);
+    if (policy !== undefined) patch.request_policy = policy;
     const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (policy !== undefined && policy !== group.request_policy) changes.requestPolicy = { from: group.request_policy, to: policy };
     if (patch.name !== undefined && patch.name !== group.name) changes.name = { from: group.name, to: patch.name };
     if ('expires_at' in patch && patch.expires_at !== group.expires_at) {
       changes.expiresAt = { from: formatTimestamp(group.expires_at), to: formatTimestamp(patch.expires_at) };
@@ -210,16 +219,6 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
     return { ...group, ...patch, updated_at: tx.now };
   }, (r, db) => groupRecords(db, [r], m.now));
   return { kind: 'group', records };
-}
-
-/** Refuses to add to a group that has already expired: it would grant nothing. */
-export function assertUnexpired(group: { id: string; name: string; expires_at: number | null }, now: number, kind: string): void {
-  if (group.expires_at !== null && group.expires_at <= now) {
-    throw new ConflictError(
-      `${kind} ${group.name} expired at ${formatTimestamp(group.expires_at)}`,
-      `extend it first (accessctl ${kind} update -i ${group.id} --ttl 2h) or create a new one`,
-    );
-  }
 }
 
 export interface GroupLinkOptions {
@@ -241,34 +240,6 @@ export async function runGroupAdd(opts: GroupLinkOptions, ctx: Ctx): Promise<Out
   return { kind: 'groupShow', records };
 }
 
-/** Adds or re-times links, one audit event per link that changed. */
-export async function addLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], expiresAt: number | null): Promise<void> {
-  const existing = await getLinks(tx.db, table, ownerId, memberIds);
-  for (const id of memberIds) {
-    const had = existing.has(id);
-    const previous = existing.get(id) ?? null;
-    // An expired link is replaced as if new; an identical live one is left alone.
-    if (had && previous === expiresAt) continue;
-    await putLink(tx.db, table, ownerId, id, expiresAt, tx.now, had);
-    const { owner: o, member: mc } = LINKS[table];
-    const key = { [o]: ownerId, [mc]: id };
-    tx.audit(linkPut(table, had ? { ...key, expires_at: expiresAt } : { ...key, expires_at: expiresAt, created_at: tx.now }, had ? { ...key, expires_at: previous } : null));
-  }
-}
-
-export async function removeLinks(tx: Tx, table: LinkTableName, ownerType: string, ownerId: string, memberType: string, memberIds: string[], note: (m: string) => void): Promise<void> {
-  for (const id of memberIds) {
-    const removed = await takeLink(tx.db, table, ownerId, id);
-    if (removed) {
-      tx.audit(linkRemoved(table, removed));
-    } else {
-      // Nothing was deleted: the link must really be absent, not kept by the store.
-      if ((await getLinks(tx.db, table, ownerId, [id])).has(id)) throw notAsWritten(`${table} ${ownerId} ${id} is still there after it was deleted`);
-      note(`${memberType} ${id} was not linked to ${ownerType} ${ownerId}; nothing to remove`);
-    }
-  }
-}
-
 export async function runGroupRemove(opts: GroupLinkOptions, ctx: Ctx): Promise<Output> {
   const m = meta(ctx);
   const records = await mutateAndRead(ctx.store().db, m, async (tx) => {
@@ -284,10 +255,16 @@ export async function runGroupDelete(refs: string[], ctx: Ctx, ignoreNotFound = 
   const deleted = await mutate(ctx.store().db, m, async (tx) => {
     const out: OutputRecord[] = [];
     const seen = new Set<string>();
+    const found: GroupsTable[] = [];
     for (const ref of refs) {
       const g = await orSkip(ctx, ignoreNotFound, () => getGroup(tx.db, ref));
       if (!g || seen.has(g.id)) continue;
       seen.add(g.id);
+      found.push(g);
+    }
+    // Approvers go only with the groups they approve for, or after those stop naming them.
+    for (const g of found) await assertNotApprovers(tx.db, g, seen);
+    for (const g of found) {
       const [record] = await groupRecords(tx.db, [g], tx.now);
       const cascade = await groupCascade(tx.db, g.id);
       await tx.db.deleteFrom('groups').where('id', '=', g.id).execute();

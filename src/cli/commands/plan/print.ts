@@ -1,5 +1,6 @@
 import type { AccessChange, TestResult } from '../../../domain/access-code/effective.js';
 import type { FieldChange, ObjectChange } from '../../../domain/access-code/plan.js';
+import { policyText } from '../../../output/policy-text.js';
 import { render } from '../../../output/render.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
@@ -62,11 +63,15 @@ export function testRecord(t: TestResult): OutputRecord {
 const until = (v: unknown) => (v === null || v === undefined ? 'permanent' : `until ${String(v)}`);
 const value = (v: unknown) => (v === null || v === undefined || v === '' ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
 
+/** A link's window: `until T` or `permanent`, with `from S` before it when the membership starts later. */
+const span = (starts: string | null | undefined, ends: unknown) => (starts ? `from ${starts} ${until(ends)}` : until(ends));
+
 function fieldText(c: ObjectChange, f: FieldChange): string | null {
   if (f.item !== undefined) {
-    if (f.op === '~') return `${f.field}: ~ ${f.item} (${until(f.from)} → ${until(f.to)})`;
-    return `${f.field}: ${f.op} ${f.item}${f.op === '+' ? ` (${until(f.to)})` : ''}`;
+    if (f.op === '~') return `${f.field}: ~ ${f.item} (${span(f.startsFrom, f.from)} → ${span(f.startsTo, f.to)})`;
+    return `${f.field}: ${f.op} ${f.item}${f.op === '+' ? ` (${span(f.startsTo, f.to)})` : ''}`;
   }
+  if (f.field === 'request') return c.op === '+' ? `request: ${policyText(f.to)}` : `request: ${policyText(f.from)} → ${policyText(f.to)}`;
   if (c.op === '+') return f.to === null || f.to === '' || f.field === 'name' || f.field === 'email' ? null : `${f.field}: ${value(f.to)}`;
   return `${f.field}: ${value(f.from)} → ${value(f.to)}`;
 }
@@ -117,7 +122,11 @@ function* planLines(r: PlanReport): Iterable<OutputRecord> {
   const empty = { field: null, item: null, from: null, to: null, via: null, until: null, detail: null };
   for (const c of r.changes) {
     yield { ...empty, section: 'object', op: c.op, type: c.type, name: c.name };
-    for (const f of c.fields) yield { ...empty, section: 'field', op: f.op ?? c.op, type: c.type, name: c.name, field: f.field, item: f.item ?? null, from: f.from, to: f.to };
+    for (const f of c.fields) {
+      // A membership's start has no column of its own in a flat line: `detail` says it.
+      const detail = f.startsFrom === undefined && f.startsTo === undefined ? null : `starts ${f.startsFrom ?? 'at once'} → ${f.startsTo ?? 'at once'}`;
+      yield { ...empty, section: 'field', op: f.op ?? c.op, type: c.type, name: c.name, field: f.field, item: f.item ?? null, from: f.from, to: f.to, detail };
+    }
   }
   for (const a of r.access) yield { ...empty, section: 'access', op: a.change, type: a.subjectType, name: a.subject, item: a.resource, via: a.via, until: a.until, detail: a.was };
   for (const t of r.tests) yield { ...empty, section: 'test', op: t.ok ? 'PASS' : 'FAIL', type: t.subjectType, name: t.subject, field: t.expect, item: t.target, until: t.at, detail: t.detail };

@@ -12,7 +12,8 @@ import type { GroupsTable, ServicesTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
-import { addLinks, assertUnexpired, removeLinks, resolveMembers } from '../group/run.js';
+import { addLinks, assertUnexpired, removeLinks } from '../group/link-edits.js';
+import { resolveMembers } from '../group/run.js';
 import { statusOf } from '../key/run.js';
 import { meta, orSkip, showMany } from '../shared.js';
 
