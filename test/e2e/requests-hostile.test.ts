@@ -69,3 +69,25 @@ describe('--start near the end of time', () => {
     expectCleanStore(w);
   });
 });
+
+describe('break-glass on someone\'s behalf is decided by its asker', () => {
+  it('a login linked to nobody, or to a disabled user, may not grant someone access at once (exit 5); an active one may', async () => {
+    await w.policy('prod', 'approvers', { breakGlass: true });
+    const glass = (login: string) => w.as(login, ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'outage', '--break-glass', '--user', 'dave@example.com']);
+    const hint = "a break-glass grant on someone's behalf is decided by its asker; ask without --break-glass, for approval";
+    expect(glass('zed')).toEqual({ code: 5, stdout: '', stderr: line(`no user is linked to login zed (${hint})`) });
+    admin(['user', 'disable', 'carol@example.com']);
+    expect(glass('carol')).toEqual({ code: 5, stdout: '', stderr: line(`your user carol@example.com is disabled (${hint})`) });
+    expect(canReach(w, 'dave')).toBe(5);
+    expect(w.as('root', ['-f', 'json', 'request', 'list']).stdout).toBe('[]\n');
+    // Without --break-glass a login linked to nobody still asks on someone's behalf, for approval.
+    expect(w.json('zed', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x', '--user', 'dave@example.com'])).toMatchObject({ state: 'PENDING', requestedBy: 'zed' });
+    const granted = w.as('bob', ['-f', 'json', 'request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'outage', '--break-glass', '--user', 'ada@example.com']);
+    expect(granted.code, granted.stderr).toBe(0);
+    const id = String((JSON.parse(granted.stdout) as Array<Record<string, unknown>>)[0]!.id);
+    // Neither its user nor its asker reviews it.
+    expect(w.as('ada', ['request', 'review', id, '--reason', 'ok']).code).toBe(5);
+    expect(w.as('bob', ['request', 'review', id, '--reason', 'ok']).code).toBe(5);
+    expectCleanStore(w);
+  });
+});
