@@ -91,3 +91,23 @@ describe('break-glass on someone\'s behalf is decided by its asker', () => {
     expectCleanStore(w);
   });
 });
+
+describe('the current policy\'s maximum decides at approval', () => {
+  it('a request for longer than the group allows now is refused at approve (exit 4) and can still be denied', async () => {
+    await w.policy('prod', 'approvers', { maxDuration: '8h' });
+    const id = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '8h', '--reason', 'x']).id);
+    await w.policy('prod', 'approvers', { maxDuration: '1h' });
+    expect(w.as('bob', ['request', 'approve', id])).toEqual({
+      code: 4,
+      stdout: '',
+      stderr: line(`request ${id} asks for 8h, over the 1h group prod allows now (deny it; its user can ask again for less)`),
+    });
+    expect(canReach(w, 'ada')).toBe(5);
+    // A non-approver is still told why they may not act at all.
+    expect(w.as('dave', ['request', 'approve', id]).code).toBe(5);
+    expect(w.json('bob', ['request', 'deny', id, '--reason', 'too long'])).toMatchObject({ state: 'DENIED' });
+    const again = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x']).id);
+    expect(w.json('bob', ['request', 'approve', again])).toMatchObject({ state: 'APPROVED', duration: '1h' });
+    expectCleanStore(w);
+  });
+});

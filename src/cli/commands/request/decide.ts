@@ -13,7 +13,7 @@ import {
   whatNext,
   type RequestState,
 } from '../../../domain/requests.js';
-import { formatTimestamp } from '../../../domain/time.js';
+import { formatDuration, formatTimestamp } from '../../../domain/time.js';
 import { validateOptionalText } from '../../../domain/validate.js';
 import { findGroup } from '../../../store/groups.js';
 import { mutateAndRead, type Tx } from '../../../store/mutate.js';
@@ -84,6 +84,12 @@ const approve: Step = async (tx, row, login, reason, note) => {
   const why = whyMayNotDecide(row, actor);
   if (why) throw new DeniedError(`you may not approve request ${row.id}: ${why}`, 'another approver must decide');
   if (alreadyApprovedBy(row, actor)) throw new ConflictError(`request ${row.id} is already approved by you`, `it needs ${policy.approvals} distinct approvers`);
+  if (row.duration_ms > policy.maxDuration) {
+    throw new ConflictError(
+      `request ${row.id} asks for ${formatDuration(row.duration_ms)}, over the ${formatDuration(policy.maxDuration)} group ${group.name} allows now`,
+      'deny it; its user can ask again for less',
+    );
+  }
   const mine = { login, userId: actor.user!.id, at: tx.now, reason };
   const approvals = [...parseApprovals(row.approvals), mine];
   // Only approvals from people who may still approve count: the current policy decides.
