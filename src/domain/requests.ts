@@ -115,12 +115,43 @@ export function planMembership(existing: Pick<GroupUsersTable, 'starts_at' | 'ex
   return { kind: 'set', startsAt, expiresAt: existing.expires_at === null ? null : Math.max(end, w.expiresAt) };
 }
 
+/** What the grant did to the membership row, as its audit event tells: inserted it, changed some of its times, or left it. */
+export type GrantChange =
+  | { kind: 'insert' }
+  | { kind: 'update'; from: Partial<Pick<GroupUsersTable, 'starts_at' | 'expires_at'>>; to: Partial<Pick<GroupUsersTable, 'starts_at' | 'expires_at'>> }
+  | { kind: 'none' };
+
+export type RevokePlan = { kind: 'delete' } | { kind: 'set'; startsAt: number | null; expiresAt: number | null } | { kind: 'keep' };
+
 /**
- * What a revoke does to the membership: a row this request's approval made or extended (its end
- * is the request's) is removed; one the user held anyway, which covered the window, stays.
+ * What a revoke does to the membership: the access the request added ends, and what the user held
+ * anyway stays. A row the grant made is removed; times the grant moved (an earlier start, a later
+ * end: the union with a membership the user had) go back to what they were, unless something
+ * changed them since; a row the grant left alone stays. Without the grant's event (`undefined`),
+ * the request's own times decide: a row ending at the request's end is removed, one starting at
+ * its start starts at its end instead, so the request's window never outlives the revoke.
  */
-export function revokeRemovesMembership(row: Pick<RequestsTable, 'expires_at'>, member: Pick<GroupUsersTable, 'expires_at'> | undefined): boolean {
-  return member !== undefined && member.expires_at !== null && member.expires_at === row.expires_at;
+export function planRevoke(
+  row: Pick<RequestsTable, 'starts_at' | 'expires_at'>,
+  member: Pick<GroupUsersTable, 'starts_at' | 'expires_at'> | undefined,
+  grant: GrantChange | undefined,
+  now: number,
+): RevokePlan {
+  if (!member || grant?.kind === 'none') return { kind: 'keep' };
+  const ownEnd = member.expires_at !== null && member.expires_at === row.expires_at;
+  const ownStart = member.starts_at !== null && member.starts_at === row.starts_at;
+  if (grant?.kind !== 'update') {
+    if (ownEnd) return { kind: 'delete' };
+    if (!ownStart) return { kind: 'keep' };
+    return member.expires_at !== null && member.expires_at <= row.expires_at! ? { kind: 'delete' } : { kind: 'set', startsAt: row.expires_at, expiresAt: member.expires_at };
+  }
+  let startsAt = member.starts_at;
+  let expiresAt = member.expires_at;
+  if ('starts_at' in grant.from && grant.to.starts_at === member.starts_at) startsAt = grant.from.starts_at ?? null;
+  if ('expires_at' in grant.from && grant.to.expires_at === member.expires_at) expiresAt = grant.from.expires_at ?? null;
+  if (expiresAt !== null && expiresAt <= now) return { kind: 'delete' };
+  if (startsAt === member.starts_at && expiresAt === member.expires_at) return { kind: 'keep' };
+  return { kind: 'set', startsAt, expiresAt };
 }
 
 /** The policy errors of a new request (exit 2), in the order a person fixes them. */

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { requestChanged, requestCreated, type MembershipChange, type RequestAction } from '../domain/request-events.js';
-import type { RequestState } from '../domain/requests.js';
+import type { GrantChange, RequestState } from '../domain/requests.js';
 import type { Db, Tx } from './mutate.js';
 import type { GroupUsersTable, RequestsTable } from './tables.js';
 
@@ -73,6 +73,59 @@ export async function pendingRequest(db: Db, userId: string, groupId: string, no
 
 export async function getMembership(db: Db, groupId: string, userId: string): Promise<GroupUsersTable | undefined> {
   return db.selectFrom('group_users').selectAll().where('group_id', '=', groupId).where('user_id', '=', userId).executeTakeFirst();
+}
+
+/**
+ * What the request's grant did to the membership, from the event that approved it (the last
+ * approval, or a break-glass create): undefined when that event is no longer in the log.
+ */
+export async function grantChange(db: Db, requestId: string): Promise<GrantChange | undefined> {
+  const events = await db
+    .selectFrom('audit_events')
+    .select(['details'])
+    .where('target_type', '=', 'request')
+    .where('target_id', '=', requestId)
+    .where('action', 'in', ['request.create', 'request.approve'])
+    .orderBy('seq', 'desc')
+    .execute();
+  for (const e of events) {
+    const changes = parseChanges(e.details);
+    const granted = changes.some((c) => c.table === 'requests' && (c.op === 'insert' ? c.row?.state : c.to?.state) === 'APPROVED');
+    if (!granted) continue;
+    const m = changes.find((c) => c.table === 'group_users');
+    if (!m) return { kind: 'none' };
+    if (m.op === 'insert') return { kind: 'insert' };
+    if (m.op === 'update') return { kind: 'update', from: times(m.from), to: times(m.to) };
+    return undefined;
+  }
+  return undefined;
+}
+
+interface LoggedChange {
+  op?: string;
+  table?: string;
+  row?: Record<string, unknown>;
+  from?: Record<string, unknown>;
+  to?: Record<string, unknown>;
+}
+
+function parseChanges(details: string): LoggedChange[] {
+  try {
+    const d = JSON.parse(details) as { changes?: unknown };
+    return Array.isArray(d.changes) ? (d.changes as LoggedChange[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The membership times a logged change names: a time or null, and absent when it did not change. */
+function times(cols: Record<string, unknown> | undefined): Partial<Pick<GroupUsersTable, 'starts_at' | 'expires_at'>> {
+  const out: Partial<Pick<GroupUsersTable, 'starts_at' | 'expires_at'>> = {};
+  for (const k of ['starts_at', 'expires_at'] as const) {
+    const v = cols?.[k];
+    if (v === null || typeof v === 'number') out[k] = v;
+  }
+  return out;
 }
 
 /** Puts the membership as `change.after` says (insert, update or delete), without auditing: the request's event carries it. */

@@ -111,3 +111,42 @@ describe('the current policy\'s maximum decides at approval', () => {
     expectCleanStore(w);
   });
 });
+
+describe('revoke ends the access the request added, even when it was merged into a later grant', () => {
+  const HOUR = 3_600_000;
+  // In the past on the hour: ACCESSCTL_NOW moves the clock (the store opted in), and no event lies in db check's future.
+  const T0 = Math.floor((Date.now() - 2 * 24 * HOUR) / HOUR) * HOUR;
+  const at = (hours: number) => ({ ACCESSCTL_NOW: new Date(T0 + hours * HOUR).toISOString() });
+  const iso = (hours: number) => new Date(T0 + hours * HOUR).toISOString();
+
+  it('a grant for now that met a grant for later is taken back to the later one: no access is left in between', async () => {
+    await w.policy('prod', 'approvers', { maxDuration: '8h' });
+    const later = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '2h', '--reason', 'maintenance', '--start', iso(6)], at(0)).id);
+    expect(w.json('bob', ['request', 'approve', later], at(0))).toMatchObject({ startsAt: iso(6), expiresAt: iso(8) });
+    const now = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '4h', '--reason', 'INC-9'], at(3)).id);
+    // The membership becomes the union, 3h to 8h.
+    expect(w.json('carol', ['request', 'approve', now], at(3))).toMatchObject({ startsAt: iso(3), expiresAt: iso(7) });
+    expect(canReach(w, 'ada', at(4))).toBe(0);
+    const revoked = w.as('bob', ['-q', 'request', 'revoke', now], at(4));
+    expect(revoked).toMatchObject({ code: 0, stderr: '' });
+    // Revoked at 4h: nothing until the later grant starts at 6h, which stays as it was approved.
+    expect(canReach(w, 'ada', at(4.5))).toBe(5);
+    expect(canReach(w, 'ada', at(5.99))).toBe(5);
+    expect(canReach(w, 'ada', at(6))).toBe(0);
+    expect(canReach(w, 'ada', at(7.99))).toBe(0);
+    expect(canReach(w, 'ada', at(8))).toBe(5);
+    expectCleanStore(w);
+  });
+
+  it('a grant for later that met one for now is taken back too, leaving the one for now as approved', async () => {
+    await w.policy('prod', 'approvers', { maxDuration: '8h' });
+    const now = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '4h', '--reason', 'INC-9'], at(0)).id);
+    expect(w.json('bob', ['request', 'approve', now], at(0))).toMatchObject({ startsAt: iso(0), expiresAt: iso(4) });
+    const later = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '4h', '--reason', 'follow-up', '--start', iso(3)], at(1)).id);
+    expect(w.json('carol', ['request', 'approve', later], at(1))).toMatchObject({ startsAt: iso(3), expiresAt: iso(7) });
+    expect(w.as('bob', ['-q', 'request', 'revoke', later], at(2))).toMatchObject({ code: 0, stderr: '' });
+    expect(canReach(w, 'ada', at(3.99))).toBe(0);
+    expect(canReach(w, 'ada', at(4))).toBe(5);
+    expectCleanStore(w);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sqliteLogin } from '../../src/domain/login.js';
-import { grantWindow, planMembership, shownState, whyMayNotDecide, type Actor } from '../../src/domain/requests.js';
+import { grantWindow, planMembership, planRevoke, shownState, whyMayNotDecide, type Actor } from '../../src/domain/requests.js';
 import type { RequestsTable, UsersTable } from '../../src/store/tables.js';
 
 const H = 3_600_000;
@@ -50,5 +50,27 @@ describe('request rules', () => {
     expect(whyMayNotDecide(row, actor({ login: 'ada', user: user('usr_x') }))).toBe('you asked for it');
     expect(whyMayNotDecide(row, actor({ askerUserId: 'usr_bob' }))).toBe('you asked for it');
     expect(whyMayNotDecide(row, actor({ approver: false }))).toBe('not a member of approvers group approvers');
+  });
+
+  it('a revoke ends what the grant added and gives back what the user held anyway', () => {
+    const granted = { starts_at: 10 * H, expires_at: 12 * H };
+    // The grant made the row: removed.
+    expect(planRevoke(granted, { ...granted }, { kind: 'insert' }, 11 * H)).toEqual({ kind: 'delete' });
+    // The grant left a covering membership alone, even one ending at the same moment: kept.
+    expect(planRevoke(granted, { starts_at: null, expires_at: 12 * H }, { kind: 'none' }, 11 * H)).toEqual({ kind: 'keep' });
+    // The grant moved a later membership's start earlier: the start goes back.
+    const earlier = { kind: 'update' as const, from: { starts_at: 11.5 * H }, to: { starts_at: 10 * H } };
+    expect(planRevoke(granted, { starts_at: 10 * H, expires_at: 14 * H }, earlier, 11 * H)).toEqual({ kind: 'set', startsAt: 11.5 * H, expiresAt: 14 * H });
+    // ...unless something changed it since.
+    expect(planRevoke(granted, { starts_at: 9 * H, expires_at: 14 * H }, earlier, 11 * H)).toEqual({ kind: 'keep' });
+    // The grant extended an earlier membership's end: the end goes back, or the row goes if that end has passed.
+    const later = { kind: 'update' as const, from: { expires_at: 11.5 * H }, to: { expires_at: 12 * H } };
+    expect(planRevoke(granted, { starts_at: null, expires_at: 12 * H }, later, 11 * H)).toEqual({ kind: 'set', startsAt: null, expiresAt: 11.5 * H });
+    expect(planRevoke(granted, { starts_at: null, expires_at: 12 * H }, later, 11.5 * H)).toEqual({ kind: 'delete' });
+    // Without the grant's event: the request's own times decide, and its window never outlives the revoke.
+    expect(planRevoke(granted, { ...granted }, undefined, 11 * H)).toEqual({ kind: 'delete' });
+    expect(planRevoke(granted, { starts_at: 10 * H, expires_at: 14 * H }, undefined, 11 * H)).toEqual({ kind: 'set', startsAt: 12 * H, expiresAt: 14 * H });
+    expect(planRevoke(granted, { starts_at: null, expires_at: null }, undefined, 11 * H)).toEqual({ kind: 'keep' });
+    expect(planRevoke(granted, undefined, { kind: 'insert' }, 11 * H)).toEqual({ kind: 'keep' });
   });
 });

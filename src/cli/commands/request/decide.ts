@@ -5,7 +5,7 @@ import {
   grantWindow,
   parseApprovals,
   planMembership,
-  revokeRemovesMembership,
+  planRevoke,
   serializeApprovals,
   shownState,
   whyMayNotDecide,
@@ -17,7 +17,7 @@ import { formatDuration, formatTimestamp } from '../../../domain/time.js';
 import { validateOptionalText } from '../../../domain/validate.js';
 import { findGroup } from '../../../store/groups.js';
 import { mutateAndRead, type Tx } from '../../../store/mutate.js';
-import { getMembership, getRequest, updateRequest } from '../../../store/requests.js';
+import { getMembership, getRequest, grantChange, updateRequest } from '../../../store/requests.js';
 import type { GroupUsersTable, RequestsTable } from '../../../store/tables.js';
 import { findUser } from '../../../store/users.js';
 import type { Ctx } from '../../context.js';
@@ -145,10 +145,14 @@ const revoke: Step = async (tx, row, login, reason, note) => {
   const why = whyMayNotRevoke(row, actor);
   if (why) throw new DeniedError(`you may not revoke request ${row.id}: ${why}`, 'an approver of the group or the user it is for can');
   const member = await getMembership(tx.db, row.group_id, row.user_id);
-  const removes = revokeRemovesMembership(row, member);
+  const plan = planRevoke(row, member, await grantChange(tx.db, row.id), tx.now);
   const after: RequestsTable = { ...row, state: 'REVOKED', decided_by: login, decided_at: tx.now, decision_reason: reason, updated_at: tx.now };
-  await updateRequest(tx, 'request.revoke', row, after, login, removes ? { before: member!, after: null } : undefined);
-  if (!removes && member) note(`note: ${row.user_email}'s membership of ${row.group_name} was not made by this request; it was left as it is`);
+  const membership: GroupUsersTable | null | undefined = plan.kind === 'delete' ? null : plan.kind === 'set' ? { ...member!, starts_at: plan.startsAt, expires_at: plan.expiresAt } : undefined;
+  await updateRequest(tx, 'request.revoke', row, after, login, membership !== undefined ? { before: member!, after: membership } : undefined);
+  if (plan.kind === 'keep' && member) note(`note: ${row.user_email}'s membership of ${row.group_name} was not made by this request; it was left as it is`);
+  if (plan.kind === 'set') {
+    note(`note: ${row.user_email}'s membership of ${row.group_name} goes back to what it was without this request: from ${formatTimestamp(plan.startsAt) ?? 'the start'} until ${formatTimestamp(plan.expiresAt) ?? 'never'}`);
+  }
 };
 
 const review: Step = async (tx, row, login, reason) => {
