@@ -26,13 +26,30 @@ export interface Approval {
   reason: string | null;
 }
 
+/**
+ * The approvals a request row holds. Only well-formed ones are read: a row edited by hand (which
+ * db check names) neither breaks show and list nor adds an approval that counts.
+ */
 export function parseApprovals(text: string): Approval[] {
   try {
     const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? (v as Approval[]) : [];
+    return Array.isArray(v) ? v.filter(isApproval) : [];
   } catch {
     return [];
   }
+}
+
+function isApproval(v: unknown): v is Approval {
+  if (typeof v !== 'object' || v === null) return false;
+  const a = v as Record<string, unknown>;
+  return (
+    typeof a.login === 'string' &&
+    typeof a.userId === 'string' &&
+    typeof a.at === 'number' &&
+    Number.isFinite(a.at) &&
+    Math.abs(a.at) <= 8.64e15 &&
+    (a.reason === null || typeof a.reason === 'string')
+  );
 }
 
 export function serializeApprovals(list: readonly Approval[]): string {

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canReach, expectCleanStore, requestWorld, type RequestWorld } from '../helpers/request-world.js';
 
@@ -148,5 +149,29 @@ describe('revoke ends the access the request added, even when it was merged into
     expect(canReach(w, 'ada', at(3.99))).toBe(0);
     expect(canReach(w, 'ada', at(4))).toBe(5);
     expectCleanStore(w);
+  });
+});
+
+describe('a request row edited by hand', () => {
+  it('malformed approvals are named by db check, break neither show nor list, and never count', async () => {
+    await w.policy('prod', 'approvers', { approvals: 2 });
+    const id = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x']).id);
+    expect(w.as('bob', ['-q', 'request', 'approve', id]).code).toBe(0);
+    const db = new Database(w.db);
+    try {
+      const row = db.prepare('select approvals from requests where id = ?').get(id) as { approvals: string };
+      const forged = [null, 1, 'x', { login: 'carol' }, { login: 'dave', userId: 'usr_x', at: 'yesterday', reason: null }, ...(JSON.parse(row.approvals) as unknown[])];
+      db.prepare('update requests set approvals = ? where id = ?').run(JSON.stringify(forged), id);
+    } finally {
+      db.close();
+    }
+    const check = w.as('root', ['-f', 'json', 'db', 'check']);
+    expect(check.code).toBe(6);
+    expect(check.stdout).toContain(`requests ${id} approvals: approvals is`);
+    const shown = w.json('root', ['request', 'show', id]);
+    expect((shown.approvals as Array<{ login: string }>).map((a) => a.login)).toEqual(['bob']);
+    expect(w.as('root', ['request', 'list']).code).toBe(0);
+    // carol's forged entry is not hers: she may approve, and with bob's that is two.
+    expect(w.json('carol', ['request', 'approve', id])).toMatchObject({ state: 'APPROVED' });
   });
 });
