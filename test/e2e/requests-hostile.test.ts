@@ -175,3 +175,18 @@ describe('a request row edited by hand', () => {
     expect(w.json('carol', ['request', 'approve', id])).toMatchObject({ state: 'APPROVED' });
   });
 });
+
+describe('a request asked on someone\'s behalf does not block them', () => {
+  it('a pending request the user cannot cancel does not stand between them and break-glass', async () => {
+    await w.policy('prod', 'approvers', { breakGlass: true });
+    // Anyone who can ask may ask on ada's behalf; only the asker cancels it.
+    const other = String(w.json('zed', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x', '--user', 'ada@example.com']).id);
+    expect(w.as('ada', ['request', 'cancel', other]).code).toBe(5);
+    expect(w.as('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x'])).toMatchObject({ code: 4 });
+    const glass = w.json('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'outage', '--break-glass']);
+    expect(glass).toMatchObject({ state: 'APPROVED', breakGlass: true });
+    expect(canReach(w, 'ada')).toBe(0);
+    expect(w.json('root', ['request', 'show', other])).toMatchObject({ state: 'PENDING' });
+    expectCleanStore(w);
+  });
+});

@@ -57,7 +57,9 @@ export async function runRequestCreate(opts: RequestCreateOptions, ctx: Ctx): Pr
       }
       if (!user) throw new DeniedError(`no user is linked to login ${login}`, `an admin links it: accessctl user update USER --login ${login}; or pass --user`);
       if (user.state !== 'ACTIVE') throw new ConflictError(`user ${user.email} is disabled`, 'a disabled user reaches nothing; enable the user first');
-      const waiting = await pendingRequest(tx.db, user.id, group.id, tx.now);
+      // A pending request waits for approval; break-glass does not, so one asked on the user's
+      // behalf (which they cannot cancel) never stands between them and an emergency grant.
+      const waiting = opts.breakGlass ? undefined : await pendingRequest(tx.db, user.id, group.id, tx.now);
       if (waiting) throw new ConflictError(`${user.email} already has a pending request for ${group.name}: ${waiting.id}`, 'wait for its decision, or cancel it first');
       const row: RequestsTable = {
         id: tx.ids.id('request'),
