@@ -13,6 +13,17 @@ import { UsageError } from './errors.js';
 // a terminal or makes one name look like another.
 const INVISIBLE_RE = /[\p{Cc}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
 
+const INVISIBLE_ALL_RE = new RegExp(INVISIBLE_RE.source, 'gu');
+
+/**
+ * Text from the store made safe to print for people: every character the gate refuses (a row
+ * edited by hand may still hold one) shown as its code point, `<U+001B>`, so it can neither drive
+ * the terminal nor reorder what is around it. Tabs and newlines are left to the layout.
+ */
+export function visibleText(text: string): string {
+  return text.replace(INVISIBLE_ALL_RE, (ch) => (ch === '\t' || ch === '\n' ? ch : `<${codePoint(ch)}>`));
+}
+
 /** The whole value is an object id of any kind: a name like this would shadow that object in lookups. */
 const ID_SHAPED_RE = /^(?:usr|res|grp|svc|key|tok|evt|req|rev)_[0-9A-Za-z]{16}$/i;
 

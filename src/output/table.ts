@@ -1,5 +1,6 @@
 import measure from 'string-width';
 import { formatRelative } from '../domain/time.js';
+import { visibleText } from '../domain/text-hygiene.js';
 import type { OutputRecord } from './fields.js';
 
 export interface TableOptions {
@@ -42,8 +43,9 @@ function plainCell(value: unknown, opts: TableOptions, compact: boolean): string
     const relative = formatRelative(Date.parse(value), opts.now);
     return compact ? `${relative} (${value.slice(0, 10)} ${value.slice(11, 16)} UTC)` : `${text} (${relative})`;
   }
+  if (PRINTABLE_ASCII.test(text)) return text;
   // One screen line per cell: a newline or tab in a value must not break the layout.
-  return opts.width === undefined ? text : text.replace(/[\r\n\t]+/g, ' ');
+  return visibleText(opts.width === undefined ? text : text.replace(/[\r\n\t]+/g, ' '));
 }
 
 const STATUS_COLOR: Record<string, string> = {

@@ -174,6 +174,24 @@ describe('a request row edited by hand', () => {
     // carol's forged entry is not hers: she may approve, and with bob's that is two.
     expect(w.json('carol', ['request', 'approve', id])).toMatchObject({ state: 'APPROVED' });
   });
+
+  it('control and bidi characters put in by hand are shown as code points, never sent to the terminal', async () => {
+    await w.policy('prod', 'approvers');
+    const id = String(w.json('ada', ['request', 'create', '-g', 'prod', '--for', '1h', '--reason', 'x']).id);
+    const db = new Database(w.db);
+    try {
+      db.prepare('update requests set reason = ? where id = ?').run('ok\u001b[2J\u001b]0;owned\u0007 \u202egnp.exe', id);
+    } finally {
+      db.close();
+    }
+    for (const args of [['request', 'show', id], ['request', 'list', '--columns', 'id,reason'], ['db', 'check']]) {
+      const out = w.as('root', args).stdout;
+      expect(out).not.toMatch(/[\u001b\u0007\u202e]/);
+    }
+    expect(w.as('root', ['request', 'show', id]).stdout).toMatch(/^reason +ok<U\+001B>\[2J<U\+001B>\]0;owned<U\+0007> <U\+202E>gnp\.exe$/m);
+    // The data formats keep the value as stored (JSON escapes it); db check names the edit.
+    expect((w.json('root', ['request', 'show', id]) as { reason: string }).reason).toBe('ok\u001b[2J\u001b]0;owned\u0007 \u202egnp.exe');
+  });
 });
 
 describe('a request asked on someone\'s behalf does not block them', () => {

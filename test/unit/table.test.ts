@@ -43,4 +43,13 @@ describe('one object, and a new secret', () => {
     const text = renderSecret(['id', 'token'], [{ id: 'key_1', token }], { color: false, now, width: 20 });
     expect(text).toBe(`id  key_1\n\n${token}\n`);
   });
+
+  it('characters the text gate refuses are shown as code points, in a table and in a record', () => {
+    const row = { id: 'req_1', reason: 'a\u001b[31mb\u202ec\u200bd\u0085e' };
+    const shown = 'a<U+001B>[31mb<U+202E>c<U+200B>d<U+0085>e';
+    expect(renderVertical(['id', 'reason'], [row], { color: false, now })).toContain(`reason  ${shown}`);
+    expect(renderTable(['id', 'reason'], [row], { color: false, now, width: 200 })).toContain(shown);
+    // Names in other scripts and wide characters are printed as they are.
+    expect(renderVertical(['id', 'reason'], [{ id: 'req_2', reason: 'Zoë 日本 ﷺ' }], { color: false, now })).toContain('reason  Zoë 日本 ﷺ');
+  });
 });
