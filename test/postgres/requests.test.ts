@@ -64,4 +64,28 @@ describe('requests on PostgreSQL', () => {
     const check = cli(['--db', url, 'db', 'check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
+
+  it('a revoke gives a joined membership back its earlier times, read from the approval\'s event', () => {
+    owner(['user', 'create', '-e', 'dave@example.com']);
+    const HOUR = 3_600_000;
+    const t = Math.ceil(Date.now() / 1000) * 1000;
+    const ask = (args: string[]) => {
+      const r = run(ada, ['-f', 'json', 'request', 'create', '-g', 'prod', '--reason', 'x', '--user', 'dave@example.com', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout)[0] as { id: string }).id;
+    };
+    const approve = (id: string) => expect(run(bob, ['-q', 'request', 'approve', id]).code).toBe(0);
+    const later = ask(['--for', '2h', '--start', new Date(t + 6 * HOUR).toISOString()]);
+    approve(later);
+    const now = ask(['--for', '7h']);
+    approve(now);
+    const reach = (at: number) => run(bob, ['-q', 'access', 'check', '--user', 'dave@example.com', '-r', 'db'], { ACCESSCTL_NOW: new Date(at).toISOString() }).code;
+    expect(reach(t + 3 * HOUR)).toBe(0);
+    expect(run(bob, ['-q', '-y', 'request', 'revoke', now]).code).toBe(0);
+    expect(reach(t + 3 * HOUR)).toBe(5);
+    expect(reach(t + 7 * HOUR)).toBe(0);
+    expect(reach(t + 8 * HOUR + 1000)).toBe(5);
+    const check = cli(['--db', url, 'db', 'check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
 });
