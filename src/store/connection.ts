@@ -1,5 +1,5 @@
 import { registerFold } from './search.js';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
@@ -284,6 +284,15 @@ function cachingDatabase(sqlite: BetterSqlite3.Database) {
   };
 }
 
+/** Whether the filesystem holding path has no block left for this account. */
+function diskIsFull(path: string): boolean {
+  try {
+    return statfsSync(dirname(path)).bavail === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** SQLite's failures, in the words of SPEC section 8 (exit 6). Anything else passes through. */
 export function translateSqliteError(err: unknown, path: string): unknown {
   if (err instanceof StoreError || err instanceof UsageError) return err;
@@ -303,6 +312,9 @@ export function translateSqliteError(err: unknown, path: string): unknown {
     // Checked before the open too; this catches a mode changed in between.
     const denied = code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' ? deniedCause(path) : null;
     if (denied) return denied;
+    // SQLite names the step that failed (growing the -shm, a write, an fsync), not its cause: a
+    // disk with no block left is the cause an operator can act on.
+    if (code.startsWith('SQLITE_IOERR') && diskIsFull(path)) return new StoreError(`disk full while writing ${path}`, 'free some space and try again');
     return new StoreError(`cannot open store ${path} (${code})`, 'check that the file and its directory are readable and writable');
   }
   if (code === 'SQLITE_FULL') return new StoreError(`disk full while writing ${path}`, 'free some space and try again');

@@ -43,8 +43,10 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
 
   it('group show: one `field  value` line per field, "in 2h" for a 2h TTL', async () => {
     const { lines } = await see(['group', 'show', 'incident-2026-11-22']);
-    // Ten fields; users takes a line per member (two), each with its own start.
-    expect(lines.filter((l) => l !== '')).toHaveLength(11);
+    // Eleven fields (request, the group's request policy, empty here); users takes a line per
+    // member (two), each with its own start.
+    expect(lines.filter((l) => l !== '')).toHaveLength(12);
+    expect(lines).toContain('request');
     expect(lines.filter((l) => /^( {11}|users {6})(ada|grace\.hopper)@example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC$/.test(l))).toHaveLength(2);
     expect(lines).toContain('name       incident-2026-11-22');
     expect(lines.find((l) => l.startsWith('expiresAt'))).toMatch(/^expiresAt {2}\d{4}-\d{2}-\d{2}T[\d:.]+Z \(in 2h\)$/);

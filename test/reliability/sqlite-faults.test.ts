@@ -127,7 +127,7 @@ describe.skipIf(!isRoot || process.platform !== 'linux')('a full disk (a tiny tm
     target = join(dir, 'fullbackup');
     mkdirSync(mnt, { mode: 0o700 });
     mkdirSync(target, { mode: 0o700 });
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=700', 'tmpfs', mnt]).status).toBe(0);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=700', 'tmpfs', mnt]).status).toBe(0);
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=32k,mode=700', 'tmpfs', target]).status).toBe(0);
   });
   afterAll(() => {

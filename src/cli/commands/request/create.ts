@@ -1,6 +1,7 @@
 import { ConflictError, DeniedError, UsageError } from '../../../domain/errors.js';
 import { parsePolicy } from '../../../domain/request-policy.js';
 import { grantWindow, planMembership, whyNotRequestable } from '../../../domain/requests.js';
+import { expiryAfter, formatDuration } from '../../../domain/time.js';
 import { validateOptionalText } from '../../../domain/validate.js';
 import { getGroup } from '../../../store/groups.js';
 import { mutateAndRead } from '../../../store/mutate.js';
@@ -44,7 +45,16 @@ export async function runRequestCreate(opts: RequestCreateOptions, ctx: Ctx): Pr
       if (group.is_active !== 1 || (group.expires_at !== null && group.expires_at <= tx.now)) throw new ConflictError(`group ${group.name} is expired or inactive`, 'nothing it would grant reaches anything');
       const problem = whyNotRequestable(policy, group.name, { durationMs: opts.durationMs, reason, breakGlass: Boolean(opts.breakGlass) });
       if (problem) throw new UsageError(problem.message, problem.hint);
+      // The grant's end must be a time every reader can read back (export, apply, show).
+      expiryAfter(Math.max(tx.now, opts.start ?? tx.now), opts.durationMs, `--for ${formatDuration(opts.durationMs)} from --start`);
       const user = opts.user !== undefined ? await getUser(tx.db, opts.user) : await findUserByLogin(tx.db, login);
+      if (opts.breakGlass && opts.user !== undefined) {
+        // A break-glass grant is decided by its asker: on someone's behalf, that must be a person who could decide.
+        const asker = await findUserByLogin(tx.db, login);
+        const hint = 'a break-glass grant on someone\'s behalf is decided by its asker; ask without --break-glass, for approval';
+        if (!asker) throw new DeniedError(`no user is linked to login ${login}`, hint);
+        if (asker.state !== 'ACTIVE') throw new DeniedError(`your user ${asker.email} is disabled`, hint);
+      }
       if (!user) throw new DeniedError(`no user is linked to login ${login}`, `an admin links it: accessctl user update USER --login ${login}; or pass --user`);
       if (user.state !== 'ACTIVE') throw new ConflictError(`user ${user.email} is disabled`, 'a disabled user reaches nothing; enable the user first');
       const waiting = await pendingRequest(tx.db, user.id, group.id, tx.now);

@@ -13,7 +13,7 @@ import {
   whatNext,
   type RequestState,
 } from '../../../domain/requests.js';
-import { formatTimestamp } from '../../../domain/time.js';
+import { formatDuration, formatTimestamp } from '../../../domain/time.js';
 import { validateOptionalText } from '../../../domain/validate.js';
 import { findGroup } from '../../../store/groups.js';
 import { mutateAndRead, type Tx } from '../../../store/mutate.js';
@@ -24,7 +24,7 @@ import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { currentLogin } from '../../login.js';
 import { meta } from '../shared.js';
-import { actorFacts, requestRecord } from './records.js';
+import { actorFacts, approvalsThatCount, requestRecord } from './records.js';
 
 export type Decision = 'approve' | 'deny' | 'cancel' | 'revoke' | 'review';
 
@@ -84,11 +84,22 @@ const approve: Step = async (tx, row, login, reason, note) => {
   const why = whyMayNotDecide(row, actor);
   if (why) throw new DeniedError(`you may not approve request ${row.id}: ${why}`, 'another approver must decide');
   if (alreadyApprovedBy(row, actor)) throw new ConflictError(`request ${row.id} is already approved by you`, `it needs ${policy.approvals} distinct approvers`);
-  const approvals = [...parseApprovals(row.approvals), { login, userId: actor.user!.id, at: tx.now, reason }];
+  if (row.duration_ms > policy.maxDuration) {
+    throw new ConflictError(
+      `request ${row.id} asks for ${formatDuration(row.duration_ms)}, over the ${formatDuration(policy.maxDuration)} group ${group.name} allows now`,
+      'deny it; its user can ask again for less',
+    );
+  }
+  const mine = { login, userId: actor.user!.id, at: tx.now, reason };
+  const approvals = [...parseApprovals(row.approvals), mine];
+  // Only approvals from people who may still approve count: the current policy decides.
+  const counting = [...(await approvalsThatCount(tx.db, row, group, actor.askerUserId, tx.now)), mine];
   const after: RequestsTable = { ...row, approvals: serializeApprovals(approvals), approvals_needed: policy.approvals, updated_at: tx.now };
-  if (approvals.length < policy.approvals) {
+  if (counting.length < policy.approvals) {
     await updateRequest(tx, 'request.approve', row, after, login);
-    note(`note: approval ${approvals.length} of ${policy.approvals}; request ${row.id} stays PENDING`);
+    const stale = approvals.length - counting.length;
+    const staleNote = stale > 0 ? ` (${stale} earlier approval${stale === 1 ? '' : 's'} no longer count${stale === 1 ? 's' : ''}: not an approver now)` : '';
+    note(`note: approval ${counting.length} of ${policy.approvals}${staleNote}; request ${row.id} stays PENDING`);
     return;
   }
   const user = await findUser(tx.db, row.user_id);

@@ -1,12 +1,12 @@
 import { parsePolicy } from '../../../domain/request-policy.js';
-import { liveMembership, parseApprovals, shownState, type Actor } from '../../../domain/requests.js';
+import { liveMembership, parseApprovals, shownState, type Actor, type Approval } from '../../../domain/requests.js';
 import { formatDuration, formatTimestamp as iso } from '../../../domain/time.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Db } from '../../../store/mutate.js';
 import { findGroup } from '../../../store/groups.js';
 import { getMembership } from '../../../store/requests.js';
 import type { GroupsTable, RequestsTable } from '../../../store/tables.js';
-import { findUserByLogin } from '../../../store/users.js';
+import { findUser, findUserByLogin } from '../../../store/users.js';
 
 /** A request as SPEC section 3 names its fields, with its state as of `now`. */
 export function requestRecord(row: RequestsTable, now: number): OutputRecord {
@@ -57,4 +57,24 @@ export async function actorFacts(db: Db, login: string, group: GroupsTable | und
     approversName: approvers?.name ?? policy?.approvers ?? '(none)',
     askerUserId: asker?.id,
   };
+}
+
+/**
+ * The earlier approvals that still count under the group's current policy: each approver still
+ * an active, started, unexpired member of the approvers group, and neither the request's user nor
+ * its asker (by login, or the user linked to the asker's login now). An approval from someone
+ * removed from the approvers since, or from before the approvers group was changed, is kept on
+ * the record but no longer counts towards the grant.
+ */
+export async function approvalsThatCount(db: Db, row: RequestsTable, group: GroupsTable, askerUserId: string | undefined, now: number): Promise<Approval[]> {
+  const policy = parsePolicy(group.request_policy);
+  const approvers = policy ? await findGroup(db, policy.approvers) : undefined;
+  const counting: Approval[] = [];
+  for (const a of parseApprovals(row.approvals)) {
+    if (a.userId === row.user_id || a.userId === askerUserId || a.login === row.requested_by) continue;
+    const user = await findUser(db, a.userId);
+    if (!user || user.state !== 'ACTIVE' || !approvers) continue;
+    if (liveMembership(approvers, await getMembership(db, approvers.id, user.id), now)) counting.push(a);
+  }
+  return counting;
 }
