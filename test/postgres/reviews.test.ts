@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, dropDatabase, psql } from '../helpers/pg-cluster.js';
 import type { Exported } from '../helpers/review-world.js';
@@ -11,7 +14,7 @@ import { cli, type SpawnResult } from '../helpers/spawn.js';
 
 const base = inject('pgUrl');
 const suffix = `${process.pid}_${Date.now().toString(36)}`;
-const login = { ada: `ada_${suffix}`, bob: `bob_${suffix}`, carol: `carol_${suffix}`, dave: `dave_${suffix}` };
+const login = { ada: `ada_${suffix}`, bob: `bob_${suffix}`, carol: `carol_${suffix}`, dave: `dave_${suffix}`, eve: `eve_${suffix}` };
 const roles = Object.values(login);
 const DAY = 86_400_000;
 let url = '';
@@ -51,7 +54,8 @@ beforeAll(() => {
   url = createDatabase(base);
   for (const role of roles) psql(url, `create role ${role} login`);
   owner(['db', 'init', '--allow-clock-override']);
-  for (const role of roles) owner(['db', 'grant', '--writer', role, '--apply']);
+  // eve's role only reads (db grant --reader): the server refuses its writes, whoever she is.
+  for (const role of roles) owner(['db', 'grant', role === login.eve ? '--reader' : '--writer', role, '--apply']);
   for (const [name, role] of Object.entries(login)) {
     owner(['user', 'create', '-e', `${name}@example.com`]);
     owner(['user', 'update', `${name}@example.com`, '--login', role]);
@@ -180,6 +184,21 @@ describe('access reviews on PostgreSQL', () => {
     expect(check.code, check.stdout).toBe(0);
   });
 
+  it('a reader role sees reviews and their evidence; the server refuses its decisions', () => {
+    const id = start(login.carol, ['-r', 'web']);
+    expect(json<Array<{ id: string }>>(login.eve, ['review', 'list', '--open']).map((r) => r.id)).toContain(id);
+    expect(json<Exported>(login.eve, ['review', 'export', id, '-f', 'json']).review).toMatchObject({ id, startedBy: login.carol });
+    const csv = run(login.eve, ['review', 'export', id, '-f', 'csv']);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(1 + json<{ review: { items: number } }>(login.eve, ['review', 'show', id]).review.items);
+    const refused = run(login.eve, ['review', 'decide', id, '1', '--keep']);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/^accessctl: PostgreSQL denied a statement on \S+ \(insufficient privilege\)/);
+    expect(run(login.eve, ['review', 'start', '--all']).code).toBe(6);
+    json(login.carol, ['review', 'close', id, '--default', 'keep']);
+    expect(dbCheck().code).toBe(0);
+  });
+
   it('a decision edited by hand in the database, bypassing accessctl, is a replay difference in db check', () => {
     const id = start(login.carol, ['-g', 'prod']);
     json(login.carol, ['review', 'decide', id, '1', '--revoke']);
@@ -192,5 +211,39 @@ describe('access reviews on PostgreSQL', () => {
       expect.stringMatching(/^1 difference\(s\) between the store and its audit log/),
       `review_items ${id} 1 decision: decision is "KEEP" in the store, "REVOKE" by the audit log`,
     ]);
+    // Put back as the log has it, the store is clean again (and the next test starts from it).
+    psql(url, `update review_items set decision = 'REVOKE' where review_id = '${id}' and item = 1`);
+    expect(dbCheck().code).toBe(0);
+  });
+
+  it('a review larger than one event: items, decisions and removals in chunks, the close the last event and the store clean', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accessctl-pgrev-'));
+    try {
+      const n = 1100;
+      const emails = Array.from({ length: n }, (_, i) => `p${String(i).padStart(4, '0')}@example.com`);
+      const csv = join(dir, 'people.csv');
+      writeFileSync(csv, `email,firstName,lastName,role,state\n${emails.map((e) => `${e},P,Q,MEMBER,ACTIVE`).join('\n')}\n`);
+      owner(['-q', 'user', 'import', csv]);
+      owner(['-q', 'group', 'create', '-g', 'bulk', '-r', 'db']);
+      owner(['-q', 'group', 'add-users', '-g', 'bulk', '-u', emails.join(',')]);
+      const id = start(login.carol, ['-g', 'bulk', '--reviewers', 'reviewers']);
+      json(login.carol, ['review', 'decide', id, `1-${n}`, '--revoke']);
+      const closed = run(login.carol, ['-f', 'json', 'review', 'close', id]);
+      expect(closed.code, closed.stderr).toBe(0);
+      expect(closed.stderr).toBe(`closed: 0 kept, ${n} removed, 0 changed since the freeze (left alone), 0 already gone\n`);
+      expect(reach(emails[0]!, 'db')).toBe(5);
+      expect(reach(emails[n - 1]!, 'db')).toBe(5);
+      const ex = json<Exported>(login.carol, ['review', 'export', id, '-f', 'json']);
+      expect(ex.items).toHaveLength(n);
+      expect(new Set(ex.items.map((i) => i.outcome))).toEqual(new Set(['REMOVED']));
+      const events = json<AuditEvent[]>(login.carol, ['audit', 'list']).filter((e) => e.details.review === id || e.action === 'review.start');
+      const ours = events.slice(events.findIndex((e) => e.seq === ex.review.frozenSeq + 1));
+      expect(ours.map((e) => e.action)).toEqual(['review.start', 'review.items', 'review.items', 'review.items', 'review.decide', 'review.items', 'review.close']);
+      expect(ours.at(-1)).toMatchObject({ seq: ex.review.closedSeq, hash: ex.review.closedHash });
+      const check = dbCheck();
+      expect(check.code, check.stdout).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
