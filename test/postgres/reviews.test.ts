@@ -9,7 +9,8 @@ import { cli, type SpawnResult } from '../helpers/spawn.js';
 /**
  * Access reviews on PostgreSQL (SPEC section 16): the login is the session's role, so ada, bob,
  * carol and dave connect as LOGIN roles of their own (writers, by db grant) and decide as
- * themselves; ACCESSCTL_ACTOR, --actor and SUDO_USER label events and stand in for nobody.
+ * themselves; ACCESSCTL_ACTOR, --actor and SUDO_USER label events and stand in for nobody. The
+ * tests share one store and run in order: each starts from what the one before left.
  */
 
 const base = inject('pgUrl');
