@@ -79,6 +79,20 @@ describe('access reviews (SPEC section 16)', () => {
     expectCleanStore(w);
   });
 
+  it('review list shows a review with a reviewers group, in every format, by the group\'s current name', () => {
+    const id = w.start('root', ['-g', 'prod', '--reviewers', 'reviewers']);
+    const other = w.start('root', ['-r', 'web']);
+    const listed = () => w.json<Array<{ id: string; reviewersGroup: string | null }>>('root', ['review', 'list']).map((r) => [r.id, r.reviewersGroup]);
+    expect(listed()).toEqual([
+      [id, 'reviewers'],
+      [other, null],
+    ]);
+    expect(w.as('root', ['-q', 'review', 'list', '--open'])).toMatchObject({ code: 0, stdout: `${id}\n${other}\n` });
+    expect(w.as('root', ['-f', 'csv', '--columns', 'id,reviewersGroup', 'review', 'list']).stdout).toBe(`id,reviewersGroup\n${id},reviewers\n${other},\n`);
+    w.json('root', ['group', 'update', 'reviewers', '--name', 'auditors']);
+    expect(listed()[0]).toEqual([id, 'auditors']);
+  });
+
   it('a review of a group decided in a spreadsheet: export csv, fill decisions, --file; a bad file decides nothing', () => {
     const id = w.start('root', ['-g', 'prod', '--name', '2026 Q4 prod']);
     const items = w.json<{ items: Array<{ item: number; subject: string }> }>('root', ['review', 'show', id]).items;

@@ -22,7 +22,8 @@ export async function runReviewList(opts: ReviewListOptions, ctx: Ctx): Promise<
     for await (const row of streamReviews(db, { open: opts.open || opts.overdue, dueBy: opts.overdue ? now : undefined })) {
       if (opts.overdue && !isOverdue(row, now)) continue;
       count += 1;
-      yield reviewRecord(row, now, await reviewersName(db, row));
+      const { reviewers_name: current, ...review } = row;
+      yield reviewRecord(review, now, review.reviewers_group === null ? null : (current ?? review.reviewers_group));
     }
   }
   return {
