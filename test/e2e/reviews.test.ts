@@ -11,6 +11,7 @@ afterEach(() => rmSync(w.dir, { recursive: true, force: true }));
 
 interface AuditEvent {
   seq: number;
+  at: string;
   action: string;
   hash: string;
   details: { login: string; review?: string; cause?: string; changes: Array<{ op: string; table: string }> };
@@ -69,9 +70,16 @@ describe('access reviews (SPEC section 16)', () => {
     const csv = w.as('root', ['review', 'export', id, '-f', 'csv']);
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('reviewId,reviewName,frozenSeq,frozenHash,closedSeq,closedHash,item,kind,owner,subject,gives,startsAt,expiresAt,decision,decidedBy,decider,decidedAt,reason,outcome');
+    expect(lines[0]).toBe(
+      'reviewId,reviewName,scope,scopeName,reviewersGroup,frozenAt,frozenSeq,frozenHash,closedAt,closedBy,closedSeq,closedHash,item,kind,owner,subject,gives,startsAt,expiresAt,decision,decidedBy,decider,decidedAt,reason,outcome',
+    );
     expect(lines).toHaveLength(5);
-    expect(lines[2]).toContain(`${id},review of resource db,${ex.review.frozenSeq},${ex.review.frozenHash},${ex.review.closedSeq},${ex.review.closedHash},2,group_user,prod,bob@example.com,db;web,`);
+    // Each row states the population, who could decide, and both moments with the seq and hash that tie them to the log.
+    const { frozenAt, frozenSeq, frozenHash, closedAt, closedSeq, closedHash } = ex.review;
+    expect(lines[2]).toContain(
+      `${id},review of resource db,resource,db,reviewers,${String(frozenAt)},${frozenSeq},${frozenHash},${String(closedAt)},carol,${closedSeq},${closedHash},2,group_user,prod,bob@example.com,db;web,`,
+    );
+    expect(events.find((e) => e.seq === closedSeq)!.at).toBe(closedAt);
     expect(lines[2]).toMatch(/,REVOKE,carol,carol@example\.com,[^,]+,left the team,REMOVED$/);
 
     expect(w.as('carol', ['review', 'decide', id, '1', '--revoke'])).toMatchObject({ code: 4, stderr: `accessctl: review ${id} is CLOSED (a closed review changes no more; start a new one)\n` });

@@ -78,7 +78,22 @@ export async function runReviewExport(ref: string, ctx: Ctx): Promise<Output> {
     const review = { ...reviewRecord(row, ctx.clock.now(), await reviewersName(db, row)), closedHash };
     return { kind: 'review', records: [], delivered: await writeJson(ctx, review, items(ctx, row.id, undefined, true)) };
   }
-  const evidence = { reviewId: row.id, reviewName: row.name, frozenSeq: row.frozen_seq, frozenHash: row.frozen_hash, closedSeq: row.closed_seq, closedHash };
+  // Every row states the population (scope), who could decide, and the two moments it is tied to.
+  const review = reviewRecord(row, ctx.clock.now(), await reviewersName(db, row));
+  const evidence = {
+    reviewId: row.id,
+    reviewName: row.name,
+    scope: review.scope,
+    scopeName: review.scopeName,
+    reviewersGroup: review.reviewersGroup,
+    frozenAt: review.frozenAt,
+    frozenSeq: row.frozen_seq,
+    frozenHash: row.frozen_hash,
+    closedAt: review.closedAt,
+    closedBy: row.closed_by,
+    closedSeq: row.closed_seq,
+    closedHash,
+  };
   return { kind: 'reviewExport', records: items(ctx, row.id, evidence) };
 }
 
