@@ -87,7 +87,7 @@ describe('access reviews (SPEC section 16)', () => {
     expectCleanStore(w);
   });
 
-  it('review list shows a review with a reviewers group, in every format, by the group\'s current name', () => {
+  it('review list shows a review with a reviewers group, in every format, by the group\'s current name; review show picks item columns', () => {
     const id = w.start('root', ['-g', 'prod', '--reviewers', 'reviewers']);
     const other = w.start('root', ['-r', 'web']);
     const listed = () => w.json<Array<{ id: string; reviewersGroup: string | null }>>('root', ['review', 'list']).map((r) => [r.id, r.reviewersGroup]);
@@ -99,6 +99,12 @@ describe('access reviews (SPEC section 16)', () => {
     expect(w.as('root', ['-f', 'csv', '--columns', 'id,reviewersGroup', 'review', 'list']).stdout).toBe(`id,reviewersGroup\n${id},reviewers\n${other},\n`);
     w.json('root', ['group', 'update', 'reviewers', '--name', 'auditors']);
     expect(listed()[0]).toEqual([id, 'auditors']);
+    // review show's --columns are the items' columns: they are its list.
+    expect(w.as('root', ['-f', 'csv', '--columns', 'item,subject,decision', 'review', 'show', id])).toMatchObject({
+      code: 0,
+      stdout: 'item,subject,decision\n1,ada@example.com,\n2,bob@example.com,\n3,ci,\n',
+    });
+    expect(w.as('root', ['--columns', 'id', 'review', 'show', id])).toMatchObject({ code: 2, stdout: '' });
   });
 
   it('a review of a group decided in a spreadsheet: export csv, fill decisions, --file; a bad file decides nothing', () => {

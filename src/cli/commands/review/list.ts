@@ -61,7 +61,7 @@ export async function runReviewShow(ref: string, ctx: Ctx): Promise<Output> {
   const format = ctx.globals().format;
   if (format === 'json') return { kind: 'review', records: [], delivered: await writeJson(ctx, review, items(ctx, row!.id)) };
   if (format !== 'table') return { kind: 'reviewItem', records: items(ctx, row!.id) };
-  await render(ctx.io.stdout, 'review', [review], renderOptions(ctx, {}, { layout: 'object' }));
+  await render(ctx.io.stdout, 'review', [review], { ...renderOptions(ctx, {}, { layout: 'object' }), columns: undefined });
   await ctx.io.stdout.write('\n');
   const n = await render(ctx.io.stdout, 'reviewItem', items(ctx, row!.id), renderOptions(ctx, {}, { layout: 'list' }));
   return { kind: 'reviewItem', records: [], delivered: n + 1 };
