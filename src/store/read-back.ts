@@ -80,6 +80,12 @@ export async function verifyExpectations(db: Kysely<Database>, expectations: rea
   }
 }
 
+/**
+ * Key columns of a composite key that hold integers. Keys travel as text, and PostgreSQL types a
+ * VALUES list's parameters as text, which it will not compare with an integer column.
+ */
+const INTEGER_KEYS: ReadonlySet<string> = new Set(['review_items.item']);
+
 /** The rows with these keys, in one statement: `id IN (…)`, or `(a, b) IN (VALUES …)` for a link. */
 async function readRows(db: Kysely<Database>, table: TableName, columns: readonly string[], part: readonly Expectation[]): Promise<Array<Record<string, unknown>>> {
   const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
@@ -96,7 +102,8 @@ async function readRows(db: Kysely<Database>, table: TableName, columns: readonl
       .execute();
   }
   const refs = sql.join(columns.map((c) => sql.ref(c)));
-  const values = sql.join(part.map((e) => sql`(${sql.join(columns.map((c) => e.key[c]))})`));
+  const value = (e: Expectation, c: string) => (INTEGER_KEYS.has(`${table}.${c}`) ? sql`CAST(${e.key[c]} AS INTEGER)` : sql`${e.key[c]}`);
+  const values = sql.join(part.map((e) => sql`(${sql.join(columns.map((c) => value(e, c)))})`));
   const r = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE (${refs}) IN (VALUES ${values})`.execute(db);
   return r.rows;
 }
