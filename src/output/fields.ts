@@ -115,7 +115,8 @@ export const FIELDS = {
   reviewItem: ['item', 'kind', 'owner', 'ownerId', 'subjectType', 'subject', 'subjectId', 'gives', 'startsAt', 'expiresAt', 'decision', 'decidedBy', 'decider', 'decidedAt', 'reason', 'outcome'],
   /** `review export -f csv`: one row per item with the review's evidence repeated. */
   reviewExport: [
-    'reviewId', 'reviewName', 'frozenSeq', 'frozenHash', 'closedSeq', 'closedHash', 'item', 'kind', 'owner', 'subject', 'gives', 'startsAt',
+    'reviewId', 'reviewName', 'scope', 'scopeName', 'reviewersGroup', 'frozenAt', 'frozenSeq', 'frozenHash', 'closedAt', 'closedBy', 'closedSeq',
+    'closedHash', 'item', 'kind', 'owner', 'subject', 'gives', 'startsAt',
     'expiresAt', 'decision', 'decidedBy', 'decider', 'decidedAt', 'reason', 'outcome',
   ],
 } as const satisfies Record<string, readonly string[]>;

@@ -23,12 +23,16 @@ export async function getReview(db: Db, ref: string): Promise<ReviewsTable> {
   throw new NotFoundError(`review ${JSON.stringify(ref.slice(0, 80))} not found`, 'pass a review id (rev_…); see accessctl review list');
 }
 
-/** Reviews oldest first; `open` keeps the OPEN ones, `dueBy` those due at or before it. */
+/**
+ * Reviews oldest first; `open` keeps the OPEN ones, `dueBy` those due at or before it. Each row
+ * carries its reviewers group's current name (null when the group is gone): a stream holds the
+ * SQLite connection, so nothing may be looked up while it is read.
+ */
 export function streamReviews(db: Db, filter: { open?: boolean | undefined; dueBy?: number | undefined }) {
-  let q = db.selectFrom('reviews').selectAll();
-  if (filter.open) q = q.where('state', '=', 'OPEN');
-  if (filter.dueBy !== undefined) q = q.where('due_at', 'is not', null).where('due_at', '<=', filter.dueBy);
-  return q.orderBy('created_at').orderBy('id').stream();
+  let q = db.selectFrom('reviews').leftJoin('groups', 'groups.id', 'reviews.reviewers_group').selectAll('reviews').select('groups.name as reviewers_name');
+  if (filter.open) q = q.where('reviews.state', '=', 'OPEN');
+  if (filter.dueBy !== undefined) q = q.where('reviews.due_at', 'is not', null).where('reviews.due_at', '<=', filter.dueBy);
+  return q.orderBy('reviews.created_at').orderBy('reviews.id').stream();
 }
 
 /** A review's items in item order, a page at a time (keyset on the item number). */

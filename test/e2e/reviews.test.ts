@@ -11,6 +11,7 @@ afterEach(() => rmSync(w.dir, { recursive: true, force: true }));
 
 interface AuditEvent {
   seq: number;
+  at: string;
   action: string;
   hash: string;
   details: { login: string; review?: string; cause?: string; changes: Array<{ op: string; table: string }> };
@@ -69,14 +70,41 @@ describe('access reviews (SPEC section 16)', () => {
     const csv = w.as('root', ['review', 'export', id, '-f', 'csv']);
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('reviewId,reviewName,frozenSeq,frozenHash,closedSeq,closedHash,item,kind,owner,subject,gives,startsAt,expiresAt,decision,decidedBy,decider,decidedAt,reason,outcome');
+    expect(lines[0]).toBe(
+      'reviewId,reviewName,scope,scopeName,reviewersGroup,frozenAt,frozenSeq,frozenHash,closedAt,closedBy,closedSeq,closedHash,item,kind,owner,subject,gives,startsAt,expiresAt,decision,decidedBy,decider,decidedAt,reason,outcome',
+    );
     expect(lines).toHaveLength(5);
-    expect(lines[2]).toContain(`${id},review of resource db,${ex.review.frozenSeq},${ex.review.frozenHash},${ex.review.closedSeq},${ex.review.closedHash},2,group_user,prod,bob@example.com,db;web,`);
+    // Each row states the population, who could decide, and both moments with the seq and hash that tie them to the log.
+    const { frozenAt, frozenSeq, frozenHash, closedAt, closedSeq, closedHash } = ex.review;
+    expect(lines[2]).toContain(
+      `${id},review of resource db,resource,db,reviewers,${String(frozenAt)},${frozenSeq},${frozenHash},${String(closedAt)},carol,${closedSeq},${closedHash},2,group_user,prod,bob@example.com,db;web,`,
+    );
+    expect(events.find((e) => e.seq === closedSeq)!.at).toBe(closedAt);
     expect(lines[2]).toMatch(/,REVOKE,carol,carol@example\.com,[^,]+,left the team,REMOVED$/);
 
     expect(w.as('carol', ['review', 'decide', id, '1', '--revoke'])).toMatchObject({ code: 4, stderr: `accessctl: review ${id} is CLOSED (a closed review changes no more; start a new one)\n` });
     expect(w.as('carol', ['review', 'close', id]).code).toBe(4);
     expectCleanStore(w);
+  });
+
+  it('review list shows a review with a reviewers group, in every format, by the group\'s current name; review show picks item columns', () => {
+    const id = w.start('root', ['-g', 'prod', '--reviewers', 'reviewers']);
+    const other = w.start('root', ['-r', 'web']);
+    const listed = () => w.json<Array<{ id: string; reviewersGroup: string | null }>>('root', ['review', 'list']).map((r) => [r.id, r.reviewersGroup]);
+    expect(listed()).toEqual([
+      [id, 'reviewers'],
+      [other, null],
+    ]);
+    expect(w.as('root', ['-q', 'review', 'list', '--open'])).toMatchObject({ code: 0, stdout: `${id}\n${other}\n` });
+    expect(w.as('root', ['-f', 'csv', '--columns', 'id,reviewersGroup', 'review', 'list']).stdout).toBe(`id,reviewersGroup\n${id},reviewers\n${other},\n`);
+    w.json('root', ['group', 'update', 'reviewers', '--name', 'auditors']);
+    expect(listed()[0]).toEqual([id, 'auditors']);
+    // review show's --columns are the items' columns: they are its list.
+    expect(w.as('root', ['-f', 'csv', '--columns', 'item,subject,decision', 'review', 'show', id])).toMatchObject({
+      code: 0,
+      stdout: 'item,subject,decision\n1,ada@example.com,\n2,bob@example.com,\n3,ci,\n',
+    });
+    expect(w.as('root', ['--columns', 'id', 'review', 'show', id])).toMatchObject({ code: 2, stdout: '' });
   });
 
   it('a review of a group decided in a spreadsheet: export csv, fill decisions, --file; a bad file decides nothing', () => {

@@ -22,7 +22,8 @@ export async function runReviewList(opts: ReviewListOptions, ctx: Ctx): Promise<
     for await (const row of streamReviews(db, { open: opts.open || opts.overdue, dueBy: opts.overdue ? now : undefined })) {
       if (opts.overdue && !isOverdue(row, now)) continue;
       count += 1;
-      yield reviewRecord(row, now, await reviewersName(db, row));
+      const { reviewers_name: current, ...review } = row;
+      yield reviewRecord(review, now, review.reviewers_group === null ? null : (current ?? review.reviewers_group));
     }
   }
   return {
@@ -60,7 +61,7 @@ export async function runReviewShow(ref: string, ctx: Ctx): Promise<Output> {
   const format = ctx.globals().format;
   if (format === 'json') return { kind: 'review', records: [], delivered: await writeJson(ctx, review, items(ctx, row!.id)) };
   if (format !== 'table') return { kind: 'reviewItem', records: items(ctx, row!.id) };
-  await render(ctx.io.stdout, 'review', [review], renderOptions(ctx, {}, { layout: 'object' }));
+  await render(ctx.io.stdout, 'review', [review], { ...renderOptions(ctx, {}, { layout: 'object' }), columns: undefined });
   await ctx.io.stdout.write('\n');
   const n = await render(ctx.io.stdout, 'reviewItem', items(ctx, row!.id), renderOptions(ctx, {}, { layout: 'list' }));
   return { kind: 'reviewItem', records: [], delivered: n + 1 };
@@ -77,7 +78,22 @@ export async function runReviewExport(ref: string, ctx: Ctx): Promise<Output> {
     const review = { ...reviewRecord(row, ctx.clock.now(), await reviewersName(db, row)), closedHash };
     return { kind: 'review', records: [], delivered: await writeJson(ctx, review, items(ctx, row.id, undefined, true)) };
   }
-  const evidence = { reviewId: row.id, reviewName: row.name, frozenSeq: row.frozen_seq, frozenHash: row.frozen_hash, closedSeq: row.closed_seq, closedHash };
+  // Every row states the population (scope), who could decide, and the two moments it is tied to.
+  const review = reviewRecord(row, ctx.clock.now(), await reviewersName(db, row));
+  const evidence = {
+    reviewId: row.id,
+    reviewName: row.name,
+    scope: review.scope,
+    scopeName: review.scopeName,
+    reviewersGroup: review.reviewersGroup,
+    frozenAt: review.frozenAt,
+    frozenSeq: row.frozen_seq,
+    frozenHash: row.frozen_hash,
+    closedAt: review.closedAt,
+    closedBy: row.closed_by,
+    closedSeq: row.closed_seq,
+    closedHash,
+  };
   return { kind: 'reviewExport', records: items(ctx, row.id, evidence) };
 }
 

@@ -69,9 +69,10 @@ export function registerReview(program: Command, ctx: Ctx): void {
     (o) => runReviewList({ open: o.open, overdue: o.overdue, failIfAny: o.failIfAny }, ctx),
   );
 
+  // --columns picks the items' columns: they are the list `show` prints.
   act<ReviewFlags>(
     ctx,
-    'review',
+    'reviewItem',
     addVerb(noun, 'show', {
       description: 'show a review and its items with their decisions',
       examples: ['accessctl review show rev_8J2kP0qLm3Xc9ZaB', 'accessctl -f json review show rev_8J2kP0qLm3Xc9ZaB'],
