@@ -1,5 +1,5 @@
 -- accessctl store schema for PostgreSQL, version 5: schema.sql's tables, column for column (audit details in format 2;
--- 4: groups may be SYNCED; 5: access requests, as schema.sql's version 4).
+-- 4: groups may be SYNCED; 5: access requests and reviews, as schema.sql's version 4).
 -- Times are BIGINT epoch ms (INTEGER is 32-bit here); every text sorts byte-wise (COLLATE "C"),
 -- as SQLite's BINARY does, so lists come out in the same order on both dialects.
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
@@ -163,6 +163,50 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_group ON requests (group_id, state);
 CREATE INDEX requests_user ON requests (user_id);
+
+CREATE TABLE reviews (
+  id              TEXT COLLATE "C" PRIMARY KEY,
+  name            TEXT COLLATE "C" NOT NULL,
+  scope           TEXT COLLATE "C" NOT NULL CHECK (scope IN ('all', 'group', 'resource')),
+  scope_id        TEXT COLLATE "C",
+  scope_name      TEXT COLLATE "C",
+  state           TEXT COLLATE "C" NOT NULL CHECK (state IN ('OPEN', 'CLOSED')),
+  reviewers_group TEXT COLLATE "C",
+  due_at          BIGINT,
+  frozen_at       BIGINT NOT NULL,
+  frozen_seq      BIGINT NOT NULL,
+  frozen_hash     TEXT COLLATE "C" NOT NULL,
+  items           INTEGER NOT NULL,
+  decided         INTEGER NOT NULL,
+  started_by      TEXT COLLATE "C" NOT NULL,
+  closed_at       BIGINT,
+  closed_seq      BIGINT,
+  closed_by       TEXT COLLATE "C",
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL
+);
+
+CREATE TABLE review_items (
+  review_id    TEXT COLLATE "C" NOT NULL REFERENCES reviews (id) ON DELETE CASCADE,
+  item         INTEGER NOT NULL CHECK (item >= 1),
+  kind         TEXT COLLATE "C" NOT NULL CHECK (kind IN ('group_user', 'group_service', 'service_resource')),
+  owner_id     TEXT COLLATE "C" NOT NULL,
+  owner_name   TEXT COLLATE "C" NOT NULL,
+  subject_type TEXT COLLATE "C" NOT NULL CHECK (subject_type IN ('user', 'service')),
+  subject_id   TEXT COLLATE "C" NOT NULL,
+  subject_name TEXT COLLATE "C" NOT NULL,
+  starts_at    BIGINT,
+  expires_at   BIGINT,
+  link_created_at BIGINT NOT NULL,
+  gives        TEXT COLLATE "C" NOT NULL,
+  decision     TEXT COLLATE "C" CHECK (decision IN ('KEEP', 'REVOKE')),
+  decided_by   TEXT COLLATE "C",
+  decider_id   TEXT COLLATE "C",
+  decided_at   BIGINT,
+  reason       TEXT COLLATE "C",
+  outcome      TEXT COLLATE "C" CHECK (outcome IN ('KEPT', 'REMOVED', 'CHANGED', 'GONE')),
+  PRIMARY KEY (review_id, item)
+);
 
 CREATE TABLE settings (
   key         TEXT COLLATE "C" PRIMARY KEY,

@@ -1,5 +1,6 @@
 -- accessctl store schema, version 4 (2: audit details in format 2, docs/audit-events.md; 3: groups may be SYNCED;
--- 4: access requests: a user's login, a group's request policy, a membership's start, the requests table).
+-- 4: access requests: a user's login, a group's request policy, a membership's start, the requests table;
+-- access reviews: the reviews and review_items tables).
 -- Times are integer epoch milliseconds (UTC). Names carry a *_key column: the Unicode-normalised,
 -- case-folded form they are unique under. expires_at NULL means "never".
 
@@ -161,6 +162,54 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_group ON requests (group_id, state);
 CREATE INDEX requests_user ON requests (user_id);
+
+-- Access reviews (SPEC section 16). A review freezes the grants in its scope at a moment of the
+-- log (frozen_seq, frozen_hash: the chain's head then); its items are those grants, numbered from
+-- 1, each with what it gave. Like requests they name what they reviewed by id and by the name it
+-- had, with no foreign keys: the evidence outlives the grants it removed.
+CREATE TABLE reviews (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  scope           TEXT NOT NULL CHECK (scope IN ('all', 'group', 'resource')),
+  scope_id        TEXT,
+  scope_name      TEXT,
+  state           TEXT NOT NULL CHECK (state IN ('OPEN', 'CLOSED')),
+  reviewers_group TEXT,
+  due_at          INTEGER,
+  frozen_at       INTEGER NOT NULL,
+  frozen_seq      INTEGER NOT NULL,
+  frozen_hash     TEXT NOT NULL,
+  items           INTEGER NOT NULL,
+  decided         INTEGER NOT NULL,
+  started_by      TEXT NOT NULL,
+  closed_at       INTEGER,
+  closed_seq      INTEGER,
+  closed_by       TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+
+CREATE TABLE review_items (
+  review_id    TEXT NOT NULL REFERENCES reviews (id) ON DELETE CASCADE,
+  item         INTEGER NOT NULL CHECK (item >= 1),
+  kind         TEXT NOT NULL CHECK (kind IN ('group_user', 'group_service', 'service_resource')),
+  owner_id     TEXT NOT NULL,
+  owner_name   TEXT NOT NULL,
+  subject_type TEXT NOT NULL CHECK (subject_type IN ('user', 'service')),
+  subject_id   TEXT NOT NULL,
+  subject_name TEXT NOT NULL,
+  starts_at    INTEGER,
+  expires_at   INTEGER,
+  link_created_at INTEGER NOT NULL,
+  gives        TEXT NOT NULL,
+  decision     TEXT CHECK (decision IN ('KEEP', 'REVOKE')),
+  decided_by   TEXT,
+  decider_id   TEXT,
+  decided_at   INTEGER,
+  reason       TEXT,
+  outcome      TEXT CHECK (outcome IN ('KEPT', 'REMOVED', 'CHANGED', 'GONE')),
+  PRIMARY KEY (review_id, item)
+) WITHOUT ROWID;
 
 CREATE TABLE settings (
   key         TEXT PRIMARY KEY,

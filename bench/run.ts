@@ -5,7 +5,7 @@
  * a tiny version, and the test suite runs that so this file cannot rot. docs/performance.md.
  *
  *   --smoke                 tiny sizes, few runs
- *   --only a,b              figure groups: single, batch, import, sync, sweep, lists, replay, access-code, concurrency
+ *   --only a,b              figure groups: single, batch, import, sync, sweep, lists, replay, review, access-code, concurrency
  *   --dialect sqlite|postgres
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,13 +17,14 @@ import { findPgBin, removeCluster, startCluster, type Cluster } from '../test/he
 import { ACCESS_FULL, ACCESS_SMOKE, rawInsertScript, writeAccessFile } from './access-code.js';
 import { rawPgBatch, rawSqliteBatch, writeRequests } from './batch.js';
 import { dbCheckFigures } from './db-check.js';
+import { reviewFigure } from './review.js';
 import { serveFigures } from './serve.js';
 import { syncFigure } from './sync.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildFixture, FULL, retimeLog, SMOKE, type Fixture } from './fixture.js';
 import { fmt, hasTime, interleaved, log, measurer, Report } from './measure.js';
 
-const GROUPS = ['single', 'batch', 'import', 'sync', 'sweep', 'lists', 'replay', 'access-code', 'concurrency'];
+const GROUPS = ['single', 'batch', 'import', 'sync', 'sweep', 'lists', 'replay', 'review', 'access-code', 'concurrency'];
 const DIALECTS = ['sqlite', 'postgres'];
 const argv = process.argv.slice(2);
 /** A bad command line is one line and exit 2, before anything is built. */
@@ -141,6 +142,9 @@ async function main(): Promise<void> {
       await turn();
       // 6. db check against a raw check-and-replay loop, and against audit verify (bench/db-check.ts).
       if (wanted('replay')) dbCheckFigures({ dialect: t.dialect, store: t.store, sqliteStore: t.dialect === 'sqlite' ? t.store : template, root: ROOT, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, events: sizes.auditEvents, measure, script, record: (figure, m, target) => report.record(t.dialect, figure, m, target) });
+      await turn();
+      // 7. review start --all, its memory bound (bench/review.ts). SQLite: the raw loop is better-sqlite3's.
+      if (wanted('review') && t.dialect === 'sqlite') reviewFigure({ fresh: () => t.fresh('fixture'), root: ROOT, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, measure, script, record: (figure, m, target, rssLimit) => report.record(t.dialect, figure, m, target, { rssLimit }) });
       await turn();
       if (wanted('access-code')) accessCodeFigures(t);
       await turn();

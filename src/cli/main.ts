@@ -119,6 +119,14 @@ function wantsJsonErrors(known: string | null, argv: readonly string[], env: Rec
 
 /** The process entry: real streams, real clock, real randomness. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // Node ends a process whose event loop has nothing left to wait on with exit 0, even while a
+  // command's promise is still pending (a query that will never be answered): that is not success.
+  process.once('exit', (code) => {
+    if (!settled && code === 0) {
+      process.stderr.write('accessctl: internal error: the command stopped before it finished (what it had not committed was not written; please report it)\n');
+      process.exitCode = ExitCode.internal;
+    }
+  });
   const writeStdout = stdoutWriter(exitNow);
   let stdoutIsTTY: boolean | undefined;
   const code = await run(argv, {
@@ -152,11 +160,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     databaseClock: !process.env.ACCESSCTL_NOW,
     ids: randomIds(),
   });
+  settled = true;
   process.exitCode = code;
 }
 
+/** Whether the command ran to its end (main) or was ended on purpose (exitNow). */
+let settled = false;
+
 /** Ends the process at once (the reader of stdout has gone, or stdout failed), after one line. */
 function exitNow(code: number, line?: string): never {
+  settled = true;
   if (line !== undefined) process.stderr.write(line);
   process.exit(code);
 }

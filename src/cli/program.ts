@@ -22,6 +22,7 @@ import { registerTest } from './commands/test/register.js';
 import { registerVersion } from './commands/version/register.js';
 import { registerServe } from './commands/serve/register.js';
 import { registerRequest } from './commands/request/register.js';
+import { registerReview } from './commands/review/register.js';
 import type { GlobalOptions } from './context.js';
 import type { ContextControl } from './create-context.js';
 import { limitArg, splitList } from './options.js';
@@ -30,7 +31,7 @@ import { VERSION } from './version.js';
 
 /** `accessctl help` shows the nouns grouped, one line each. */
 const HELP_GROUPS: Array<[string, string[]]> = [
-  ['People and things:', ['user', 'resource', 'group', 'request']],
+  ['People and things:', ['user', 'resource', 'group', 'request', 'review']],
   ['Machines:', ['service', 'key']],
   ['Questions:', ['access', 'audit', 'serve']],
   ['Access as code:', ['export', 'plan', 'apply', 'test']],
@@ -56,6 +57,7 @@ const NOUNS: Array<[names: string[], register: (program: Command, ctx: ContextCo
   [['resource'], registerResource],
   [['group'], registerGroup],
   [['request'], registerRequest],
+  [['review'], registerReview],
   [['service', 'account'], registerService],
   [['key'], registerKey],
   [['access'], registerAccess],

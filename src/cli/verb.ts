@@ -16,7 +16,7 @@ export interface VerbSpec {
 const POSITIONAL_VERBS = new Set(['show', 'update', 'delete', 'enable', 'disable', 'revoke', 'rename', 'rotate']);
 
 /** Verbs that print the object(s) they read or changed as `field  value` lines in a table. */
-const OBJECT_VERBS = new Set(['show', 'create', 'update', 'rename', 'enable', 'disable', 'revoke', 'delete', 'rotate', 'exchange', 'verify', 'get', 'set', 'path', 'init', 'backup', 'version', 'approve', 'deny', 'cancel', 'review']);
+const OBJECT_VERBS = new Set(['show', 'create', 'update', 'rename', 'enable', 'disable', 'revoke', 'delete', 'rotate', 'exchange', 'verify', 'get', 'set', 'path', 'init', 'backup', 'version', 'approve', 'deny', 'cancel', 'review', 'start', 'decide', 'close']);
 
 /** Adds a verb under a noun, with its examples at the end of --help. */
 export function addVerb(noun: Command, name: string, spec: VerbSpec): Command {

@@ -22,6 +22,8 @@ export type ReplayTable =
   | 'service_keys'
   | 'exchange_tokens'
   | 'requests'
+  | 'reviews'
+  | 'review_items'
   | 'settings';
 
 export type Cell = string | number | null;
@@ -55,6 +57,8 @@ export const PRIMARY_KEY: Record<ReplayTable, readonly string[]> = {
   service_keys: ['id'],
   exchange_tokens: ['id'],
   requests: ['id'],
+  reviews: ['id'],
+  review_items: ['review_id', 'item'],
   settings: ['key'],
 };
 
@@ -74,6 +78,14 @@ export const COLUMNS: Record<ReplayTable, readonly string[]> = {
     'id', 'group_id', 'group_name', 'user_id', 'user_email', 'requested_by', 'duration_ms', 'reason', 'ticket', 'break_glass', 'state',
     'start_at', 'pending_until', 'approvals_needed', 'approvals', 'starts_at', 'expires_at', 'decided_by', 'decided_at', 'decision_reason',
     'reviewed_by', 'reviewed_at', 'review_reason', 'created_at', 'updated_at',
+  ],
+  reviews: [
+    'id', 'name', 'scope', 'scope_id', 'scope_name', 'state', 'reviewers_group', 'due_at', 'frozen_at', 'frozen_seq', 'frozen_hash',
+    'items', 'decided', 'started_by', 'closed_at', 'closed_seq', 'closed_by', 'created_at', 'updated_at',
+  ],
+  review_items: [
+    'review_id', 'item', 'kind', 'owner_id', 'owner_name', 'subject_type', 'subject_id', 'subject_name', 'starts_at', 'expires_at',
+    'link_created_at', 'gives', 'decision', 'decided_by', 'decider_id', 'decided_at', 'reason', 'outcome',
   ],
   settings: ['key', 'value', 'updated_at'],
 };

@@ -57,6 +57,8 @@ const TABLE_MAP: Record<StateTable, keyof State> = {
   service_resources: 'serviceResources',
   service_keys: 'keys',
   requests: 'requests',
+  reviews: 'reviews',
+  review_items: 'reviewItems',
 };
 
 /** The State map key of a row, the same key loadState uses. */

@@ -8,6 +8,8 @@ import type {
   ServiceKeysTable,
   ServiceResourcesTable,
   RequestsTable,
+  ReviewItemsTable,
+  ReviewsTable,
   ServicesTable,
   UsersTable,
 } from '../store/tables.js';
@@ -31,6 +33,10 @@ export interface State {
   keys: Map<string, ServiceKeysTable>;
   /** Access requests (SPEC section 15): not access state themselves, but replayed and compared. */
   requests: Map<string, RequestsTable>;
+  /** Access reviews and their items (SPEC section 16): replayed and compared like requests. */
+  reviews: Map<string, ReviewsTable>;
+  /** Keyed by `linkKey(review_id, String(item))`. */
+  reviewItems: Map<string, ReviewItemsTable>;
   settings: Map<string, string>;
 }
 
@@ -46,6 +52,8 @@ export function emptyState(): State {
     serviceResources: new Map(),
     keys: new Map(),
     requests: new Map(),
+    reviews: new Map(),
+    reviewItems: new Map(),
     settings: new Map(),
   };
 }
@@ -68,6 +76,8 @@ export function cloneState(s: State): State {
     serviceResources: copy(s.serviceResources),
     keys: copy(s.keys),
     requests: copy(s.requests),
+    reviews: copy(s.reviews),
+    reviewItems: copy(s.reviewItems),
     settings: new Map(s.settings),
   };
 }

@@ -106,6 +106,19 @@ export const FIELDS = {
     'createdAt',
     'updatedAt',
   ],
+  /** An access review (SPEC section 16); `overdue` is judged as of now. */
+  review: [
+    'id', 'name', 'scope', 'scopeId', 'scopeName', 'state', 'overdue', 'reviewersGroup', 'dueAt', 'frozenAt', 'frozenSeq', 'frozenHash',
+    'items', 'decided', 'startedBy', 'closedAt', 'closedSeq', 'closedBy', 'createdAt', 'updatedAt',
+  ],
+  /** One frozen grant of a review, with its decision and, once closed, its outcome. */
+  reviewItem: ['item', 'kind', 'owner', 'ownerId', 'subjectType', 'subject', 'subjectId', 'gives', 'startsAt', 'expiresAt', 'decision', 'decidedBy', 'decider', 'decidedAt', 'reason', 'outcome'],
+  /** `review export -f csv`: one row per item with the review's evidence repeated. */
+  reviewExport: [
+    'reviewId', 'reviewName', 'scope', 'scopeName', 'reviewersGroup', 'frozenAt', 'frozenSeq', 'frozenHash', 'closedAt', 'closedBy', 'closedSeq',
+    'closedHash', 'item', 'kind', 'owner', 'subject', 'gives', 'startsAt',
+    'expiresAt', 'decision', 'decidedBy', 'decider', 'decidedAt', 'reason', 'outcome',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RecordKind = keyof typeof FIELDS;
@@ -140,6 +153,9 @@ export const QUIET_FIELD: Record<RecordKind, string> = {
   expiring: 'subjectId',
   accessCheck: 'resourceId',
   request: 'id',
+  review: 'id',
+  reviewItem: 'item',
+  reviewExport: 'item',
 };
 
 /**
@@ -159,6 +175,8 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],
   request: ['id', 'userEmail', 'groupName', 'state', 'expiresAt', 'duration', 'requestedBy', 'reason'],
+  review: ['id', 'name', 'state', 'overdue', 'dueAt', 'items', 'decided', 'startedBy'],
+  reviewItem: ['item', 'kind', 'owner', 'subject', 'gives', 'decision', 'decidedBy', 'outcome'],
 };
 
 /** Kinds whose -q lines could repeat (several paths to one resource): printed once each. */

@@ -21,6 +21,8 @@ export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   importChange: ['name'],
   audit: ['seq'],
   request: ['id', 'userEmail'],
+  review: ['id', 'name'],
+  reviewItem: ['item', 'subject'],
 };
 
 /** Columns a terminal may cut but never drops: what a check decided, and why. */

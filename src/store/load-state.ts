@@ -15,6 +15,8 @@ export async function loadState(db: Db): Promise<State> {
   for (const r of await db.selectFrom('service_resources').selectAll().execute()) s.serviceResources.set(linkKey(r.service_id, r.resource_id), r);
   for (const r of await db.selectFrom('service_keys').selectAll().execute()) s.keys.set(r.id, r);
   for (const r of await db.selectFrom('requests').selectAll().execute()) s.requests.set(r.id, r);
+  for (const r of await db.selectFrom('reviews').selectAll().execute()) s.reviews.set(r.id, r);
+  for (const r of await db.selectFrom('review_items').selectAll().execute()) s.reviewItems.set(linkKey(r.review_id, String(r.item)), r);
   for (const r of await db.selectFrom('settings').selectAll().execute()) s.settings.set(r.key, r.value);
   return s;
 }

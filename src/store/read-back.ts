@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { PRIMARY_KEY } from '../domain/audit-events.js';
 import { StoreError } from '../domain/errors.js';
 import type { AuditEntry } from './audit.js';
@@ -97,7 +97,11 @@ async function readRows(db: Kysely<Database>, table: TableName, columns: readonl
   }
   const refs = sql.join(columns.map((c) => sql.ref(c)));
   const values = sql.join(part.map((e) => sql`(${sql.join(columns.map((c) => e.key[c]))})`));
-  const r = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE (${refs}) IN (VALUES ${values})`.execute(db);
+  // The keys are text. PostgreSQL types a VALUES list as text, which an integer key column
+  // (review_items.item) cannot be compared with; a list of rows takes each column's own type.
+  // SQLite wants a subquery on the right of a row-value IN.
+  const list = db.getExecutor().adapter instanceof PostgresAdapter ? sql`(${values})` : sql`(VALUES ${values})`;
+  const r = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE (${refs}) IN ${list}`.execute(db);
   return r.rows;
 }
 

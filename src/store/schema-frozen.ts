@@ -54,12 +54,12 @@ export const SCHEMA3_GROUP_USERS_SQL = `CREATE TABLE group_users (
   PRIMARY KEY (group_id, user_id)
 ) WITHOUT ROWID`;
 
-/** What schema 4 added outright (access requests): schema 3 has none of these objects. */
-const ADDED_IN_4 = new Set(['table requests', 'index requests_group', 'index requests_user', 'index users_login']);
+/** What schema 4 added outright (access requests and reviews): schema 3 has none of these objects. */
+const ADDED_IN_4 = new Set(['table requests', 'index requests_group', 'index requests_user', 'index users_login', 'table reviews', 'table review_items']);
 
 const SCHEMA3_TABLES: Record<string, string> = { users: SCHEMA3_USERS_SQL, groups: SCHEMA3_GROUPS_SQL, group_users: SCHEMA3_GROUP_USERS_SQL };
 
-/** The objects of schema 3: today's, without the requests and logins, with schema 3's tables. */
+/** The objects of schema 3: today's, without the requests, reviews and logins, with schema 3's tables. */
 export function schema3Rows(current: readonly SchemaRow[]): SchemaRow[] {
   return current
     .filter((r) => !ADDED_IN_4.has(`${r[0]} ${r[1]}`))

@@ -25,7 +25,8 @@ const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database, curr
   // rows unchanged, so the log replays to the same state and needs no snapshot.
   3: (sqlite, current) => rebuildTable(sqlite, schema3Rows(current), 'groups'),
   // 4: access requests (SPEC section 15): users.login, groups.request_policy and
-  // group_users.starts_at are added as NULL to every row, and requests starts empty. No snapshot:
+  // group_users.starts_at are added as NULL to every row, and requests starts empty; so do access
+  // reviews (SPEC section 16), reviews and review_items. No snapshot:
   // events written before it carry no such key, and replay reads a missing one as NULL
   // (domain/replay.ts, ADDED_IN_SCHEMA_4), so the log still replays to exactly the rows kept here.
   4: (sqlite, current) => {
@@ -34,6 +35,8 @@ const MIGRATIONS: Record<number, string | ((sqlite: BetterSqlite3.Database, curr
       ['table', 'requests'],
       ['index', 'requests_group'],
       ['index', 'requests_user'],
+      ['table', 'reviews'],
+      ['table', 'review_items'],
     ]);
   },
 };

@@ -129,6 +129,61 @@ export interface RequestsTable {
   updated_at: number;
 }
 
+/** SPEC section 16: an access review, frozen at a moment of the log. */
+export interface ReviewsTable {
+  id: string;
+  name: string;
+  scope: 'all' | 'group' | 'resource';
+  /** The group or resource reviewed (null for all). */
+  scope_id: string | null;
+  scope_name: string | null;
+  state: 'OPEN' | 'CLOSED';
+  /** The group whose started, unexpired members decide (null: any user linked to a login). */
+  reviewers_group: string | null;
+  due_at: number | null;
+  frozen_at: number;
+  /** The chain's head when the population was frozen: seq and hash (a checkpoint). */
+  frozen_seq: number;
+  frozen_hash: string;
+  items: number;
+  decided: number;
+  /** The login that started it. */
+  started_by: string;
+  closed_at: number | null;
+  /** The seq of its review.close event (its hash is in the log). */
+  closed_seq: number | null;
+  closed_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One frozen grant of a review: a user's or service's membership of a group, or a service's direct assignment. */
+export interface ReviewItemsTable {
+  review_id: string;
+  item: number;
+  kind: 'group_user' | 'group_service' | 'service_resource';
+  /** The group (memberships) or service (direct assignment). */
+  owner_id: string;
+  owner_name: string;
+  subject_type: 'user' | 'service';
+  /** The user or service (memberships) or resource (direct assignment) the grant is about. */
+  subject_id: string;
+  subject_name: string;
+  /** The link as frozen: a grant changed since is left alone at close. */
+  starts_at: number | null;
+  expires_at: number | null;
+  link_created_at: number;
+  /** Canonical JSON: [{ id, name }] of the resources the grant gave at the freeze. */
+  gives: string;
+  decision: 'KEEP' | 'REVOKE' | null;
+  decided_by: string | null;
+  decider_id: string | null;
+  decided_at: number | null;
+  reason: string | null;
+  /** At close: KEPT, REMOVED, CHANGED (left alone: changed since the freeze) or GONE (already removed). */
+  outcome: 'KEPT' | 'REMOVED' | 'CHANGED' | 'GONE' | null;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -159,6 +214,8 @@ export interface Database {
   service_keys: ServiceKeysTable;
   exchange_tokens: ExchangeTokensTable;
   requests: RequestsTable;
+  reviews: ReviewsTable;
+  review_items: ReviewItemsTable;
   settings: SettingsTable;
   audit_events: AuditEventsTable;
 }

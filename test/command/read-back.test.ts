@@ -54,6 +54,8 @@ interface Attack {
   name: string;
   setup?: () => Promise<void>;
   stdin?: () => string;
+  /** The acting login, where the command needs one (SQLite: SUDO_USER, the test owning the store). */
+  env?: Record<string, string>;
   argv: string[];
   trap: () => () => void;
   /** What must still hold once the trap is removed: the store as it was. */
@@ -64,6 +66,14 @@ interface Attack {
 const keyStatus = async () => (await h.json(['key', 'list']))[0]!.status;
 
 let token = '';
+let review = '';
+
+/** carol decides reviews: linked to the login the command runs as (PostgreSQL: the session's role). */
+async function reviewOfDba(): Promise<void> {
+  await h.ok(['user', 'create', '-e', 'carol@example.com']);
+  await h.ok(['user', 'update', '-i', 'carol@example.com', '--login', h.dialect === 'postgres' ? 'postgres' : 'carol']);
+  review = String((await h.json(['review', 'start', '-g', 'dba']))[0]!.id);
+}
 
 const attacks: Attack[] = [
   {
@@ -167,6 +177,15 @@ const attacks: Attack[] = [
     action: 'service.disable',
   },
   {
+    name: 'review decide, its update of the item swallowed',
+    setup: reviewOfDba,
+    env: { SUDO_USER: 'carol' },
+    argv: ['review', 'decide', '<review>', '1', '--revoke'],
+    trap: () => plant('review_items', 'UPDATE'),
+    unchanged: async () => expect(await h.json(['review', 'show', review])).toMatchObject({ review: { decided: 0 } }),
+    action: 'review.decide',
+  },
+  {
     name: 'config set, its write swallowed',
     argv: ['config', 'set', 'key.maxActivePerService', '2'],
     trap: () => plant('settings', 'INSERT'),
@@ -183,7 +202,10 @@ describe('a write the store did not take is a failure, never a report of success
       const remove = a.trap();
       let r;
       try {
-        r = await h.run(a.argv, a.stdin ? { stdin: a.stdin() } : {});
+        r = await h.run(
+          a.argv.map((arg) => (arg === '<review>' ? review : arg)),
+          { ...(a.stdin ? { stdin: a.stdin() } : {}), ...(a.env ? { env: a.env } : {}) },
+        );
       } finally {
         remove();
       }
@@ -202,5 +224,9 @@ describe('a write the store did not take is a failure, never a report of success
     expect((await h.json(['key', 'show', '-i', String(k!.id)]))[0]).toEqual(k);
     expect((await h.json(['user', 'update', '-i', 'ada@example.com', '--role', 'ADMIN']))[0]).toMatchObject({ role: 'ADMIN' });
     expect(await events('key.revoke')).toBe(1);
+    await reviewOfDba();
+    const decided = await h.run(['-f', 'json', 'review', 'decide', review, '1', '--revoke'], { env: { SUDO_USER: 'carol' } });
+    expect(decided.code, decided.stderr).toBe(0);
+    expect(JSON.parse(decided.stdout)[0]).toMatchObject({ id: review, decided: 1 });
   });
 });

@@ -39,9 +39,11 @@ export function schemaVersion3(): string {
 
 /**
  * Takes a fresh PostgreSQL store back to schema 4 as that schema had it (no logins, request
- * policies, membership starts or requests): what migration 5 must bring forward again.
+ * policies, membership starts, requests or reviews): what migration 5 must bring forward again.
  */
 export const PG_BACK_TO_SCHEMA_4 = [
+  'drop table review_items',
+  'drop table reviews',
   'drop table requests',
   'drop index users_login',
   'alter table users drop column login',

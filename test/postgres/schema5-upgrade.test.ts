@@ -4,8 +4,8 @@ import { createDatabase, dropDatabase, psql } from '../helpers/pg-cluster.js';
 import { cli } from '../helpers/spawn.js';
 
 /**
- * PostgreSQL schema 4 to 5 (access requests, SPEC section 15): db migrate adds the columns and the
- * requests table, keeps every row, leaves db check clean, and a role db grant made reader or
+ * PostgreSQL schema 4 to 5 (access requests, SPEC section 15, and reviews, 16): db migrate adds the
+ * columns and the requests, reviews and review_items tables, keeps every row, leaves db check clean, and a role db grant made reader or
  * writer before the upgrade holds the same on requests as on the other tables.
  */
 
@@ -17,8 +17,8 @@ let url = '';
 
 const owner = (args: string[]) => cli(['--db', url, ...args], { env: { ACCESSCTL_ACTOR: 'owner' } });
 const counts = () => ['users', 'groups', 'group_users', 'group_resources', 'audit_events'].map((t) => psql(url, `select count(*) from ${t}`));
-const privileges = (role: string) =>
-  psql(url, `select string_agg(p, ',' order by p) from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p where has_table_privilege('${role}', 'requests', p)`);
+const privileges = (role: string, table = 'requests') =>
+  psql(url, `select string_agg(p, ',' order by p) from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p where has_table_privilege('${role}', '${table}', p)`);
 
 beforeAll(() => {
   url = createDatabase(base);
@@ -60,11 +60,14 @@ describe('PostgreSQL: a schema 4 store moves to schema 5', () => {
     expect(counts()).toEqual(before);
     expect(psql(url, 'select count(*) from users where login is not null')).toBe('0');
     expect(psql(url, 'select count(*) from group_users where starts_at is not null')).toBe('0');
+    expect(psql(url, 'select count(*) from reviews')).toBe('0');
     const check = owner(['db', 'check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
 
-    expect(privileges(reader)).toBe('SELECT');
-    expect(privileges(writer)).toBe('DELETE,INSERT,SELECT,UPDATE');
+    for (const table of ['requests', 'reviews', 'review_items']) {
+      expect(privileges(reader, table), table).toBe('SELECT');
+      expect(privileges(writer, table), table).toBe('DELETE,INSERT,SELECT,UPDATE');
+    }
     const asReader = new URL(url);
     asReader.username = reader;
     expect(cli(['--db', asReader.toString(), 'user', 'list']).code).toBe(0);

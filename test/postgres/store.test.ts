@@ -66,7 +66,7 @@ describe('schema parity: schema.pg.sql has schema.sql tables, columns, types and
       for (const table of tables) {
         const cols = (lite.prepare(`pragma table_info(${table})`).all() as Array<{ name: string; type: string; notnull: number; pk: number }>).map(
           // Times (`*_at`, `*_until`) and durations in ms (`*_ms`) outgrow PostgreSQL's 32-bit INTEGER.
-          (c) => `${c.name}:${c.type === 'TEXT' ? 'text' : c.name === 'seq' || /(^|_)(at|until|ms)$/.test(c.name) ? 'bigint' : 'integer'}:${c.notnull || c.pk ? 'NO' : 'YES'}`,
+          (c) => `${c.name}:${c.type === 'TEXT' ? 'text' : /(^|_)(seq|at|until|ms)$/.test(c.name) ? 'bigint' : 'integer'}:${c.notnull || c.pk ? 'NO' : 'YES'}`,
         );
         const pgCols = psql(url, `select column_name || ':' || data_type || ':' || is_nullable from information_schema.columns where table_name = '${table}' order by ordinal_position`).split('\n');
         expect(pgCols, table).toEqual(cols);

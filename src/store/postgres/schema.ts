@@ -17,6 +17,8 @@ export const STORE_TABLES = [
   'service_keys',
   'exchange_tokens',
   'requests',
+  'reviews',
+  'review_items',
   'settings',
   'audit_events',
 ] as const;
@@ -31,7 +33,8 @@ ALTER TABLE groups ADD CONSTRAINT groups_type_check CHECK (type IN ('MANUAL', 'S
 `,
   // Access requests (SPEC section 15), as SQLite's schema 4: three columns NULL on every row (the
   // catalog compares columns by name, so appending them matches schema.pg.sql's) and the requests
-  // table; a role db grant made reader or writer gets on requests what it has on users.
+  // table; access reviews (SPEC section 16), reviews and review_items; a role db grant made reader
+  // or writer gets on each new table what it has on users.
   5: () => `ALTER TABLE users ADD COLUMN login TEXT COLLATE "C";
 CREATE UNIQUE INDEX users_login ON users (login) WHERE login IS NOT NULL;
 ALTER TABLE groups ADD COLUMN request_policy TEXT COLLATE "C";
@@ -65,7 +68,55 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_group ON requests (group_id, state);
 CREATE INDEX requests_user ON requests (user_id);
-DO $grant$
+CREATE TABLE reviews (
+  id              TEXT COLLATE "C" PRIMARY KEY,
+  name            TEXT COLLATE "C" NOT NULL,
+  scope           TEXT COLLATE "C" NOT NULL CHECK (scope IN ('all', 'group', 'resource')),
+  scope_id        TEXT COLLATE "C",
+  scope_name      TEXT COLLATE "C",
+  state           TEXT COLLATE "C" NOT NULL CHECK (state IN ('OPEN', 'CLOSED')),
+  reviewers_group TEXT COLLATE "C",
+  due_at          BIGINT,
+  frozen_at       BIGINT NOT NULL,
+  frozen_seq      BIGINT NOT NULL,
+  frozen_hash     TEXT COLLATE "C" NOT NULL,
+  items           INTEGER NOT NULL,
+  decided         INTEGER NOT NULL,
+  started_by      TEXT COLLATE "C" NOT NULL,
+  closed_at       BIGINT,
+  closed_seq      BIGINT,
+  closed_by       TEXT COLLATE "C",
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL
+);
+
+CREATE TABLE review_items (
+  review_id    TEXT COLLATE "C" NOT NULL REFERENCES reviews (id) ON DELETE CASCADE,
+  item         INTEGER NOT NULL CHECK (item >= 1),
+  kind         TEXT COLLATE "C" NOT NULL CHECK (kind IN ('group_user', 'group_service', 'service_resource')),
+  owner_id     TEXT COLLATE "C" NOT NULL,
+  owner_name   TEXT COLLATE "C" NOT NULL,
+  subject_type TEXT COLLATE "C" NOT NULL CHECK (subject_type IN ('user', 'service')),
+  subject_id   TEXT COLLATE "C" NOT NULL,
+  subject_name TEXT COLLATE "C" NOT NULL,
+  starts_at    BIGINT,
+  expires_at   BIGINT,
+  link_created_at BIGINT NOT NULL,
+  gives        TEXT COLLATE "C" NOT NULL,
+  decision     TEXT COLLATE "C" CHECK (decision IN ('KEEP', 'REVOKE')),
+  decided_by   TEXT COLLATE "C",
+  decider_id   TEXT COLLATE "C",
+  decided_at   BIGINT,
+  reason       TEXT COLLATE "C",
+  outcome      TEXT COLLATE "C" CHECK (outcome IN ('KEPT', 'REMOVED', 'CHANGED', 'GONE')),
+  PRIMARY KEY (review_id, item)
+);
+${['requests', 'reviews', 'review_items'].map(grantLikeUsers).join('')}`,
+};
+
+/** Gives every role on `table` the privileges it holds on users (those db grant gives). */
+function grantLikeUsers(table: string): string {
+  return `DO $grant$
 DECLARE g record;
 BEGIN
   FOR g IN
@@ -75,12 +126,12 @@ BEGIN
        AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
      GROUP BY a.grantee
   LOOP
-    EXECUTE format('GRANT %s ON requests TO %I', g.privileges, g.role);
+    EXECUTE format('GRANT %s ON ${table} TO %I', g.privileges, g.role);
   END LOOP;
 END
 $grant$;
-`,
-};
+`;
+}
 
 /** schema.pg.sql's version 3 section, from its comment to the last trigger. */
 export function auditAppendOnlySql(): string {
