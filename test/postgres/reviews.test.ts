@@ -247,4 +247,54 @@ describe('access reviews on PostgreSQL', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a review of a resource decided in a spreadsheet: the export csv filled in and sent back with --file, a bad sheet deciding nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accessctl-pgrev-'));
+    try {
+      owner(['-q', 'resource', 'create', '-n', 'vault', '-a', 'vault.internal']);
+      owner(['-q', 'group', 'create', '-g', 'vault-team', '-r', 'vault', '-u', 'ada@example.com,dave@example.com']);
+      owner(['-q', 'service', 'create', '-n', 'vault-backup', '-r', 'vault']);
+      const id = start(login.bob, ['-r', 'vault']);
+      const exported = run(login.carol, ['review', 'export', id, '-f', 'csv']);
+      expect(exported.code, exported.stderr).toBe(0);
+      const [header, ...rows] = exported.stdout.trimEnd().split('\n');
+      const cols = header!.split(',');
+      const at = (name: string) => cols.indexOf(name);
+      expect(rows.map((r) => r.split(',')[at('subject')])).toEqual(['ada@example.com', 'dave@example.com', 'vault-backup']);
+      // The sheet as a spreadsheet gives it back: every column kept, decision and reason filled in.
+      const fill = (decisions: string[]) =>
+        [header, ...rows.map((r, i) => {
+          const cells = r.split(',');
+          cells[at('decision')] = decisions[i]!;
+          cells[at('reason')] = decisions[i] === 'revoke' ? 'left the vault team' : '';
+          return cells.join(',');
+        })].join('\n') + '\n';
+      const bad = join(dir, 'bad.csv');
+      writeFileSync(bad, fill(['keep', 'maybe', 'keep']));
+      const refused = run(login.carol, ['review', 'decide', id, '--file', bad]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(`accessctl: 1 bad row, nothing decided: ${bad}:3: decision "maybe" is not keep or revoke (fix them and run it again)\n`);
+      expect(json<{ review: { decided: number } }>(login.carol, ['review', 'show', id]).review.decided).toBe(0);
+      // dave's own row: the whole sheet is refused when he sends it.
+      const good = join(dir, 'decisions.csv');
+      writeFileSync(good, fill(['keep', 'revoke', 'keep']));
+      expect(run(login.dave, ['review', 'decide', id, '--file', good]).code).toBe(5);
+      expect(json<Array<{ decided: number }>>(login.carol, ['review', 'decide', id, '--file', good])[0]!.decided).toBe(3);
+      const closed = run(login.carol, ['-f', 'json', 'review', 'close', id]);
+      expect(closed.code, closed.stderr).toBe(0);
+      expect(closed.stderr).toBe('closed: 2 kept, 1 removed, 0 changed since the freeze (left alone), 0 already gone\n');
+      expect(reach('dave@example.com', 'vault')).toBe(5);
+      expect(reach('ada@example.com', 'vault')).toBe(0);
+      expect(reach('vault-backup', 'vault')).toBe(0);
+      const ex = json<Exported>(login.carol, ['review', 'export', id, '-f', 'json']);
+      expect(ex.items.map((i) => [i.subject, i.decision, i.decidedBy, i.reason, i.outcome])).toEqual([
+        ['ada@example.com', 'KEEP', login.carol, null, 'KEPT'],
+        ['dave@example.com', 'REVOKE', login.carol, 'left the vault team', 'REMOVED'],
+        ['vault-backup', 'KEEP', login.carol, null, 'KEPT'],
+      ]);
+      const check = dbCheck();
+      expect(check.code, check.stdout).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
