@@ -1,6 +1,7 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reviewWorld, type ReviewWorld } from '../helpers/review-world.js';
+import { reviewWorld, type Exported, type ReviewWorld } from '../helpers/review-world.js';
 
 let w: ReviewWorld;
 beforeEach(() => {
@@ -72,5 +73,44 @@ describe('who may decide a review, and the refusals (SPEC section 16)', () => {
     w.json('carol', ['review', 'close', due, '--default', 'keep']);
     expect(w.as('root', ['-q', 'review', 'list', '--overdue', '--fail-if-any'], later).code).toBe(0);
     expect(w.json<Array<{ id: string }>>('root', ['review', 'list', '--open']).map((r) => r.id)).toEqual([other]);
+  });
+});
+
+describe('a decisions sheet sent back (review decide --file)', () => {
+  it('a sheet from another review, rows outside the review, all named, nothing decided; a reason with spaces round-trips; a missing review shows an empty list', () => {
+    const first = w.start('root', ['-g', 'prod']);
+    const second = w.start('root', ['-g', 'prod']);
+    const sheet = (id: string) => w.as('root', ['review', 'export', id, '-f', 'csv']).stdout;
+    const [header, ...rows] = sheet(first).trimEnd().split('\n');
+    const cols = header!.split(',');
+    const filled = [header, ...rows.map((r) => {
+      const c = r.split(',');
+      c[cols.indexOf('decision')] = 'keep';
+      return c.join(',');
+    })].join('\n') + '\n';
+    const file = join(w.dir, 'last-quarter.csv');
+    writeFileSync(file, filled);
+    const refused = w.as('carol', ['review', 'decide', second, '--file', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`accessctl: 3 bad rows, nothing decided: ${file}:2: the row is from review "${first}", not ${second}; ${file}:3: the row is from review "${first}", not ${second}; ${file}:4: the row is from review "${first}", not ${second} (fix them and run it again)\n`);
+
+    const outside = join(w.dir, 'outside.csv');
+    writeFileSync(outside, 'item,decision\n1,keep\n7,keep\n9,revoke\n');
+    expect(w.as('carol', ['review', 'decide', second, '--file', outside])).toMatchObject({
+      code: 2,
+      stderr: `accessctl: 2 bad rows, nothing decided: ${outside}:3: no item 7 in this review; ${outside}:4: no item 9 in this review (its items are 1-3)\n`,
+    });
+    expect(w.json<{ review: { decided: number } }>('root', ['review', 'show', second]).review.decided).toBe(0);
+
+    // A reason typed with a trailing space is the reason the sheet gives back: sent back by
+    // someone else, the decision stays theirs.
+    w.json('carol', ['review', 'decide', second, '1', '--keep', '--reason', 'still on call ']);
+    const back = join(w.dir, 'back.csv');
+    writeFileSync(back, sheet(second));
+    expect(w.as('dave', ['review', 'decide', second, '--file', back])).toMatchObject({ code: 0, stderr: 'note: every decision in the file is already taken; nothing changed\n' });
+    expect(w.json<Exported>('root', ['review', 'export', second, '-f', 'json']).items[0]).toMatchObject({ decidedBy: 'carol', reason: 'still on call' });
+
+    const missing = w.as('root', ['-f', 'json', 'review', 'show', 'rev_0000000000000000']);
+    expect(missing).toMatchObject({ code: 3, stdout: '[]\n' });
   });
 });

@@ -1,5 +1,6 @@
 import { ConflictError, DeniedError } from '../../../domain/errors.js';
 import { closeOutcome, isAbout, whyMayNotReview, type Decision, type Outcome } from '../../../domain/reviews.js';
+import { visibleText } from '../../../domain/text-hygiene.js';
 import { mutateAndRead } from '../../../store/mutate.js';
 import { getReview, ItemWriter, itemPages, linkNow } from '../../../store/reviews.js';
 import type { Ctx } from '../../context.js';
@@ -51,7 +52,7 @@ export async function runReviewClose(ref: string, defaultDecision: Decision | un
             after.outcome = 'KEPT';
           }
           counts[after.outcome]++;
-          if (after.outcome === 'CHANGED' && changed.length < 20) changed.push(`${before.item} (${before.subject_name} in ${before.owner_name})`);
+          if (after.outcome === 'CHANGED' && changed.length < 20) changed.push(`${before.item} (${visibleText(before.subject_name)} in ${visibleText(before.owner_name)})`);
           await writer.add({ before, after }, removal ?? undefined);
         }
       }

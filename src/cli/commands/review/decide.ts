@@ -1,5 +1,6 @@
 import { ConflictError, DeniedError, UsageError } from '../../../domain/errors.js';
 import { isAbout, parseDecision, parseItems, whyMayNotReview, type Decision } from '../../../domain/reviews.js';
+import { visibleText } from '../../../domain/text-hygiene.js';
 import { validateOptionalText } from '../../../domain/validate.js';
 import { mutateAndRead } from '../../../store/mutate.js';
 import { getItems, getReview, ItemWriter } from '../../../store/reviews.js';
@@ -38,16 +39,21 @@ export function closedReview(row: ReviewsTable): ConflictError {
  * `review export -f csv`, are ignored; a row without a decision is skipped). Every bad row is
  * refused, nothing is decided.
  */
-async function readDecisions(ctx: Ctx, file: string): Promise<Wanted[]> {
+async function readDecisions(ctx: Ctx, file: string, reviewRef: string): Promise<Wanted[]> {
   const out: Wanted[] = [];
+  const reviewId = reviewRef.trim();
   const lines = new Map<number, string>();
   const errors: string[] = [];
   const name = file === '-' ? 'stdin' : file;
-  const header = (h: readonly string[]) => h.map((c) => (['item', 'decision', 'reason'].includes(c.trim().toLowerCase()) ? c.trim().toLowerCase() : null));
-  await readCsv(ctx, file, ['item', 'decision', 'reason'], ['item', 'decision'], (row, line) => {
+  const known = ['item', 'decision', 'reason', 'reviewid'];
+  const header = (h: readonly string[]) => h.map((c) => (known.includes(c.trim().toLowerCase()) ? c.trim().toLowerCase() : null));
+  await readCsv(ctx, file, known, ['item', 'decision'], (row, line) => {
     const at = `${name}:${line}`;
     const text = (row.decision ?? '').trim();
     if (text === '') return;
+    // A sheet exported from another review numbers other grants: its decisions are not for this one.
+    const from = (row.reviewid ?? '').trim();
+    if (from !== '' && from !== reviewId) return void errors.push(`${at}: the row is from review ${JSON.stringify(from.slice(0, 40))}, not ${reviewId}`);
     const decision = parseDecision(text);
     const item = /^\d{1,9}$/.test((row.item ?? '').trim()) ? Number(row.item!.trim()) : NaN;
     if (!decision) return void errors.push(`${at}: decision ${JSON.stringify(text.slice(0, 40))} is not keep or revoke`);
@@ -74,8 +80,9 @@ export async function runReviewDecide(opts: ReviewDecideOptions, ctx: Ctx): Prom
   if (viaFile && (opts.items !== undefined || opts.keep || opts.revoke)) throw new UsageError('--file decides by itself', 'pass either ITEMS with --keep or --revoke, or --file');
   if (!viaFile && opts.items === undefined) throw new UsageError('which items?', 'pass ITEMS like 1,4-9 with --keep or --revoke, or --file decisions.csv');
   if (!viaFile && Boolean(opts.keep) === Boolean(opts.revoke)) throw new UsageError('pass --keep or --revoke', 'one decision for the items named');
-  const reason = validateOptionalText('--reason', opts.reason) || null;
-  const fromFile = viaFile ? await readDecisions(ctx, opts.file!) : undefined;
+  // Trimmed as the CSV reader trims the sheet's: the exported sheet sent back then matches.
+  const reason = (validateOptionalText('--reason', opts.reason) ?? '').trim() || null;
+  const fromFile = viaFile ? await readDecisions(ctx, opts.file!, opts.review) : undefined;
   const login = await currentLogin(ctx);
   const m = meta(ctx);
   const record = await mutateAndRead(
@@ -86,8 +93,11 @@ export async function runReviewDecide(opts: ReviewDecideOptions, ctx: Ctx): Prom
       if (review.state === 'CLOSED') throw closedReview(review);
       let wanted: Wanted[];
       if (fromFile) {
-        const outside = fromFile.find((w) => w.item > review.items);
-        if (outside) throw new UsageError(`${outside.at}: no item ${outside.item} in this review`, `its items are 1-${review.items}`);
+        const outside = fromFile.filter((w) => w.item > review.items);
+        if (outside.length > 0) {
+          const named = outside.slice(0, 20).map((w) => `${w.at}: no item ${w.item} in this review`);
+          throw new UsageError(`${outside.length} bad row${outside.length === 1 ? '' : 's'}, nothing decided: ${named.join('; ')}`, `its items are 1-${review.items}`);
+        }
         wanted = fromFile.sort((a, b) => a.item - b.item);
       } else {
         const decision: Decision = opts.keep ? 'KEEP' : 'REVOKE';
@@ -106,7 +116,7 @@ export async function runReviewDecide(opts: ReviewDecideOptions, ctx: Ctx): Prom
           const before = byItem.get(w.item)!;
           // A spreadsheet sent back whole repeats decisions already taken: those stay as they are.
           if (fromFile && before.decision === w.decision && before.reason === w.reason) continue;
-          if (isAbout(before, user)) throw new DeniedError(`you may not decide item ${w.item} of review ${review.id}: it is about you (${before.subject_name} in ${before.owner_name})`, 'someone else decides it');
+          if (isAbout(before, user)) throw new DeniedError(`you may not decide item ${w.item} of review ${review.id}: it is about you (${visibleText(before.subject_name)} in ${visibleText(before.owner_name)})`, 'someone else decides it');
           if (before.decision === null) newlyDecided++;
           await writer.add({ before, after: { ...before, decision: w.decision, decided_by: login, decider_id: user.id, decided_at: tx.now, reason: w.reason } });
         }

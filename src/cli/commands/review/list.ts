@@ -1,4 +1,4 @@
-import { ExitCode, UsageError, UserError } from '../../../domain/errors.js';
+import { ExitCode, NotFoundError, UsageError, UserError } from '../../../domain/errors.js';
 import { isOverdue } from '../../../domain/reviews.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import { render } from '../../../output/render.js';
@@ -56,7 +56,15 @@ export async function runReviewShow(ref: string, ctx: Ctx): Promise<Output> {
   const db = ctx.store().db;
   const now = ctx.clock.now();
   const row = await findReview(db, ref);
-  if (!row) await getReview(db, ref);
+  // SPEC section 8: show of a missing id prints an empty list, then exit 3 (a malformed one is exit 2).
+  if (!row) {
+    try {
+      await getReview(db, ref);
+    } catch (err) {
+      if (err instanceof NotFoundError) return { kind: 'review', records: [], after: err };
+      throw err;
+    }
+  }
   const review = reviewRecord(row!, now, await reviewersName(db, row!));
   const format = ctx.globals().format;
   if (format === 'json') return { kind: 'review', records: [], delivered: await writeJson(ctx, review, items(ctx, row!.id)) };
