@@ -297,4 +297,24 @@ describe('access reviews on PostgreSQL', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a grant re-timed since the freeze is left alone and reported, one removed since is GONE, and the close removes nothing', () => {
+    owner(['-q', 'resource', 'create', '-n', 'ledger', '-a', 'ledger.internal']);
+    owner(['-q', 'group', 'create', '-g', 'ledger-team', '-r', 'ledger', '-u', 'ada@example.com,dave@example.com']);
+    const id = start(login.bob, ['-g', 'ledger-team']);
+    json(login.carol, ['review', 'decide', id, '1-2', '--revoke']);
+    // ada's membership gets a new expiry, dave's is removed, both after the freeze.
+    owner(['-q', 'group', 'add-users', '-g', 'ledger-team', '-u', 'ada@example.com', '--ttl', '30d']);
+    owner(['-q', 'group', 'remove-users', '-g', 'ledger-team', '-u', 'dave@example.com']);
+    const closed = run(login.carol, ['-f', 'json', 'review', 'close', id]);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stderr).toBe('closed: 0 kept, 0 removed, 1 changed since the freeze (left alone), 1 already gone\nnote: changed since the freeze, left alone: item 1 (ada@example.com in ledger-team)\n');
+    expect(reach('ada@example.com', 'ledger')).toBe(0);
+    const ex = json<Exported>(login.carol, ['review', 'export', id, '-f', 'json']);
+    expect(ex.items.map((i) => i.outcome)).toEqual(['CHANGED', 'GONE']);
+    const close = json<AuditEvent[]>(login.carol, ['audit', 'list']).find((e) => e.seq === ex.review.closedSeq)!;
+    expect(close).toMatchObject({ action: 'review.close', hash: ex.review.closedHash });
+    expect(close.details.changes.some((c) => c.op === 'delete')).toBe(false);
+    const check = dbCheck();
+    expect(check.code, check.stdout).toBe(0);
+  });
 });
