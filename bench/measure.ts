@@ -92,11 +92,19 @@ export class Report {
    * One row. `targetRatio` null: reported, no target. `rssLimit`: a peak-memory bound as well.
    * `extra` adds a rate (req/s) to the accessctl cell.
    */
-  record(dialect: string, figure: string, m: { base: Measured; ours: Measured }, targetRatio: number | null, opts: { rssLimit?: number; extra?: string } = {}): void {
+  record(dialect: string, figure: string, m: { base: Measured; ours: Measured }, targetRatio: number | null, opts: { rssLimit?: number; extra?: string; overMs?: number; underMs?: number } = {}): void {
     const ratio = m.ours.ms / m.base.ms;
     const rssOk = opts.rssLimit === undefined || m.ours.rssMb === null || m.ours.rssMb <= opts.rssLimit;
     const ratioOk = targetRatio === null || ratio <= targetRatio;
-    const targets = [targetRatio === null ? null : `<= ${targetRatio}x`, opts.rssLimit === undefined ? null : `<= ${opts.rssLimit} MB`].filter(Boolean);
+    // `overMs`: at most that many ms above the baseline; `underMs`: at most that many ms in all.
+    const overOk = opts.overMs === undefined || m.ours.ms - m.base.ms <= opts.overMs;
+    const underOk = opts.underMs === undefined || m.ours.ms <= opts.underMs;
+    const targets = [
+      targetRatio === null ? null : `<= ${targetRatio}x`,
+      opts.overMs === undefined ? null : `<= +${opts.overMs} ms`,
+      opts.underMs === undefined ? null : `<= ${opts.underMs} ms`,
+      opts.rssLimit === undefined ? null : `<= ${opts.rssLimit} MB`,
+    ].filter(Boolean);
     this.add({
       dialect,
       figure,
@@ -104,7 +112,7 @@ export class Report {
       baseline: `${fmt(m.base.ms)}${mb(m.base)}`,
       ratio: `${ratio.toFixed(2)}x`,
       target: targets.length ? targets.join(', ') : 'report',
-      met: targets.length ? (ratioOk && rssOk ? 'yes' : 'NO') : '-',
+      met: targets.length ? (ratioOk && rssOk && overOk && underOk ? 'yes' : 'NO') : '-',
     });
     log(`  [${dialect}] ${figure}: ${fmt(m.ours.ms)}${mb(m.ours)} vs ${fmt(m.base.ms)}${mb(m.base)} = ${ratio.toFixed(2)}x`);
   }

@@ -267,6 +267,15 @@ function singleCalls(targets: Target[], fx: Fixture): void {
       const m = interleaved(PAIRS, () => measure([NODE, '-e', '0']), () => measure(cli(t.store, [...args]), { stdin }));
       report.record(t.dialect, `one call: ${label} vs node -e 0`, m, t.dialect === 'sqlite' ? 1.5 : null);
     }
+    // The default table against CSV, the same call (SPEC section 7's table costs no more than CSV).
+    const csv = ['-f', 'csv', 'group', 'show', '-i', fx.groupId];
+    const table = interleaved(PAIRS, () => measure(cli(t.store, csv)), () => measure(cli(t.store, csv.slice(2))));
+    report.record(t.dialect, 'one call: group show -i G, table vs -f csv', table, null, { overMs: 2 });
+    if (t.dialect !== 'sqlite') continue;
+    // A TAB asking for names (the first 500 users' emails from the prefix): completion never connects to PostgreSQL.
+    const complete = [NODE, BIN, '__complete', '--', '--db', t.store, 'access', 'check', '--user', fx.userEmail.slice(0, 2)];
+    const tab = interleaved(PAIRS, () => measure([NODE, '-e', '0']), () => measure(complete));
+    report.record(t.dialect, 'one TAB: __complete of user names vs node -e 0', tab, null, { underMs: 100 });
   }
 }
 

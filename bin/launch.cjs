@@ -1,24 +1,89 @@
 'use strict';
-// Loads dist/accessctl.cjs with the V8 code cache recorded at build time (dist/accessctl.cjs.cache).
-// A cache from another Node version is rejected by V8 and the bundle simply compiles as usual.
+// Loads dist/accessctl.cjs with a V8 code cache that fits the Node running it. A cache holds
+// compiled code for one V8 version, CPU and set of V8 flags: the build records one for the Node
+// that built it (dist/accessctl.cjs.<key>.cache); any other Node records its own on first use, in
+// the user's cache directory, and uses it from the second call on. Never one shared between versions.
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
+const DIST = path.join(__dirname, '..', 'dist');
+
+/** What a code cache fits: V8's version, the CPU and the V8 flags of this process. */
+function cacheKey(execArgv = process.execArgv) {
+  const flags = execArgv.length === 0 ? '' : `-${execArgv.join('_')}`;
+  return `${process.versions.v8}-${process.arch}${flags}`.replace(/[^A-Za-z0-9.=+-]+/g, '_').slice(0, 160);
+}
+
+/** The user's cache directory for code caches, or null where there is no absolute one. */
+function userCacheDir(env = process.env) {
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : null;
+  return base === null ? null : path.join(base, 'accessctl');
+}
+
+/** Compiled code is trusted only from a file and a directory this user owns and no one else can write. */
+function ownedPrivately(p) {
+  const st = fs.statSync(p);
+  return (typeof process.geteuid !== 'function' || st.uid === process.geteuid()) && (st.mode & 0o022) === 0;
+}
+
+/** This process's cache: the build's when it fits, else the user's for this build; null if neither. */
+function findCache(file) {
+  const key = cacheKey();
+  try {
+    return { data: fs.readFileSync(`${file}.${key}.cache`), save: null };
+  } catch {
+    // Not the Node (or the flags) that built the bundle.
+  }
+  const dir = userCacheDir();
+  let build;
+  try {
+    build = fs.readFileSync(`${file}.id`, 'latin1').trim();
+  } catch {
+    return { data: undefined, save: null };
+  }
+  if (dir === null || !/^[0-9a-f]{16,64}$/.test(build)) return { data: undefined, save: null };
+  const own = path.join(dir, `${build}.${key}.cache`);
+  try {
+    if (ownedPrivately(dir) && ownedPrivately(own)) return { data: fs.readFileSync(own), save: own };
+  } catch {
+    // Not recorded yet: this call records it.
+  }
+  return { data: undefined, save: own };
+}
+
+/** Writes the code compiled so far to `file` (atomically, private to this user); a failure costs nothing. */
+function saveCache(script, file) {
+  const dir = path.dirname(file);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownedPrivately(dir)) return;
+    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+    // Caches of earlier builds are never read again.
+    const build = path.basename(file).split('.')[0];
+    for (const name of fs.readdirSync(dir)) if (name.endsWith('.cache') && !name.startsWith(`${build}.`)) fs.rmSync(path.join(dir, name), { force: true });
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Loads the bundle. `cacheOut` (the build) compiles without a cache so that the caller can record
+ * one; otherwise a missing or rejected cache is recorded when the process exits.
+ */
 function load(cacheOut) {
-  const file = path.join(__dirname, '..', 'dist', 'accessctl.cjs');
+  const file = path.join(DIST, 'accessctl.cjs');
   // The bundle is ASCII (esbuild escapes the rest), so latin1 reads it without UTF-8 decoding.
   const source = fs.readFileSync(file, 'latin1');
-  let cachedData;
-  if (!cacheOut) {
-    try {
-      cachedData = fs.readFileSync(`${file}.cache`);
-    } catch {
-      cachedData = undefined;
-    }
+  const cache = cacheOut ? { data: undefined, save: null } : findCache(file);
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cache.data });
+  if (cache.save !== null && (cache.data === undefined || script.cachedDataRejected)) {
+    const save = cache.save;
+    process.once('exit', () => saveCache(script, save));
   }
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file));
   return { exports: module.exports, script };
@@ -78,4 +143,4 @@ function rerun(flags, parentArgs) {
   process.exitCode = r.status === null ? 1 : r.status;
 }
 
-module.exports = { load, heapFlags, rerun, storeToEnv };
+module.exports = { load, heapFlags, rerun, storeToEnv, cacheKey };

@@ -1,11 +1,14 @@
 'use strict';
-// Records V8's code cache for the bundle after running the commands scripts call most, so the
-// functions they use are stored compiled. Writes dist/accessctl.cjs.cache.
+// Records V8's code cache for the bundle after running the commands scripts and people call most
+// (tables included), so the functions they use are stored compiled. Writes
+// dist/accessctl.cjs.<key>.cache for this Node (bin/launch.cjs's cacheKey) and dist/accessctl.cjs.id,
+// the bundle's digest, which names the caches other Nodes record for themselves.
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Readable } = require('node:stream');
-const { load } = require('../bin/launch.cjs');
+const { load, cacheKey } = require('../bin/launch.cjs');
 
 const { exports: cli, script } = load(true);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accessctl-warm-'));
@@ -21,10 +24,16 @@ const commands = [
   ['-f', 'json', 'access', 'check', '--user', 'warm@example.com', '-r', 'warm'],
   ['-f', 'ndjson', 'audit', 'list'],
   ['-q', 'user', 'list'],
+  ['group', 'show', '-i', 'warm'],
+  ['access', 'check', '--user', 'warm@example.com', '-r', 'warm'],
+  ['user', 'list'],
 ];
 (async () => {
   for (const argv of commands) await cli.run(['--db', db, ...argv], parts());
-  fs.writeFileSync(path.join(__dirname, '..', 'dist', 'accessctl.cjs.cache'), script.createCachedData());
+  const dist = path.join(__dirname, '..', 'dist');
+  fs.writeFileSync(path.join(dist, `accessctl.cjs.${cacheKey([])}.cache`), script.createCachedData());
+  const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(dist, 'accessctl.cjs'))).digest('hex');
+  fs.writeFileSync(path.join(dist, 'accessctl.cjs.id'), `${digest.slice(0, 32)}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
 })().catch((err) => {
   console.error(`warm-cache: ${err.message}`);

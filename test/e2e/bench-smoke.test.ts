@@ -10,6 +10,7 @@ const FIGURES = [
   'one call: -f csv group show -i G vs node -e 0',
   'one call: -f csv access check --user vs node -e 0',
   'one call: -f csv access check --token-stdin vs node -e 0',
+  'one call: group show -i G, table vs -f csv',
   'access check --batch',
   'one call: -f csv access check --socket vs node -e 0',
   'serve, 8 clients',
@@ -46,6 +47,8 @@ describe('npm run bench', () => {
     // review start --all is measured on SQLite (its raw loop is better-sqlite3's).
     const sqlite = [...FIGURES];
     sqlite.splice(FIGURES.indexOf('apply of a file'), 0, 'review start --all');
+    // A TAB's names come from SQLite stores only (completion never connects to PostgreSQL).
+    sqlite.splice(FIGURES.indexOf('access check --batch'), 0, 'one TAB: __complete of user names vs node -e 0');
     expect(named('sqlite')).toEqual(sqlite);
     const pg = Boolean(process.env.ACCESSCTL_BENCH_PG_URL) || findPgBin() !== null;
     if (pg) {

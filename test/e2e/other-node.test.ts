@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +43,59 @@ describe.skipIf(node === undefined)('the addon under another Node', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/NODE_MODULE_VERSION \d+.*NODE_MODULE_VERSION \d+.*npm rebuild better-sqlite3/);
+  });
+});
+
+describe.skipIf(node === undefined)('the code cache under another Node', () => {
+  const cacheOf = (xdg: string) => {
+    const dir = join(xdg, 'accessctl');
+    return existsSync(dir) ? readdirSync(dir).map((f) => ({ name: f, stat: statSync(join(dir, f)), dirMode: statSync(dir).mode & 0o777 })) : [];
+  };
+
+  it('is recorded for that Node on first use, private to the user, and used (not rewritten) from then on', () => {
+    const xdg = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+    // `version` opens no store, so the addon built for the other Node does not stand in the way.
+    const env = { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CACHE_HOME: xdg };
+    const first = spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' });
+    expect(first.status).toBe(0);
+    const recorded = cacheOf(xdg);
+    const abiOther = spawnSync(node!, ['-p', 'process.versions.v8'], { encoding: 'utf8' }).stdout.trim();
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.name).toContain(abiOther);
+    expect(recorded[0]!.name).not.toContain(process.versions.v8);
+    expect(recorded[0]!.stat.mode & 0o777).toBe(0o600);
+    expect(recorded[0]!.dirMode).toBe(0o700);
+    const second = spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' });
+    expect(second.stdout).toBe(first.stdout);
+    // Accepted by V8, so not recorded again.
+    expect(cacheOf(xdg)[0]!.stat.mtimeMs).toBe(recorded[0]!.stat.mtimeMs);
+    // The Node that built the bundle uses the cache in dist/ and records nothing.
+    const xdg2 = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+    expect(spawnSync(process.execPath, [BIN, 'version'], { env: { ...env, HOME: xdg2, XDG_CACHE_HOME: xdg2 }, encoding: 'utf8' }).status).toBe(0);
+    expect(cacheOf(xdg2)).toEqual([]);
+  });
+
+  it('a cache others could write is never read, and a rejected one is recorded again', () => {
+    const xdg = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+    const env = { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CACHE_HOME: xdg };
+    expect(spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' }).status).toBe(0);
+    const [entry] = cacheOf(xdg);
+    const file = join(xdg, 'accessctl', entry!.name);
+    // Garbage V8 must reject: the next call compiles as usual and records a good cache over it.
+    writeFileSync(file, Buffer.alloc(1024, 7), { mode: 0o600 });
+    const r = spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(statSync(file).size).toBeGreaterThan(100_000);
+    // Group-writable: never read; replaced by a private one.
+    writeFileSync(file, Buffer.alloc(1024, 7));
+    chmodSync(file, 0o620);
+    expect(spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' }).status).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).size).toBeGreaterThan(100_000);
+    // In a directory others can write, nothing is read or recorded.
+    chmodSync(join(xdg, 'accessctl'), 0o770);
+    writeFileSync(file, Buffer.alloc(1024, 7), { mode: 0o600 });
+    expect(spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' }).status).toBe(0);
+    expect(statSync(file).size).toBe(1024);
   });
 });

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,7 +232,7 @@ export function sshFixture(): SshFixture {
 export function installAccessctl(fixture: SshFixture, root: string): string {
   const home = join(fixture.rootDir, 'accessctl');
   for (const sub of ['', 'bin', 'dist']) mkdirSync(join(home, sub), { mode: 0o755 });
-  for (const file of ['bin/accessctl', 'bin/launch.cjs', 'bin/package.json', 'dist/accessctl.cjs', 'dist/accessctl.cjs.cache']) {
+  for (const file of ['bin/accessctl', 'bin/launch.cjs', 'bin/package.json', ...readdirSync(join(root, 'dist')).map((f) => `dist/${f}`)]) {
     if (existsSync(join(root, file))) installRootFile(join(home, file), readFileSync(join(root, file)), file === 'bin/accessctl' ? 0o755 : 0o644);
   }
   let node = process.execPath;
