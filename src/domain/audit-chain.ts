@@ -88,10 +88,11 @@ export function detailsFormat(text: string): { format: 1 | 2; parsed: Record<str
 export async function verifyChain(
   events: AsyncIterable<StoredEvent>,
   onEvent?: (e: StoredEvent, details: Record<string, unknown>) => void,
-  opts: { now?: number } = {},
+  opts: { now?: number; prevHash?: string; firstSeq?: number } = {},
 ): Promise<ChainCheck> {
-  let prevHash = '';
-  let expectedSeq = 1;
+  // A walk may start mid-chain (audit checkpoint checks the head against the event before it).
+  let prevHash = opts.prevHash ?? '';
+  let expectedSeq = opts.firstSeq ?? 1;
   let count = 0;
   let seenFormat2 = false;
   const clock = opts.now === undefined ? null : new LogClock(opts.now);

@@ -167,6 +167,22 @@ describe('checkpoints catch truncation and rewriting', () => {
     expect(JSON.parse(line).hash).toBe(events.at(-1)!.hash);
   });
 
+  it('audit checkpoint reads the head and the event before it, not the whole chain: a head that does not chain is refused, a break deeper down is audit verify\'s', async () => {
+    await seed();
+    // A head whose hash was edited: no checkpoint of it.
+    await raw(async (db) => void (await db.run("update audit_events set hash = 'ab' || substr(hash, 3) where seq = 5")));
+    const r = await h.run(['audit', 'checkpoint']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^accessctl: audit chain broken at seq 5: hash does not match the event; no checkpoint taken \(run accessctl audit verify\)/);
+    // A missing event just before the head: refused as well.
+    await raw(async (db) => {
+      await db.run("update audit_events set hash = 'cd' || substr(hash, 3) where seq = 5");
+      await db.run('delete from audit_events where seq = 4');
+    });
+    expect((await h.run(['audit', 'checkpoint'])).stderr).toContain('audit chain broken at seq 5');
+  });
+
   it('deleting the last events (a user disable and its event) fails verify against an earlier checkpoint', async () => {
     const { ada } = await seed();
     h.advance(HOUR);

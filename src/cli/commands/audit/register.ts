@@ -45,7 +45,7 @@ export function registerAudit(program: Command, ctx: Ctx): void {
     ctx,
     'checkpoint',
     addVerb(noun, 'checkpoint', {
-      description: 'print the verified head of the chain as one JSON line {"seq","hash","at"} to keep elsewhere',
+      description: 'print the head of the chain as one JSON line {"seq","hash","at"} to keep elsewhere (audit verify walks the chain)',
       examples: ['accessctl audit checkpoint >> /srv/audit/checkpoints.ndjson', 'accessctl audit checkpoint | aws s3 cp - s3://audit-bucket/accessctl/$(date +%F).json'],
     }),
     () => runAuditCheckpoint(ctx),

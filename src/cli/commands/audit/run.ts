@@ -2,7 +2,7 @@ import { ExitCode, UsageError, UserError } from '../../../domain/errors.js';
 import { verifyChain, type ChainCheck } from '../../../domain/audit-chain.js';
 import { describeTimeFinding } from '../../../domain/log-time.js';
 import { formatTimestamp, parseSince, parseTimestamp } from '../../../domain/time.js';
-import { auditRowToEvent, streamAudit, streamStored } from '../../../store/audit.js';
+import { auditRowToEvent, auditRowToStored, streamAudit, streamStored } from '../../../store/audit.js';
 import type { Db } from '../../../store/mutate.js';
 import type { AuditEventsTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
@@ -96,9 +96,24 @@ export async function runAuditVerify(opts: { checkpoint?: string | undefined }, 
 }
 
 /** The head of a verified chain, for the operator to keep elsewhere. Always one JSON line. */
+/**
+ * The head as it stands, without walking the chain (`audit verify` does that): the head event is
+ * checked against the one before it, so a checkpoint never records a head that does not chain.
+ */
 export async function runAuditCheckpoint(ctx: Ctx): Promise<Output> {
-  let at: number | null = null;
-  const result = await checkAuditChain(ctx.store().db, (e) => void (at = e.at));
-  if (!result.ok) throw broken(`audit chain broken at seq ${result.brokenSeq}: ${result.reason}; no checkpoint taken`);
-  return { kind: 'checkpoint', format: 'ndjson', records: [{ seq: result.headSeq, hash: result.headHash, at: formatTimestamp(at) }] };
+  const rows: AuditEventsTable[] = [];
+  for await (const row of streamAudit(ctx.store().db, { limit: 2, newestFirst: true })) rows.push(row);
+  const [head, before] = rows.map(auditRowToStored);
+  if (head === undefined) return { kind: 'checkpoint', format: 'ndjson', records: [{ seq: 0, hash: '', at: formatTimestamp(null) }] };
+  const check = await verifyChain(
+    (async function* () {
+      yield head;
+    })(),
+    undefined,
+    { prevHash: before?.hash ?? '', firstSeq: head.seq },
+  );
+  if (!check.ok || (before === undefined && head.seq !== 1) || (before !== undefined && before.seq !== head.seq - 1)) {
+    throw broken(`audit chain broken at seq ${head.seq}: ${check.reason ?? 'an event is missing before it'}; no checkpoint taken (run accessctl audit verify)`);
+  }
+  return { kind: 'checkpoint', format: 'ndjson', records: [{ seq: head.seq, hash: head.hash, at: formatTimestamp(head.at) }] };
 }
