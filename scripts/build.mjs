@@ -45,7 +45,7 @@ for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enu
   };
 }
 
-/** The rows of sqlite_master that schema.sql creates, as src/store/schema-digest.ts reads them (its SQLITE_OWN filter). */
+/** The rows of sqlite_master that schema.sql creates, as src/store/sqlite/schema-digest.ts reads them (its SQLITE_OWN filter). */
 function sqliteSchemaRows(require) {
   const Database = require('better-sqlite3');
   const mem = new Database(':memory:');

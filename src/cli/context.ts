@@ -2,7 +2,8 @@ import type { Clock } from '../domain/time.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Format } from '../output/format.js';
 import type { OutputSink } from '../output/render.js';
-import type { Store, StoreLocation } from '../store/connection.js';
+import type { StoreLocation } from '../store/location.js';
+import type { Store } from '../store/store.js';
 
 export interface Io {
   stdout: OutputSink;

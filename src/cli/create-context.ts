@@ -2,7 +2,8 @@ import type { IdGenerator } from '../domain/ids.js';
 import type { Clock } from '../domain/time.js';
 import type { Format } from '../output/format.js';
 import { clockOverrideRefused, sqliteAllowsOverride } from '../store/clock-guard.js';
-import { openStore, type Store } from '../store/connection.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import type { Ctx, GlobalOptions, Io, Prompter } from './context.js';
 import { terminalPrompter } from './prompter.js';
 

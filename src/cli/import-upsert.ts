@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import { objectCreated, objectUpdated } from '../domain/audit-events.js';
-import { prepareBulkWrite } from '../store/connection.js';
+import { prepareBulkWrite } from '../store/store.js';
 import { insertMany } from '../store/insert-many.js';
 import { mutate, type Tx } from '../store/mutate.js';
 import type { OutputRecord } from '../output/fields.js';

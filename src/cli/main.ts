@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { randomIds } from '../domain/ids.js';
 import { ExitCode, StoreError, UsageError, UserError } from '../domain/errors.js';
 import { clockFromEnv } from '../domain/time.js';
-import { translateSqliteError } from '../store/connection.js';
+import { translateSqliteError } from '../store/sqlite/errors.js';
 import { translatePgError } from '../store/postgres/errors.js';
 import { runningAs } from '../store/permission.js';
 import { createContext, type ContextParts } from './create-context.js';

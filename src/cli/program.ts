@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../domain/errors.js';
 import { assertCleanText } from '../domain/text-hygiene.js';
 import { parseFormat } from '../output/format.js';
-import { resolveStoreLocation } from '../store/connection.js';
+import { resolveStoreLocation } from '../store/location.js';
 import { registerUser } from './commands/user/register.js';
 import { registerResource } from './commands/resource/register.js';
 import { registerGroup } from './commands/group/register.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { StoreAccess } from '../store/open-schema.js';
+import type { StoreAccess } from '../store/store.js';
 
 /**
  * Verbs that bring a store into being: they create an object or a setting (SPEC section 2).

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEntry } from '../store/audit.js';
-import type { ExchangeTokensTable, ServiceKeysTable } from '../store/tables.js';
+import type { ExchangeTokensTable, ServiceKeysTable } from './rows.js';
 
 /**
  * The audit event contract (docs/audit-events.md). Every event's `details` carries the row-level
@@ -8,6 +7,14 @@ import type { ExchangeTokensTable, ServiceKeysTable } from '../store/tables.js';
  * any event generically, whatever its action. Commands emit events only through these builders.
  */
 export const EVENT_FORMAT = 2;
+
+/** One event as a command asks for it; the store appends it to the chain (store/audit.ts). */
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string;
+  details?: Record<string, unknown>;
+}
 
 /** The tables replay rebuilds: the access-relevant state (domain/state.ts). */
 export type ReplayTable =

@@ -3,7 +3,7 @@ import type { ReplayedEvent } from './replay.js';
 import { compareCodePoints } from './order.js';
 import { nameKey } from './validate.js';
 import { linkKey, stateCandidates, type State } from './state.js';
-import type { ResourcesTable, ServicesTable, UsersTable } from '../store/tables.js';
+import type { ResourcesTable, ServicesTable, UsersTable } from './rows.js';
 
 /**
  * Effective access over a State (live, replayed to a moment, or planned): every subject,

@@ -1,6 +1,5 @@
-import { deleteChange, event, insertChange, updateChange, type Change } from './audit-events.js';
-import type { AuditEntry } from '../store/audit.js';
-import type { GroupUsersTable, RequestsTable } from '../store/tables.js';
+import { deleteChange, event, insertChange, updateChange, type AuditEntry, type Change } from './audit-events.js';
+import type { GroupUsersTable, RequestsTable } from './rows.js';
 
 /**
  * Audit events of access requests (SPEC section 15): `request.*`, about the request, with the

@@ -1,7 +1,7 @@
 import { canonicalJson } from './canonical-json.js';
 import type { RequestPolicy } from './request-policy.js';
 import { formatDuration } from './time.js';
-import type { GroupsTable, GroupUsersTable, RequestsTable, UsersTable } from '../store/tables.js';
+import type { GroupsTable, GroupUsersTable, RequestsTable, UsersTable } from './rows.js';
 
 /**
  * Access requests (SPEC section 15), as rules without a store: the state a request is in now,

@@ -1,6 +1,5 @@
-import { deleteChange, event, insertChange, updateChange, type Change } from './audit-events.js';
-import type { AuditEntry } from '../store/audit.js';
-import type { ReviewItemsTable, ReviewsTable } from '../store/tables.js';
+import { deleteChange, event, insertChange, updateChange, type AuditEntry, type Change } from './audit-events.js';
+import type { ReviewItemsTable, ReviewsTable } from './rows.js';
 
 /**
  * Audit events of access reviews (SPEC section 16): `review.*`, about the review, with the login

@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import type { ReviewItemsTable, ReviewsTable, UsersTable } from '../store/tables.js';
+import type { ReviewItemsTable, ReviewsTable, UsersTable } from './rows.js';
 
 /**
  * Access reviews (SPEC section 16), as rules without a store: which items a list like `1,4-9`

@@ -12,7 +12,7 @@ import type {
   ReviewsTable,
   ServicesTable,
   UsersTable,
-} from '../store/tables.js';
+} from './rows.js';
 
 /**
  * The whole access-relevant state in memory, row for row as the store keeps it. Three things

@@ -1,5 +1,5 @@
 import type { Change, Row } from './audit-events.js';
-import type { ExchangeTokensTable } from '../store/tables.js';
+import type { ExchangeTokensTable } from './rows.js';
 import type { Replay, ReplayedEvent, StateDifference } from './replay.js';
 
 /**

@@ -2,7 +2,7 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import { looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import { groupPath, groupPathsQuery, servicePathsQuery, type CandidateRow, type GroupPathRow } from './access.js';
-import type { Store } from './connection.js';
+import type { Store } from './store.js';
 import { exchangeTokenQuery, keysWithService, type ExchangeTokenRow, type KeyRow } from './keys.js';
 import type { Db } from './mutate.js';
 import type { ResourcesTable, ServicesTable, UsersTable } from './tables.js';

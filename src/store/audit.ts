@@ -1,16 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { storedEventHash, type AuditEvent, type StoredEvent } from '../domain/audit-chain.js';
 import { canonicalJson } from '../domain/canonical-json.js';
+import type { AuditEntry } from '../domain/audit-events.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { insertMany } from './insert-many.js';
 import type { AuditEventsTable, Database } from './tables.js';
-
-export interface AuditEntry {
-  action: string;
-  targetType: string;
-  targetId: string;
-  details?: Record<string, unknown>;
-}
 
 /** The end of the chain, read once per transaction and carried along as events are appended. */
 export interface ChainHead {

@@ -1,8 +1,8 @@
+import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { StoreError, UsageError } from '../domain/errors.js';
-import type { StoreAccess } from './open-schema.js';
 import { checkPostgresUrl, isPostgresUrl, redactUrl } from './postgres/url.js';
-import { homeDir } from './safety.js';
+import type { StoreAccess } from './store.js';
 
 /** Where a command's store is: --db, ACCESSCTL_DB, a session, or the default store (SPEC section 2). */
 export interface StoreLocationOptions {
@@ -22,7 +22,7 @@ export interface StoreLocation {
   create?: boolean;
   /** A postgres:// store: the URL to connect with (password included; never printed). */
   url?: string;
-  /** How the command uses it (open-schema.ts); a command that only reads opens it read-only. Default write. */
+  /** How the command uses it (store.ts); a command that only reads opens it read-only. Default write. */
   access?: StoreAccess;
 }
 
@@ -68,4 +68,19 @@ function dataHome(env: Record<string, string | undefined>): string {
   const xdg = env.XDG_DATA_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, 'accessctl');
   return join(homeDir(env), '.local', 'share', 'accessctl');
+}
+
+/**
+ * The home directory the default store lives under. An empty or relative HOME would put the
+ * store under whatever directory the command runs in: two directories, two stores.
+ */
+export function homeDir(env: Record<string, string | undefined>): string {
+  const home = env.HOME ?? homedir();
+  if (!isAbsolute(home)) {
+    throw new StoreError(
+      home === '' ? 'HOME is empty: there is no default store location' : `HOME is not an absolute path (${JSON.stringify(home.slice(0, 80))}): there is no default store location`,
+      'set HOME, or ACCESSCTL_HOME, or pass --db FILE',
+    );
+  }
+  return home;
 }

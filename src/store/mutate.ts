@@ -2,7 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import { ExitCode, UserError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { refuseOverrideUnlessAllowed } from './clock-guard.js';
-import { appendAudit, chainHead, type AuditEntry, type ChainHead } from './audit.js';
+import type { AuditEntry } from '../domain/audit-events.js';
+import { appendAudit, chainHead, type ChainHead } from './audit.js';
 import { expectationsOf, notAsWritten, verifyExpectations, type Expectation, type TableName } from './read-back.js';
 import type { Database } from './tables.js';
 

@@ -1,7 +1,6 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { PRIMARY_KEY } from '../domain/audit-events.js';
+import { PRIMARY_KEY, type AuditEntry } from '../domain/audit-events.js';
 import { StoreError } from '../domain/errors.js';
-import type { AuditEntry } from './audit.js';
 import type { Database } from './tables.js';
 
 /**

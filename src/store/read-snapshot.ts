@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Store } from './connection.js';
+import type { Store } from './store.js';
 import type { Database } from './tables.js';
 
 /**

@@ -1,4 +1,5 @@
-import { BUSY_TIMEOUT_MS, type Store } from './connection.js';
+import { BUSY_TIMEOUT_MS } from './sqlite/errors.js';
+import type { Store } from './store.js';
 import { touchLastUsed } from './keys.js';
 
 export const LAST_USED_RESOLUTION_MS = 60_000;

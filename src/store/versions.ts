@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import BetterSqlite3 from 'better-sqlite3';
-import { nativeBinding } from './connection.js';
-import { LATEST_VERSION } from './schema.js';
+import { nativeBinding } from './sqlite/native-addon.js';
+import { LATEST_VERSION } from './sqlite/schema.js';
 
 export interface Versions {
   schemaVersion: number;

@@ -6,7 +6,7 @@ import type { Ctx } from '../../src/cli/context.js';
 import { sequentialIds } from '../../src/domain/ids.js';
 import { fixedClock } from '../../src/domain/time.js';
 import { serviceCandidates, userCandidates } from '../../src/store/access.js';
-import { ImmediateSqliteDialect } from '../../src/store/dialect.js';
+import { ImmediateSqliteDialect } from '../../src/store/sqlite/dialect.js';
 import type { Database } from '../../src/store/tables.js';
 import { harness, type Harness } from '../helpers/harness.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { event, insertChange } from '../../src/domain/audit-events.js';
 import { sequentialIds } from '../../src/domain/ids.js';
-import { openStore } from '../../src/store/connection.js';
+import { openStore } from '../../src/store/open.js';
 import { mutate } from '../../src/store/mutate.js';
 import type { RequestsTable } from '../../src/store/tables.js';
 import { harness, HOUR, type Harness } from '../helpers/harness.js';

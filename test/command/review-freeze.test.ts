@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/connection.js';
+import { openStore } from '../../src/store/open.js';
 import { frozenGrants, type FrozenGrant, type ReviewScope } from '../../src/store/review-freeze.js';
 import { DAY, harness, HOUR, type Harness } from '../helpers/harness.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LATEST_VERSION } from '../../src/store/schema.js';
+import { LATEST_VERSION } from '../../src/store/sqlite/schema.js';
 import { PG_LATEST_VERSION } from '../../src/store/postgres/schema.js';
-import { openStore } from '../../src/store/connection.js';
+import { openStore } from '../../src/store/open.js';
 import { DIALECT, harness, type Harness } from '../helpers/harness.js';
 
 // SPEC section 2, "The schema is exactly ours": every open compares the store's schema objects

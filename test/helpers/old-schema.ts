@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { schema2Rows, schema3Rows } from '../../src/store/schema-frozen.js';
-import { schemaRows, type SchemaRow } from '../../src/store/schema-digest.js';
+import { schema2Rows, schema3Rows } from '../../src/store/sqlite/schema-frozen.js';
+import { schemaRows, type SchemaRow } from '../../src/store/sqlite/schema-digest.js';
 import { ROOT } from './spawn.js';
 
 /**
  * schema.sql as an earlier schema version had it, from the frozen definitions the store itself
- * judges older stores by (src/store/schema-frozen.ts). Tests that write a store "as an earlier
+ * judges older stores by (src/store/sqlite/schema-frozen.ts). Tests that write a store "as an earlier
  * release wrote it" start from this text.
  */
 function schemaAt(frozen: (current: readonly SchemaRow[]) => SchemaRow[]): string {

@@ -1,7 +1,8 @@
 import { objectUpdated } from '../../src/domain/audit-events.js';
 import { randomIds } from '../../src/domain/ids.js';
 import { buildPolicy, serializePolicy, type PolicyInput } from '../../src/domain/request-policy.js';
-import { openStore, resolveStoreLocation } from '../../src/store/connection.js';
+import { resolveStoreLocation } from '../../src/store/location.js';
+import { openStore } from '../../src/store/open.js';
 import { getGroup } from '../../src/store/groups.js';
 import { mutate } from '../../src/store/mutate.js';
 

@@ -38,7 +38,7 @@ describe('the shipped PostgreSQL catalog (schema-catalog.ts) is what schema.pg.s
       const body = rows.map((r) => `    ${JSON.stringify(r)},`).join('\n');
       writeFileSync(
         file,
-        `import type { SchemaRow } from '../schema-digest.js';
+        `import type { SchemaRow } from '../schema-compare.js';
 import { PG_FROZEN_CATALOGS } from './schema-catalog-frozen.js';
 
 /**

@@ -11,7 +11,7 @@ import type { Ctx } from '../../src/cli/context.js';
 import { sequentialIds } from '../../src/domain/ids.js';
 import { newToken } from '../../src/domain/tokens.js';
 import { fixedClock } from '../../src/domain/time.js';
-import { ImmediateSqliteDialect } from '../../src/store/dialect.js';
+import { ImmediateSqliteDialect } from '../../src/store/sqlite/dialect.js';
 import type { Database } from '../../src/store/tables.js';
 import { harness } from '../helpers/harness.js';
 import { BIN, cli, ROOT } from '../helpers/spawn.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/domain/errors.js';
-import { addonLoadError } from '../../src/store/native-addon.js';
+import { addonLoadError } from '../../src/store/sqlite/native-addon.js';
 
 describe('an addon built for another Node', () => {
   it('is one store error naming both ABI versions and the fix', () => {

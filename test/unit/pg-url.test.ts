@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveStoreLocation } from '../../src/store/connection.js';
+import { resolveStoreLocation } from '../../src/store/location.js';
 import { isPostgresUrl, redactUrl } from '../../src/store/postgres/url.js';
 
 describe('postgres:// store locations', () => {

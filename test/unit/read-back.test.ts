@@ -3,7 +3,7 @@ import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { revokeKey } from '../../src/cli/commands/key/run.js';
 import { sequentialIds } from '../../src/domain/ids.js';
-import { ImmediateSqliteDialect } from '../../src/store/dialect.js';
+import { ImmediateSqliteDialect } from '../../src/store/sqlite/dialect.js';
 import { getKey } from '../../src/store/keys.js';
 import { mutate, type MutationMeta } from '../../src/store/mutate.js';
 import type { Database } from '../../src/store/tables.js';

@@ -2,7 +2,7 @@ import { accessUntil, evaluateAccess, type Decision, type ResourceFacts, type Su
 import { stateCandidates, type State } from '../state.js';
 import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
-import type { ResourcesTable } from '../../store/tables.js';
+import type { ResourcesTable } from '../rows.js';
 import type { DeclaredTest, TestTarget } from './model.js';
 
 export const resourceFactsOf = (r: ResourcesTable): ResourceFacts => ({

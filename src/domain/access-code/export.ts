@@ -1,7 +1,7 @@
 import { describePolicy, parsePolicy } from '../request-policy.js';
 import type { State } from '../state.js';
 import { formatTimestamp } from '../time.js';
-import type { LinkTable } from '../../store/tables.js';
+import type { LinkTable } from '../rows.js';
 import { liveView } from './live-view.js';
 
 type Doc = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { describePolicy, parsePolicy, serializePolicy } from '../request-policy.js';
 import type { State } from '../state.js';
 import { nameKey } from '../validate.js';
-import type { GroupsTable } from '../../store/tables.js';
+import type { GroupsTable } from '../rows.js';
 import { FileProblem, type AccessFile } from './model.js';
 import type { FieldChange } from './plan.js';
 

@@ -4,7 +4,7 @@ import { SETTINGS, validateSettings } from '../settings.js';
 import { cloneState, linkKey, type State } from '../state.js';
 import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
-import type { GroupsTable, LinkTable, ResourcesTable, ServicesTable, UsersTable } from '../../store/tables.js';
+import type { GroupsTable, LinkTable, ResourcesTable, ServicesTable, UsersTable } from '../rows.js';
 import { liveView } from './live-view.js';
 import { planRequestPolicies } from './plan-request.js';
 import { FileProblem, type AccessFile, type DeclaredLink } from './model.js';

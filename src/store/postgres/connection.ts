@@ -6,7 +6,7 @@ import type { Database } from '../tables.js';
 import { PG_LOCK_TIMEOUT_MS, translatePgError } from './errors.js';
 import { judgeSchema, PG_LATEST_VERSION, PG_MIGRATIONS, pgSchemaText, STORE_TABLES, type SchemaState } from './schema.js';
 import { redactUrl } from './url.js';
-import type { SchemaRow } from '../schema-digest.js';
+import type { SchemaRow } from '../schema-compare.js';
 import { pgSchemaRows, verifyPgSchema } from './schema-digest.js';
 
 /** "ACTL": the one advisory lock every accessctl writer takes, as BEGIN IMMEDIATE does in SQLite. */
@@ -102,7 +102,7 @@ export interface CreatePolicy {
   create: boolean;
   /** Runs before an empty database gets its schema; throws to refuse (a clock override, say). */
   beforeCreate?: (() => void) | undefined;
-  /** How the command uses the store (open-schema.ts): `check` lists schema differences instead of refusing. */
+  /** How the command uses the store (../store.ts): `check` lists schema differences instead of refusing. */
   access?: 'read' | 'write' | 'check' | 'migrate' | undefined;
 }
 

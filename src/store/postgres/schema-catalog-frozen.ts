@@ -1,4 +1,4 @@
-import type { SchemaRow } from '../schema-digest.js';
+import type { SchemaRow } from '../schema-compare.js';
 
 /**
  * The catalogs of earlier PostgreSQL schema versions, frozen in time like their migrations: a

@@ -1,4 +1,4 @@
-import type { SchemaRow } from '../schema-digest.js';
+import type { SchemaRow } from '../schema-compare.js';
 import { PG_FROZEN_CATALOGS } from './schema-catalog-frozen.js';
 
 /**

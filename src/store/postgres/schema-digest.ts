@@ -1,6 +1,6 @@
 import { StoreError } from '../../domain/errors.js';
-import { differencesFor, describeDifference, schemaCanonical, schemaMismatch, type SchemaRow } from '../schema-digest.js';
-import type { StoreCheck } from '../sqlite-maintenance.js';
+import { closestDifferences, describeDifference, schemaCanonical, schemaMismatch, type SchemaRow } from '../schema-compare.js';
+import type { StoreCheck } from '../store.js';
 import { PG_SCHEMA_CATALOG } from './schema-catalog.js';
 
 /**
@@ -55,7 +55,7 @@ select 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid)
 
 type Rows = Array<{ kind: string; name: string; tbl: string; def: string | null }>;
 
-/** The catalog rows of the store's schema, in the order schema-digest.ts compares them. */
+/** The catalog rows of the store's schema, in the order schema-compare.ts compares them. */
 export async function pgSchemaRows(query: (sql: string) => Promise<Rows>, schemaName: string): Promise<SchemaRow[]> {
   const rows = await query(CATALOG_SQL);
   const qualified = [`"${schemaName.replace(/"/g, '""')}".`, `${schemaName}.`];
@@ -73,13 +73,13 @@ export function pgExpectedRows(version: number): SchemaRow[] {
 
 /** Exit 6 naming the first differences, unless the schema is exactly the shipped one. */
 export function verifyPgSchema(actual: SchemaRow[], version: number, where: string): void {
-  const diffs = differencesFor(actual, version, pgExpectedRows(version));
+  const diffs = closestDifferences(actual, [pgExpectedRows(version)]);
   if (diffs.length > 0) throw schemaMismatch(where, version, diffs);
 }
 
 /** db check's records on PostgreSQL: one per difference, or one saying the schema matches. */
 export function pgSchemaChecks(actual: SchemaRow[], version: number, sha256: (text: string) => string): StoreCheck[] {
-  const diffs = differencesFor(actual, version, pgExpectedRows(version));
+  const diffs = closestDifferences(actual, [pgExpectedRows(version)]);
   if (diffs.length === 0) {
     return [{ check: 'schemaObjects', ok: true, detail: `${actual.length} catalog objects exactly as schema ${version} defines them (sha256 ${sha256(schemaCanonical(actual)).slice(0, 16)})` }];
   }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { StoreError } from '../../domain/errors.js';
 
-/** The PostgreSQL schema's version, kept in table accessctl_schema; it moves with schema.ts's. */
+/** The PostgreSQL schema's version, kept in table accessctl_schema; it moves with sqlite/schema.ts's. */
 export const PG_LATEST_VERSION = 5;
 
 /** Every table of the store; a database holding any other table of its own is not ours. */

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../domain/errors.js';
-import type { Store } from '../connection.js';
-import type { StoreCheck } from '../sqlite-maintenance.js';
+import type { Store, StoreCheck } from '../store.js';
 import { openPostgresStore, type CreatePolicy } from './connection.js';
 import { PG_LATEST_VERSION } from './schema.js';
 import { pgSchemaChecks } from './schema-digest.js';

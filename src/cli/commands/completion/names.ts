@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openStore, resolveStoreLocation } from '../../../store/connection.js';
+import { resolveStoreLocation } from '../../../store/location.js';
+import { openStore } from '../../../store/open.js';
 import type { ObjectKind } from './tree.js';
 
 const LIMIT = 500;

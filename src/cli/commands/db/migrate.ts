@@ -4,7 +4,7 @@ import type { Output } from '../../emit.js';
 /**
  * `db migrate`: brings a store of an older schema to this accessctl's (SPEC section 2: reads never
  * migrate; this verb or the first write does), and removes the one known leftover of the first
- * release. Opening the store for it does the work (open-schema.ts), in one transaction; running it
+ * release. Opening the store for it does the work (store/sqlite/open-schema.ts), in one transaction; running it
  * again is harmless.
  */
 export async function runDbMigrate(ctx: Ctx): Promise<Output> {

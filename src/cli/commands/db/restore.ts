@@ -1,9 +1,10 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError, UsageError } from '../../../domain/errors.js';
 import { clockOverrideRefused, sqliteAllowsOverride } from '../../../store/clock-guard.js';
-import { nativeBinding, openStore } from '../../../store/connection.js';
+import { openStore } from '../../../store/open.js';
+import { nativeBinding } from '../../../store/sqlite/native-addon.js';
 import { storeCheckRecords } from './run.js';
-import { restoreSqliteStore } from '../../../store/restore.js';
+import { restoreSqliteStore } from '../../../store/sqlite/restore.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 

@@ -9,10 +9,10 @@ import { describeTimeFinding } from '../../../domain/log-time.js';
 import { diffTokens } from '../../../domain/token-replay.js';
 import { loadExchangeTokens, loadState } from '../../../store/load-state.js';
 import { checkAuditChain } from '../audit/run.js';
-import { LATEST_VERSION } from '../../../store/schema.js';
+import { LATEST_VERSION } from '../../../store/sqlite/schema.js';
 import { inReadSnapshot } from '../../../store/read-snapshot.js';
 import { restoreHint } from '../../../store/restore-hint.js';
-import type { Store } from '../../../store/connection.js';
+import type { Store } from '../../../store/store.js';
 
 export async function runDbPath(ctx: Ctx): Promise<Output> {
   const location = ctx.globals().location;

@@ -1,6 +1,6 @@
 import { parseColumnMap } from '../../../domain/sync/providers.js';
 import { nameKey, validateEmail, validateName } from '../../../domain/validate.js';
-import { prepareBulkWrite } from '../../../store/connection.js';
+import { prepareBulkWrite } from '../../../store/store.js';
 import { syncGroups, type GroupSyncChange, type GroupSyncCounts, type GroupSyncProblem, type MembershipRow } from '../../../store/group-sync.js';
 import { mutate } from '../../../store/mutate.js';
 import type { Ctx } from '../../context.js';

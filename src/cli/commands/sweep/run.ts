@@ -1,7 +1,6 @@
 import { keyStatus } from '../../../domain/key-lifecycle.js';
 import { formatTimestamp } from '../../../domain/time.js';
-import { keyDeleted, linkRemoved, objectDeleted, tokenSwept } from '../../../domain/audit-events.js';
-import type { AuditEntry } from '../../../store/audit.js';
+import { keyDeleted, linkRemoved, objectDeleted, tokenSwept, type AuditEntry } from '../../../domain/audit-events.js';
 import { groupCascade, groupCascades, takeLink } from '../../../store/cascade.js';
 import { expiredLinks, LINKS, type LinkTableName } from '../../../store/links.js';
 import { mutate, type Db, type Tx } from '../../../store/mutate.js';

@@ -1,4 +1,4 @@
-import { prepareBulkWrite } from '../../../store/connection.js';
+import { prepareBulkWrite } from '../../../store/store.js';
 import { mutate } from '../../../store/mutate.js';
 import { syncUsers, type SyncChange, type SyncCounts } from '../../../store/user-sync.js';
 import type { Ctx } from '../../context.js';

@@ -1,25 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { StoreError } from '../domain/errors.js';
+import { StoreError } from '../../domain/errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrateForward } from './schema.js';
 import { differencesFor, hasEarlyAuditEvents, schemaMismatch, schemaRows, type SchemaRow } from './schema-digest.js';
 import { rebuildEarlyAuditEvents } from './schema-repair.js';
-
-/**
- * How a command uses the store: `read` opens it read-only and never migrates (SPEC section 2);
- * `write` migrates an older store first; `check` (db check) reads and keeps going past schema
- * differences so that it can list them all; `migrate` (db migrate) also removes the one known
- * leftover of an old release.
- */
-export type StoreAccess = 'read' | 'write' | 'check' | 'migrate';
-
-export interface OpenedSchema {
-  /** The schema version the store is at once opened. */
-  version: number;
-  /** The version it had before this open migrated it, or null if it did not. */
-  migratedFrom: number | null;
-  /** Leftovers of old releases this open removed ("table audit_events: unique index on id"). */
-  repaired: string[];
-}
+import type { OpenedSchema, StoreAccess } from '../store.js';
 
 export interface SchemaSource {
   text: () => string;

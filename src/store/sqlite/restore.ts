@@ -1,11 +1,11 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { StoreError } from '../domain/errors.js';
+import { StoreError } from '../../domain/errors.js';
 import { checkStoreDir, checkStoreFiles, realTarget } from './safety.js';
 import { APPLICATION_ID, LATEST_VERSION } from './schema.js';
 import { storeInUse, type SqliteDriverOptions } from './wal-guard.js';
-import { schemaSource } from './connection.js';
+import { schemaSource } from './schema-source.js';
 import { settleSchema } from './open-schema.js';
 
 export interface Restored {

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from
 import { heldFd, readHeld, readHeldWhole } from './held-fd.js';
 import { endianness } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
-import { StoreError } from '../domain/errors.js';
+import { StoreError } from '../../domain/errors.js';
 
 /**
  * A -wal that does not belong to the store is refused before SQLite applies it (SPEC section 2,
@@ -130,7 +130,7 @@ function compareWithMainAlone(target: string, wal: string, path: string, driver:
   }
 }
 
-/** Where the driver's compiled addon is (the bundle knows; connection.ts passes it on). */
+/** Where the driver's compiled addon is (the bundle knows; native-addon.ts passes it on). */
 export type SqliteDriverOptions = { nativeBinding?: string };
 
 interface WalHeader {

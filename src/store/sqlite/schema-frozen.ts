@@ -1,4 +1,4 @@
-import type { SchemaRow } from './schema-digest.js';
+import type { SchemaRow } from '../schema-compare.js';
 
 /**
  * Tables as earlier schema versions wrote them, frozen in time: a store at an older version must

@@ -1,12 +1,7 @@
 import { chmodSync, statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { StoreCheck } from '../store.js';
 import { LATEST_VERSION } from './schema.js';
-
-export interface StoreCheck {
-  check: string;
-  ok: boolean;
-  detail: string;
-}
 
 /** SQLite's own checks: page integrity, dangling references, the schema version. */
 export function sqliteChecks(sqlite: BetterSqlite3.Database): StoreCheck[] {

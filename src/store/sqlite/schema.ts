@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendMigrationSnapshot } from './migrate-snapshot.js';
-import type { SchemaRow } from './schema-digest.js';
+import type { SchemaRow } from '../schema-compare.js';
 import { schema3Rows } from './schema-frozen.js';
 import { createMissing, rebuildTable } from './schema-rebuild.js';
 import { rebuildEarlyAuditEvents } from './schema-repair.js';

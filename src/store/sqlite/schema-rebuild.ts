@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SchemaRow } from './schema-digest.js';
+import type { SchemaRow } from '../schema-compare.js';
 
 /**
  * Rebuilds `table` as `target` (one version's objects) defines it, keeping every row: SQLite

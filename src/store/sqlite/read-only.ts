@@ -3,7 +3,7 @@ import { storeInUse } from './wal-guard.js';
 import { readHeld, readHeldWhole } from './held-fd.js';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { StoreError } from '../domain/errors.js';
+import { StoreError } from '../../domain/errors.js';
 
 /**
  * SPEC section 2, "Reads leave no trace": a command that only reads opens the store read-only, so

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { COLUMNS, type ReplayTable } from '../domain/audit-events.js';
+import { COLUMNS, type ReplayTable } from '../../domain/audit-events.js';
 
 /**
  * A read of a store at an older schema (SPEC section 2: reads never migrate) sees the tables as

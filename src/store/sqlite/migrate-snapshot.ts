@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import { storedEventHash } from '../domain/audit-chain.js';
-import { event, insertChange, PRIMARY_KEY, type ReplayTable } from '../domain/audit-events.js';
-import { canonicalJson } from '../domain/canonical-json.js';
-import { BASE62 } from '../domain/ids.js';
+import { storedEventHash } from '../../domain/audit-chain.js';
+import { event, insertChange, PRIMARY_KEY, type ReplayTable } from '../../domain/audit-events.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { BASE62 } from '../../domain/ids.js';
 
 /**
  * Schema version 2 writes format 2 events, which replay can fold; format 1 events cannot be

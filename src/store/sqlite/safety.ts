@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir, userInfo } from 'node:os';
-import { StoreError } from '../domain/errors.js';
-import { isDenied, permissionDenied, refuseDenied } from './permission.js';
+import { StoreError } from '../../domain/errors.js';
+import { isDenied, permissionDenied, refuseDenied } from '../permission.js';
 
 /**
  * StrictModes for the store, as ssh does for ~/.ssh: a file or directory that another local user
@@ -10,21 +10,6 @@ import { isDenied, permissionDenied, refuseDenied } from './permission.js';
  * is refused with the exact command that fixes it. Modes do not bind root, so root is trusted as
  * an owner, like the current user.
  */
-
-/**
- * The home directory the default store lives under. An empty or relative HOME would put the
- * store under whatever directory the command runs in: two directories, two stores.
- */
-export function homeDir(env: Record<string, string | undefined>): string {
-  const home = env.HOME ?? homedir();
-  if (!isAbsolute(home)) {
-    throw new StoreError(
-      home === '' ? 'HOME is empty: there is no default store location' : `HOME is not an absolute path (${JSON.stringify(home.slice(0, 80))}): there is no default store location`,
-      'set HOME, or ACCESSCTL_HOME, or pass --db FILE',
-    );
-  }
-  return home;
-}
 
 /** Where a path really points: symlinks followed, even to a file that does not exist yet. */
 export function realTarget(path: string): string {
