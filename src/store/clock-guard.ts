@@ -1,6 +1,6 @@
 import { UsageError } from '../domain/errors.js';
 import { formatTimestamp } from '../domain/time.js';
-import type { Db } from './mutate.js';
+import type { Db } from './tables.js';
 
 /**
  * The clock rule (SPEC section 2): a write under a clock override (ACCESSCTL_NOW) is refused

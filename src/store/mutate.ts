@@ -5,9 +5,9 @@ import { refuseOverrideUnlessAllowed } from './clock-guard.js';
 import type { AuditEntry } from '../domain/audit-events.js';
 import { appendAudit, chainHead, type ChainHead } from './audit.js';
 import { expectationsOf, notAsWritten, verifyExpectations, type Expectation, type TableName } from './read-back.js';
-import type { Database } from './tables.js';
+import type { Database, Db } from './tables.js';
 
-export type Db = Kysely<Database>;
+export type { Db };
 
 /** What a mutation sees: its transaction, one instant of "now", and the audit it must write. */
 export interface Tx {

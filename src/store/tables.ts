@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 /**
  * Tables of schema.sql, as Kysely sees them: the domain's rows (domain/rows.ts), re-exported for
  * the repositories, and the store's own (settings, the audit log).
@@ -70,3 +71,6 @@ export interface Database {
   settings: SettingsTable;
   audit_events: AuditEventsTable;
 }
+
+/** The store as Kysely sees it, on either dialect: what repositories take. */
+export type Db = Kysely<Database>;
