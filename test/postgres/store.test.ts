@@ -379,6 +379,8 @@ describe('least privilege (README "Sharing a store with PostgreSQL")', () => {
         url,
         [
           `grant connect on database ${dbName} to ${role}`,
+          // A role that reads the store creates no temporary table that would shadow its tables.
+          `revoke temporary on database ${dbName} from public`,
           `grant usage on schema public to ${role}`,
           `grant select, insert, update, delete on all tables in schema public to ${role}`,
           `revoke update, delete on audit_events from ${role}`,
