@@ -105,14 +105,18 @@ describe.skipIf(bouncerBinary === null)('behind PgBouncer (transaction pooling, 
     expect(run(reader, ['key', 'verify', '--token-stdin'], revoked, pooled).code).toBe(5);
   });
 
-  it('what the grants prevent: with TEMPORARY given back, the planted table answers the next client and db check names the role', () => {
+  it('with TEMPORARY given back, the next client finds the planted table and refuses to answer; db check names the role', () => {
     const pooled = bouncer!.pooled(url);
     try {
       psql(url, `grant temporary on database ${dbName} to ${reader}`);
       const planted = psqlAs(reader, 'create temporary table service_keys as select * from public.service_keys; update pg_temp.service_keys set revoked_at = null', pooled);
       expect(planted.status, planted.stderr).toBe(0);
-      // The lie the grants prevent: the store's own rows still say REVOKED.
-      expect(run(reader, ['access', 'check', '--token-stdin', '-r', 'wiki'], revoked, pooled).code).toBe(0);
+      // The gate is handed the poisoned server connection: it would read the planted table first.
+      for (const args of [['access', 'check', '--token-stdin', '-r', 'wiki'], ['key', 'verify', '--token-stdin']]) {
+        const gate = run(reader, args, revoked, pooled);
+        expect(gate.code, gate.stdout).toBe(6);
+        expect(gate.stderr).toMatch(/^accessctl: temporary table\(s\) service_keys in this session shadow the store's at postgres:\/\/cogate_\S+ \(a pooled server connection can carry another client's; revoke TEMPORARY on the database as accessctl db grant does, then reconnect the pooler\)\n$/);
+      }
       expect(psql(url, 'select count(*) from service_keys where revoked_at is not null')).toBe('1');
       const found = privileges();
       expect(found.code).toBe(6);
