@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ADVISORY_LOCK_KEY } from '../../src/store/postgres/connection.js';
 import { createDatabase, dropDatabase, psql } from '../helpers/pg-cluster.js';
 import { findPgbouncer, startPgbouncer, type Bouncer } from '../helpers/pgbouncer.js';
 import { cli } from '../helpers/spawn.js';
@@ -83,6 +85,25 @@ describe('a co-tenant role cannot shadow the store', () => {
       psql(url, `revoke temporary on database ${dbName} from public; revoke create on database ${dbName} from ${writer}`);
     }
     expect(privileges().code).toBe(0);
+  });
+});
+
+describe('a co-tenant holding the writers\' lock', () => {
+  it('the server lets even a reader take it: writes are exit 6 naming the holder, reads and token checks go on', async () => {
+    const squatter = new pg.Client({ connectionString: as(reader) });
+    await squatter.connect();
+    try {
+      await squatter.query(`select pg_advisory_lock(${ADVISORY_LOCK_KEY})`);
+      const pid = (await squatter.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      const write = run('postgres', ['user', 'create', '-e', 'late@example.com']);
+      expect(write.code).toBe(6);
+      expect(write.stderr).toBe(`accessctl: store ${new URL(url).toString()} is locked by another writer (gave up after 5s; try again; the lock is held by role ${reader}, pid ${pid})\n`);
+      expect(run(reader, ['access', 'check', '--token-stdin', '-r', 'wiki'], revoked).code).toBe(5);
+      expect(run('postgres', ['user', 'list']).code).toBe(0);
+    } finally {
+      await squatter.end();
+    }
+    expect(run('postgres', ['user', 'create', '-e', 'late@example.com']).code).toBe(0);
   });
 });
 

@@ -225,7 +225,7 @@ describe('the PostgreSQL store from the command line', () => {
       expect(reader.code).toBe(0); // readers never wait
       const r = await cmd(url, ['user', 'create', '-e', 'late@example.com']);
       expect(r.code).toBe(6);
-      expect(r.stderr).toMatch(/is locked by another writer \(gave up after 5s; try again\)/);
+      expect(r.stderr).toMatch(/is locked by another writer \(gave up after 5s; try again; the lock is held by role postgres, pid \d+\)/);
       await holder.query('rollback');
     } finally {
       await holder.end();

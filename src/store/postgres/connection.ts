@@ -65,9 +65,32 @@ class LockingPostgresDriver extends PostgresDriver {
   }
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     await super.beginTransaction(connection, settings);
-    await connection.executeQuery(CompiledQuery.raw(LOCK_STATEMENT));
+    try {
+      await connection.executeQuery(CompiledQuery.raw(LOCK_STATEMENT));
+    } catch (err) {
+      // Kysely rolls back only a transaction that began: this one must not go back to the pool aborted.
+      await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      if ((err as { code?: unknown }).code === '55P03') Object.assign(err as object, { holder: await lockHolder(connection).catch(() => null) });
+      throw err;
+    }
     await this.#afterLock(connection);
   }
+}
+
+/**
+ * Who holds the writers' lock: any role may take an advisory lock, a reader included, so the
+ * operator facing a store that stays locked is told whom to ask (or which pid the DBA ends).
+ */
+async function lockHolder(connection: DatabaseConnection): Promise<string | null> {
+  const r = await connection.executeQuery<{ role: string | null; pid: number }>(
+    CompiledQuery.raw(`select a.usename as role, l.pid from pg_catalog.pg_locks l left join pg_catalog.pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = ${ADVISORY_LOCK_KEY} and l.objsubid = 1 limit 1`),
+  );
+  const row = r.rows[0];
+  if (row === undefined) return null;
+  // A role's name may hold any character: quoted unless plain, so the error stays one line.
+  const role = row.role === null ? 'unknown' : /^[A-Za-z0-9_.$-]+$/.test(row.role) ? row.role : JSON.stringify(row.role);
+  return `role ${role}, pid ${row.pid}`;
 }
 
 class LockingPostgresDialect extends PostgresDialect {
