@@ -225,7 +225,7 @@ describe('the PostgreSQL store from the command line', () => {
       expect(reader.code).toBe(0); // readers never wait
       const r = await cmd(url, ['user', 'create', '-e', 'late@example.com']);
       expect(r.code).toBe(6);
-      expect(r.stderr).toMatch(/is locked by another writer \(gave up after 5s; try again\)/);
+      expect(r.stderr).toMatch(/is locked by another writer \(gave up after 5s; try again; the lock is held by role postgres, pid \d+\)/);
       await holder.query('rollback');
     } finally {
       await holder.end();
@@ -379,6 +379,8 @@ describe('least privilege (README "Sharing a store with PostgreSQL")', () => {
         url,
         [
           `grant connect on database ${dbName} to ${role}`,
+          // A role that reads the store creates no temporary table that would shadow its tables.
+          `revoke temporary on database ${dbName} from public`,
           `grant usage on schema public to ${role}`,
           `grant select, insert, update, delete on all tables in schema public to ${role}`,
           `revoke update, delete on audit_events from ${role}`,

@@ -8,6 +8,7 @@ import { judgeSchema, PG_LATEST_VERSION, PG_MIGRATIONS, pgSchemaText, STORE_TABL
 import { redactUrl } from './url.js';
 import type { SchemaRow } from '../schema-compare.js';
 import { pgSchemaRows, verifyPgSchema } from './schema-digest.js';
+import { inspect } from './inspect.js';
 
 /** "ACTL": the one advisory lock every accessctl writer takes, as BEGIN IMMEDIATE does in SQLite. */
 export const ADVISORY_LOCK_KEY = 0x4143544c;
@@ -65,9 +66,32 @@ class LockingPostgresDriver extends PostgresDriver {
   }
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     await super.beginTransaction(connection, settings);
-    await connection.executeQuery(CompiledQuery.raw(LOCK_STATEMENT));
+    try {
+      await connection.executeQuery(CompiledQuery.raw(LOCK_STATEMENT));
+    } catch (err) {
+      // Kysely rolls back only a transaction that began: this one must not go back to the pool aborted.
+      await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      if ((err as { code?: unknown }).code === '55P03') Object.assign(err as object, { holder: await lockHolder(connection).catch(() => null) });
+      throw err;
+    }
     await this.#afterLock(connection);
   }
+}
+
+/**
+ * Who holds the writers' lock: any role may take an advisory lock, a reader included, so the
+ * operator facing a store that stays locked is told whom to ask (or which pid the DBA ends).
+ */
+async function lockHolder(connection: DatabaseConnection): Promise<string | null> {
+  const r = await connection.executeQuery<{ role: string | null; pid: number }>(
+    CompiledQuery.raw(`select a.usename as role, l.pid from pg_catalog.pg_locks l left join pg_catalog.pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = ${ADVISORY_LOCK_KEY} and l.objsubid = 1 limit 1`),
+  );
+  const row = r.rows[0];
+  if (row === undefined) return null;
+  // A role's name may hold any character: quoted unless plain, so the error stays one line.
+  const role = row.role === null ? 'unknown' : /^[A-Za-z0-9_.$-]+$/.test(row.role) ? row.role : JSON.stringify(row.role);
+  return `role ${role}, pid ${row.pid}`;
 }
 
 class LockingPostgresDialect extends PostgresDialect {
@@ -171,7 +195,7 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
   const afterLock = async (connection: DatabaseConnection) => {
     if (schema === null || schema.kind === 'ready') return;
     const run = (sql: string) => connection.executeQuery(CompiledQuery.raw(sql));
-    const found = await inspect(run);
+    const found = await inspect(run, where);
     const now = judgeSchema(where, found);
     if (now.kind === 'empty') await createSchema(run);
     else if (now.kind === 'older') await migrate(run, now.version);
@@ -211,7 +235,7 @@ export function openPostgresStore(url: string, policy: CreatePolicy = { create: 
     db,
     async connect() {
       return withClient(async (client) => {
-        const found = await inspect(async (sql) => (await client.query(sql)).rows);
+        const found = await inspect(async (sql) => (await client.query(sql)).rows, where);
         schema = judgeSchema(where, found);
         if (schema.kind !== 'empty' && policy.access !== 'check') verifyPgSchema(await catalogOf(client), found.version!, where);
         if (schema.kind === 'older' && (policy.access === 'read' || policy.access === 'check')) {
@@ -283,21 +307,7 @@ function lookupPgpass(m: PgModules, base: ClientConfig): Promise<string | undefi
   return new Promise((resolve) => m.pgpass(info, (pass) => resolve(pass)));
 }
 
-type RunSql = (sql: string) => Promise<unknown>;
-
 async function catalogOf(client: PoolClient): Promise<SchemaRow[]> {
   const name = (await client.query<{ s: string }>('select current_schema() as s')).rows[0]!.s;
   return pgSchemaRows(async (sql) => (await client.query(sql)).rows, name);
-}
-
-/** The version row, if any, and how many tables the database's schema holds. */
-async function inspect(run: RunSql): Promise<{ application: string | null; version: number | null; tables: number }> {
-  const rowsOf = async (sql: string) => {
-    const r = (await run(sql)) as { rows?: Array<Record<string, unknown>> } | Array<Record<string, unknown>>;
-    return Array.isArray(r) ? r : (r.rows ?? []);
-  };
-  const [t] = await rowsOf("select count(*)::int as tables, to_regclass('accessctl_schema') is not null as versioned from pg_tables where schemaname = current_schema()");
-  if (!t!.versioned) return { application: null, version: null, tables: Number(t!.tables) };
-  const [v] = await rowsOf('select application, version from accessctl_schema limit 1');
-  return { application: (v?.application as string | undefined) ?? '', version: v === undefined ? -1 : Number(v.version), tables: Number(t!.tables) };
 }

@@ -14,8 +14,10 @@ export function translatePgError(err: unknown, where: string): unknown {
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
   switch (code) {
-    case '55P03':
-      return new StoreError(`store ${where} is locked by another writer`, `gave up after ${PG_LOCK_TIMEOUT_MS / 1000}s; try again`);
+    case '55P03': {
+      const holder = typeof (err as { holder?: unknown }).holder === 'string' ? `; the lock is held by ${(err as { holder: string }).holder}` : '';
+      return new StoreError(`store ${where} is locked by another writer`, `gave up after ${PG_LOCK_TIMEOUT_MS / 1000}s; try again${holder}`);
+    }
     case '28P01':
     case '28000':
       return new StoreError(`PostgreSQL refused the login to ${where}`, 'check the user and password (or ~/.pgpass) and pg_hba.conf');

@@ -48,6 +48,10 @@ export function grantStatements(kind: GrantKind, role: string, place: Place): st
   const tables = (names: readonly string[]) => names.map((t) => `${schema}.${ident(t)}`).join(', ');
   const out = [
     `GRANT CONNECT ON DATABASE ${ident(place.database)} TO ${r};`,
+    // A temporary table named like a store table comes first on the search path: behind a pooler
+    // (PgBouncer's transaction pooling) it outlives its client and answers the next one's queries.
+    // A schema named like a role comes first on that role's search path.
+    `REVOKE CREATE, TEMPORARY ON DATABASE ${ident(place.database)} FROM PUBLIC, ${r};`,
     `GRANT USAGE ON SCHEMA ${schema} TO ${r};`,
     // Nobody but the owner creates objects (tables, functions, views) in the store's schema.
     `REVOKE CREATE ON SCHEMA ${schema} FROM PUBLIC, ${r};`,
@@ -68,8 +72,10 @@ export interface PrivilegeFinding {
 
 /**
  * Roles other than the owner (and superusers, who are above any grant) that can change or delete
- * audit rows, create objects in the schema, or attach triggers to a store table. Inherited
- * privileges count: a member of a role that may is reported by name.
+ * audit rows, create objects in the schema, attach triggers to a store table, create schemas in the
+ * database (one named like a role shadows the store for it), or read the store and create
+ * temporary tables (they shadow the store's tables in a pooled session). Inherited privileges
+ * count: a member of a role that may is reported by name.
  */
 export async function excessPrivileges(db: Kysely<Database>): Promise<PrivilegeFinding[]> {
   const tables = sql.join(ALL_TABLES.map((t) => sql.lit(t)));
@@ -85,6 +91,12 @@ export async function excessPrivileges(db: Kysely<Database>): Promise<PrivilegeF
     select rolname, 'can add triggers to ' || string_agg(t, ', ' order by t) from roles
       cross join unnest(array[${tables}]) as t
       where to_regclass(t) is not null and has_table_privilege(roles.oid, t, 'TRIGGER') group by rolname
+    union all
+    select rolname, 'can CREATE schemas in database ' || current_database() from roles where has_database_privilege(roles.oid, current_database(), 'CREATE')
+    union all
+    select rolname, 'can create TEMPORARY tables in database ' || current_database() || ' that shadow the store''s' from roles
+      where has_database_privilege(roles.oid, current_database(), 'TEMPORARY')
+      and exists (select 1 from unnest(array[${tables}]) as t where to_regclass(t) is not null and has_table_privilege(roles.oid, t, 'SELECT'))
     order by 1, 2`.execute(db);
   return r.rows;
 }

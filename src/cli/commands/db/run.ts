@@ -34,6 +34,9 @@ export async function runDbPath(ctx: Ctx): Promise<Output> {
   return { kind: 'dbPath', records: [{ path, exists: storeFileExists(path) }] };
 }
 
+/** Too much granted is fixed by revoking it, not by a restore: the data is what it was. */
+const PRIVILEGES_HINT = 'revoke what the privileges check names, as the owner; accessctl db grant prints what each role needs';
+
 export async function runDbCheck(ctx: Ctx): Promise<Output> {
   const store = ctx.store();
   const { records, older } = await storeCheckRecords(store, ctx.clock.now());
@@ -43,7 +46,7 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
     records,
     after:
       failed.length > 0
-        ? new StoreError(`store check failed: ${failed.join(', ')}`, older ? 'run: accessctl db migrate (a backup first: accessctl db backup FILE)' : restoreHint(store.dialect))
+        ? new StoreError(`store check failed: ${failed.join(', ')}`, older ? 'run: accessctl db migrate (a backup first: accessctl db backup FILE)' : failed.join() === 'privileges' ? PRIVILEGES_HINT : restoreHint(store.dialect))
         : undefined,
   };
 }
