@@ -9,6 +9,21 @@ if (!pgAvailable) {
   process.stderr.write('accessctl tests: PostgreSQL not found (no /usr/lib/postgresql/*/bin, no ACCESSCTL_TEST_PG_URL): skipping the PostgreSQL leg\n');
 }
 
+// The end-to-end and reliability suites whose behaviour does not depend on the store: each gets its
+// store from test/helpers/e2e-store.ts (a SQLite file, or here a database of its own). The rest are
+// about SQLite itself (file faults, WAL, hard links, file modes, upgrades of old SQLite files), the
+// default store under ACCESSCTL_HOME (completion, examples, terminals, first-run prompts), the
+// benchmark or another Node's addon: they run on the sqlite leg only.
+const PG_E2E = [
+  'test/e2e/access-start.test.ts',
+  'test/e2e/cli.test.ts',
+  'test/e2e/flows.test.ts',
+  'test/e2e/operator.test.ts',
+  'test/e2e/secret-delivery.test.ts',
+  'test/reliability/hostile.test.ts',
+  'test/reliability/trust.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -23,7 +38,7 @@ export default defineConfig({
               extends: true,
               test: {
                 name: 'postgres',
-                include: ['test/command/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+                include: ['test/command/**/*.test.ts', 'test/postgres/**/*.test.ts', ...PG_E2E],
                 // SQLite's EXPLAIN QUERY PLAN; test/postgres/store.test.ts runs PostgreSQL's EXPLAIN.
                 // The schema 1 to 2 upgrade exists only for SQLite files (a PostgreSQL store starts
                 // at 2; test/postgres/store.test.ts refuses a newer schema and a foreign database).
