@@ -10,10 +10,18 @@ if (!pgAvailable) {
 }
 
 // The end-to-end and reliability suites whose behaviour does not depend on the store: each gets its
-// store from test/helpers/e2e-store.ts (a SQLite file, or here a database of its own). The rest are
-// about SQLite itself (file faults, WAL, hard links, file modes, upgrades of old SQLite files), the
-// default store under ACCESSCTL_HOME (completion, examples, terminals, first-run prompts), the
-// benchmark or another Node's addon: they run on the sqlite leg only.
+// store from test/helpers/e2e-store.ts (a SQLite file, or here a database of its own), and tests
+// inside them about files skip here with their reason. Left to the sqlite leg:
+// - SQLite itself: faults, sqlite-faults, store-trial, wal-restore, reads-leave-no-trace,
+//   permission-denied, secrets (file modes, WAL, hard links, locks, old SQLite files), upgrade-fixtures;
+// - the default store under ACCESSCTL_HOME, terminals and shells: completion*, examples, terminal,
+//   operators*, plain-prompts, token-prompt, pending-exit (a PostgreSQL socket keeps Node waiting);
+// - requests* and reviews*: who acts is SUDO_USER on a file, the session's role on PostgreSQL
+//   (test/postgres/requests.test.ts and reviews.test.ts run those flows with roles);
+// - serve*, gate-recipes, sshd-gate: sockets, accounts and file moves (test/postgres/serve.test.ts);
+// - concurrency and crash: hundreds of processes or kill -9 over 100,000-row imports, past this
+//   leg's time budget (test/postgres/processes.test.ts runs 8 writers and a server stopped mid-command);
+// - access-code-limits (parsing fails before a store is opened), bench-smoke, other-node.
 const PG_E2E = [
   'test/e2e/access-start.test.ts',
   'test/e2e/cli.test.ts',
