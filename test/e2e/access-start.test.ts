@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/spawn.js';
+import { e2eStore, removeE2eStore } from '../helpers/e2e-store.js';
 
 /**
  * The built binary on a real store file: a membership approved for later grants nothing before
@@ -11,13 +12,25 @@ import { cli } from '../helpers/spawn.js';
  */
 let dir: string;
 let env: Record<string, string>;
+let stores: string[] = [];
+/** A store of this leg's kind, removed after the test. */
+const store = (name: string) => {
+  const db = e2eStore(dir, name);
+  stores.push(db);
+  return db;
+};
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'accessctl-start-'));
+  const db = store('store.db');
   // The store opts into the clock override first (with the machine's clock), as a sandbox would.
-  expect(cli(['db', 'init', '--allow-clock-override'], { env: { ACCESSCTL_DB: join(dir, 'store.db') } }).code).toBe(0);
-  env = { ACCESSCTL_DB: join(dir, 'store.db'), ACCESSCTL_NOW: '2026-11-22T23:00:00Z' };
+  expect(cli(['db', 'init', '--allow-clock-override'], { env: { ACCESSCTL_DB: db } }).code).toBe(0);
+  env = { ACCESSCTL_DB: db, ACCESSCTL_NOW: '2026-11-22T23:00:00Z' };
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  for (const db of stores) removeE2eStore(db);
+  stores = [];
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const FILE = `users:
   - email: ada@example.com
@@ -69,8 +82,9 @@ describe('a membership that starts later, through the built binary', () => {
     expect(exported.stdout).toContain('        startsAt: 2026-11-23T01:00:00.000Z\n        expiresAt: 2026-11-23T05:00:00.000Z\n');
     expect(exported.stdout).toContain('    request:\n      approvers: sre-leads\n      approvals: 1\n      maxDuration: 2h\n');
 
-    expect(cli(['db', 'init', '--allow-clock-override'], { env: { ACCESSCTL_DB: join(dir, 'other.db') } }).code).toBe(0);
-    const other = { ACCESSCTL_DB: join(dir, 'other.db'), ACCESSCTL_NOW: env.ACCESSCTL_NOW! };
+    const otherDb = store('other.db');
+    expect(cli(['db', 'init', '--allow-clock-override'], { env: { ACCESSCTL_DB: otherDb } }).code).toBe(0);
+    const other = { ACCESSCTL_DB: otherDb, ACCESSCTL_NOW: env.ACCESSCTL_NOW! };
     writeFileSync(join(dir, 'exported.yaml'), exported.stdout);
     expect(cli(['apply', '-f', join(dir, 'exported.yaml')], { env: other }).code).toBe(0);
     expect(cli(['export'], { env: other }).stdout).toBe(exported.stdout);

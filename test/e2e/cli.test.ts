@@ -5,19 +5,27 @@ import { spawn, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT } from '../helpers/spawn.js';
+import { DIALECT, e2eStore, removeE2eStore } from '../helpers/e2e-store.js';
 
 let dir: string;
 let env: Record<string, string>;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'accessctl-e2e-'));
   env = { ACCESSCTL_HOME: join(dir, 'home'), ACCESSCTL_NOW: '2026-11-22T23:00:00Z' };
+  // On the PostgreSQL leg the store is a database of its own, given by ACCESSCTL_DB.
+  if (DIALECT === 'postgres') env = { ACCESSCTL_DB: e2eStore(dir), ACCESSCTL_NOW: env.ACCESSCTL_NOW! };
   // A test store opts in to clock overrides, with the machine's clock (SPEC section 2).
-  expect(init([]).code).toBe(0);
+  expect(init(DIALECT === 'postgres' ? ['--db', env.ACCESSCTL_DB!] : []).code).toBe(0);
 });
 
 /** `db init --allow-clock-override` without ACCESSCTL_NOW, on the default store or `--db file`. */
 const init = (globals: string[]) => cli([...globals, 'db', 'init', '--allow-clock-override'], { env: { ACCESSCTL_HOME: join(dir, 'home') } });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  if (env.ACCESSCTL_DB) removeE2eStore(env.ACCESSCTL_DB);
+  rmSync(dir, { recursive: true, force: true });
+});
+/** The rest is about the files of a SQLite store, the default store, or does not open a store at all. */
+const fileOnly = it.skipIf(DIALECT === 'postgres');
 
 describe('the built binary', () => {
   it('prints data on stdout, nothing on stderr, exit 0', () => {
@@ -62,7 +70,7 @@ describe('the built binary', () => {
     expect(debug.stderr.split('\n').length).toBeGreaterThan(2);
   });
 
-  it('creates the store 0700/0600 even under a permissive umask', () => {
+  fileOnly('creates the store 0700/0600 even under a permissive umask', () => {
     const home = join(dir, 'fresh-home');
     const r = spawnSync('sh', ['-c', `umask 000 && "${process.execPath}" bin/accessctl user create -e ada@example.com`], {
       cwd: ROOT,
@@ -76,7 +84,7 @@ describe('the built binary', () => {
     expect(s.stdout).toBe(`${join(dir, 'home', 'BlackSnake.db')}\n`);
   });
 
-  it('--db picks a file; a missing directory is a store error', () => {
+  fileOnly('--db picks a file; a missing directory is a store error', () => {
     const r = cli(['--db', join(dir, 'nope', 'x.db'), 'user', 'list'], { env });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/^accessctl: directory .*nope does not exist/);
@@ -91,7 +99,7 @@ describe('the built binary', () => {
     expect(existsSync(join(dir, 'y.db'))).toBe(true);
   });
 
-  it('refuses a foreign file, a foreign SQLite database and a newer store, byte for byte untouched', () => {
+  fileOnly('refuses a foreign file, a foreign SQLite database and a newer store, byte for byte untouched', () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not a database at all, just some text that is long enough to look like a header........');
     const foreign = join(dir, 'other.db');
@@ -118,7 +126,7 @@ describe('the built binary', () => {
     }
   });
 
-  it('a read-only store refuses writes with exit 6 and a hint', () => {
+  fileOnly('a read-only store refuses writes with exit 6 and a hint', () => {
     const file = join(dir, 'ro.db');
     init(['--db', file]);
     cli(['--db', file, 'user', 'create', '-e', 'ada@example.com'], { env });
@@ -128,7 +136,7 @@ describe('the built binary', () => {
     expect(r.code).toBe(6);
   });
 
-  it('every verb has --help ending with examples', () => {
+  fileOnly('every verb has --help ending with examples', () => {
     const nouns = ['user', 'resource', 'group', 'service', 'key', 'access', 'audit', 'config', 'db'];
     for (const noun of nouns) {
       const help = cli([noun, '--help'], { env });
@@ -144,7 +152,7 @@ describe('the built binary', () => {
     expect(cli(['sweep', '--help'], { env }).stdout).toContain('Examples:');
   });
 
-  it('a non-blocking stdout that fills up still gets every byte, in order', async () => {
+  fileOnly('a non-blocking stdout that fills up still gets every byte, in order', async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => `u${i}@example.com,${'x'.repeat(100)}`).join('\n');
     expect(cli(['user', 'import', '-'], { env, stdin: `email,firstName\n${rows}\n` }).code).toBe(0);
     const args = ['-f', 'ndjson', 'user', 'list'];
@@ -169,7 +177,7 @@ describe('the built binary', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
   });
 
-  it('an empty file at the store path is not taken for a new store by a read (a truncated store would deny everything): exit 6, untouched', () => {
+  fileOnly('an empty file at the store path is not taken for a new store by a read (a truncated store would deny everything): exit 6, untouched', () => {
     const file = join(dir, 'empty.db');
     writeFileSync(file, '');
     for (const args of [['user', 'list'], ['access', 'check', '--user', 'ada@example.com', '-r', 'db'], ['access', 'check', '--batch']]) {
@@ -184,7 +192,7 @@ describe('the built binary', () => {
     expect(cli(['--db', file, 'user', 'list'], { env }).code).toBe(0);
   });
 
-  it('-V prints the version', () => {
+  fileOnly('-V prints the version', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(cli(['-V'], { env }).stdout).toBe(`${pkg.version}\n`);
   });

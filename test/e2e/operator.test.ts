@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT } from '../helpers/spawn.js';
 import { Terminal } from '../helpers/tmux.js';
+import { DIALECT, e2eStore, removeE2eStore } from '../helpers/e2e-store.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -23,7 +24,9 @@ const terminal = (args: string[], extraEnv: Record<string, string> = {}) => {
   return t;
 };
 
-describe('prompts in a real terminal', () => {
+// On the PostgreSQL leg only the bulk import runs: the rest is terminals, completion and help,
+// which do not reach the store's kind, or examples that use the default SQLite store.
+describe.skipIf(DIALECT === 'postgres')('prompts in a real terminal', () => {
   beforeEach(() => {
     // A test store: one test runs with ACCESSCTL_NOW, which the store must allow (SPEC section 2).
     cli(['db', 'init', '--allow-clock-override'], { env });
@@ -107,7 +110,13 @@ describe('prompts in a real terminal', () => {
 describe('bulk import', () => {
   const header = 'email,firstName,lastName,role\n';
   // A dry run only reads, and reads never create a store.
-  beforeEach(() => void cli(['db', 'init'], { env }));
+  beforeEach(() => {
+    if (DIALECT === 'postgres') env = { ACCESSCTL_DB: e2eStore(dir), ACCESSCTL_ACTOR: 'operator' };
+    cli(['db', 'init'], { env });
+  });
+  afterEach(() => {
+    if (env.ACCESSCTL_DB) removeE2eStore(env.ACCESSCTL_DB);
+  });
   it('3 bad rows out of 1,000: all three line numbers, nothing imported', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => `user${i}@example.com,U,${i},MEMBER`);
     rows[99] = 'not-an-email,U,99,MEMBER';
@@ -145,7 +154,8 @@ describe('bulk import', () => {
     expect(cli(['resource', 'import', '-'], { env, stdin: 'name,tcp\nnew-one,22\n' }).stderr).toContain('line 2: a new resource needs an address');
   });
 
-  it('100,000 rows in one transaction', () => {
+  // PostgreSQL: over a minute for this import alone, past the leg's time budget; the three above run there.
+  it.skipIf(DIALECT === 'postgres')('100,000 rows in one transaction', () => {
     const file = join(dir, 'big.csv');
     const lines = [header.trim()];
     for (let i = 0; i < 100_000; i++) lines.push(`person${i}@example.com,P,${i},MEMBER`);
@@ -160,7 +170,7 @@ describe('bulk import', () => {
   });
 });
 
-describe('shell completion', () => {
+describe.skipIf(DIALECT === 'postgres')('shell completion', () => {
   const complete = (line: string) => {
     const words = line.split(' ');
     const script = `source <('${process.execPath}' '${BIN}' completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _accessctl; echo "\${COMPREPLY[@]}"`;
@@ -185,7 +195,7 @@ describe('shell completion', () => {
   });
 });
 
-describe('help that teaches', () => {
+describe.skipIf(DIALECT === 'postgres')('help that teaches', () => {
   it('a mistyped noun or verb suggests the closest one', () => {
     // One line, one pair of parentheses (it used to read "(Did you mean group?) (see --help)").
     expect(cli(['gruop', 'list'], { env }).stderr).toBe("accessctl: unknown command 'gruop' (did you mean 'group'?)\n");

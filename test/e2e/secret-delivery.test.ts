@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, ROOT } from '../helpers/spawn.js';
+import { DIALECT, e2eStore, removeE2eStore } from '../helpers/e2e-store.js';
+import { psql } from '../helpers/pg-cluster.js';
 
 // SPEC §5 "A secret is delivered before it exists": the token is written to stdout inside the
 // transaction, and a write that fails leaves nothing created and nothing revoked.
@@ -17,14 +19,17 @@ const env = () => ({ ACCESSCTL_DB: db });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'accessctl-delivery-'));
-  db = join(dir, 'store.db');
+  db = e2eStore(dir);
   expect(cli(['service', 'create', '-n', 'ci'], { env: env() }).code).toBe(0);
   token = cli(['-q', 'key', 'create', '-i', 'ci', '-n', 'deploy'], { env: env() }).stdout.trim();
   keyId = cli(['-q', 'key', 'list'], { env: env() }).stdout.trim();
   expect(token).toMatch(/^ack_/);
   expect(keyId).toMatch(/^key_/);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  removeE2eStore(db);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** stdout: a pipe whose reader has already gone (every write is EPIPE), or /dev/full (ENOSPC). */
 function closedPipe(): number {
@@ -54,6 +59,10 @@ function runWithStdout(fd: number, args: string[], stdin = ''): { code: number; 
 
 /** What the store holds, read behind accessctl's back. */
 function state() {
+  if (DIALECT === 'postgres') {
+    const keys = "(select coalesce(json_agg(k order by k.id), '[]') from (select id, name, revoked_at, expires_at from service_keys) k)";
+    return psql(db, `select json_build_object('keys', ${keys}, 'tokens', (select count(*) from exchange_tokens), 'events', (select count(*) from audit_events))::text`);
+  }
   const raw = new BetterSqlite3(db, { readonly: true });
   try {
     return {

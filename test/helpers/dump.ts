@@ -1,4 +1,7 @@
 import Database from 'better-sqlite3';
+import { psql } from './pg-cluster.js';
+
+const isPg = (store: string) => /^postgres(ql)?:\/\//.test(store);
 
 const TABLES = [
   'users',
@@ -15,8 +18,9 @@ const TABLES = [
   'audit_events',
 ];
 
-/** Every row of every table, in a stable order: equal dumps mean an unchanged store. */
+/** Every row of every table, in a stable order: equal dumps mean an unchanged store (a SQLite file or a PostgreSQL URL). */
 export function logicalDump(file: string): string {
+  if (isPg(file)) return psql(file, `select json_build_object(${TABLES.map((t) => `'${t}', (select coalesce(json_agg(t), '[]') from (select * from ${t} order by 1, 2) t)`).join(', ')})::text`);
   const db = new Database(file, { readonly: true });
   try {
     const out: Record<string, unknown[]> = {};
@@ -28,6 +32,7 @@ export function logicalDump(file: string): string {
 }
 
 export function count(file: string, sql: string): number {
+  if (isPg(file)) return Number(psql(file, sql));
   const db = new Database(file, { readonly: true });
   try {
     return Number(Object.values(db.prepare(sql).get() as Record<string, unknown>)[0]);

@@ -1,4 +1,4 @@
-import { ConflictError, StoreError, UserError } from '../../domain/errors.js';
+import { ConflictError, StoreError, UsageError, UserError } from '../../domain/errors.js';
 import { isTlsError } from './client-config.js';
 
 /** Lock timeout of a mutation: SPEC section 11 asks for at least 5 s, as SQLite's busy timeout. */
@@ -27,6 +27,10 @@ export function translatePgError(err: unknown, where: string): unknown {
       return new StoreError(`no accessctl store in ${where}`, 'run accessctl db init, or a command that creates something');
     case '42501':
       return new StoreError(`PostgreSQL denied a statement on ${where} (insufficient privilege)`, 'grant the role what README "Sharing a store with PostgreSQL" lists');
+    // A NUL character in text from a file, stdin or a reference: PostgreSQL's text cannot hold
+    // one, and no name, email or id accessctl stores has one, so nothing could match or be kept.
+    case '22021':
+      return new UsageError('text with a NUL character (\\0) is not accepted', 'remove the NUL from the value');
     case '23505':
       return new ConflictError('that name or key is already taken (another writer was first)', 'list what exists and choose another');
     case '25006':
