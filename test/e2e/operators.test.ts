@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,14 @@ describe('the first commands a newcomer types', () => {
     expect(r.stdout).toMatch(/^version +\d+\.\d+\.\d+\nschemaVersion +\d+\nsqlite +3\.\d+\.\d+\n/);
     expect(r.stdout).toContain(`node           ${process.versions.node}`);
     expect(cli(['--version'], { env }).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+  it('accessctl test on a file without tests says there was nothing to run, instead of silence', () => {
+    writeFileSync(join(dir, 'access.yaml'), 'users:\n  - email: ada@example.com\n');
+    const r = cli(['test', '-f', join(dir, 'access.yaml')], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^note: .*access\.yaml has no tests; nothing to run \(add tests: to it/);
+    expect(cli(['-q', 'test', '-f', join(dir, 'access.yaml')], { env }).stderr).toBe('');
   });
 });
 
