@@ -20,6 +20,12 @@ describe('the first commands a newcomer types', () => {
     expect(r.stdout).toMatch(/People and things:/);
     expect(r.stderr).toBe('');
   });
+  it('accessctl alone: help sits with the housekeeping, not alone under "Commands:" between two groups', () => {
+    const { stdout } = cli([], { env });
+    expect(stdout).not.toMatch(/^Commands:/m);
+    expect(stdout).toMatch(/^Housekeeping:\n(  .*\n)*  help \[command\] +display help for command\n/m);
+    expect(cli(['help', 'group', 'list'], { env }).stdout).toMatch(/^Usage: accessctl group list /);
+  });
   it('accessctl version: the versions, one per line; --version stays one word', () => {
     const r = cli(['version'], { env });
     expect(r.code).toBe(0);
