@@ -132,6 +132,8 @@ export function createProgram(ctx: ContextControl, argv?: readonly string[]): Co
   for (const [heading, names] of HELP_GROUPS) {
     for (const name of names) program.commands.find((c) => c.name() === name)?.helpGroup(heading);
   }
+  // commander's own `help` would sit alone under "Commands:", between two of the groups above.
+  program.addHelpCommand(new Command('help').argument('[command]').description('display help for command').helpOption(false).helpGroup('Housekeeping:'));
 
   // With one noun built, its other verbs are never parsed: only the invoked verb (when the line
   // names one) gets the copied global options and --limit, ten options fewer on each of the rest.

@@ -54,10 +54,22 @@ export function inquirerPrompter(io: Io, colour: () => boolean = () => true): Pr
     }
   };
   return {
+    // inquirer's own confirm takes any answer not starting with y for no ("sure" cancels): an
+    // answer that is neither yes nor no is asked again, as the plain line prompts do.
     confirm: (message) =>
       cancellable(async () => {
-        const { confirm } = await import('@inquirer/prompts');
-        return confirm({ message, default: false, ...theme() }, streams());
+        const { input } = await import('@inquirer/prompts');
+        const yes = (text: string) => /^(y|yes)$/i.test(text.trim());
+        const answer = await input(
+          {
+            message: `${message} (y/N)`,
+            validate: (text) => yes(text) || /^(n|no)?$/i.test(text.trim()) || 'Answer y or n.',
+            transformer: (text, { isFinal }) => (isFinal ? (yes(text) ? 'Yes' : 'No') : text),
+            theme: { ...(colour() ? {} : COLOURLESS), validationFailureMode: 'clear' as const },
+          },
+          streams(),
+        );
+        return yes(answer);
       }),
     select: (message, choices, defaultValue) =>
       cancellable(async () => {

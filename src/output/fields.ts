@@ -174,6 +174,7 @@ export const DEFAULT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   accessCheck: ['decision', 'subjectName', 'resourceName', 'via', 'groupName', 'expiresAt', 'reason'],
   sweep: ['what', 'name', 'memberType', 'memberId', 'expiredAt'],
   keyReport: ['serviceName', 'name', 'status', 'daysLeft', 'lastUsedAt', 'findings'],
+  importChange: ['line', 'action', 'name', 'changes'],
   request: ['id', 'userEmail', 'groupName', 'state', 'expiresAt', 'duration', 'requestedBy', 'reason'],
   review: ['id', 'name', 'state', 'overdue', 'dueAt', 'items', 'decided', 'startedBy'],
   reviewItem: ['item', 'kind', 'owner', 'subject', 'gives', 'decision', 'decidedBy', 'outcome'],

@@ -31,6 +31,8 @@ export const KEPT_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
 };
 
 const ID_RE = /^[a-z]{3}_[0-9A-Za-z]{16}$/;
+/** The fields that hold a list of ids (a group's users, a service's resources …): counted when empty too. */
+const ID_LISTS: ReadonlySet<string> = new Set(['users', 'resources', 'services', 'groups']);
 
 /**
  * What a table shows of a record, for people: a group's links by name with their own times
@@ -55,7 +57,9 @@ export function tableView(kind: RecordKind, record: OutputRecord, shortList: boo
   if (!shortList) return record;
   let out: OutputRecord | undefined;
   for (const [field, value] of Object.entries(record)) {
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string' && ID_RE.test(v))) (out ??= { ...record })[field] = value.length;
+    // An empty list of findings is no findings, not "0".
+    const ids = Array.isArray(value) && (value.length === 0 ? ID_LISTS.has(field) : value.every((v) => typeof v === 'string' && ID_RE.test(v)));
+    if (ids) (out ??= { ...record })[field] = (value as unknown[]).length;
   }
   return out ?? record;
 }

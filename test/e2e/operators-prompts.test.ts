@@ -77,6 +77,17 @@ describe.skipIf(!hasTmux)('confirmation whenever stdin is a terminal', () => {
 });
 
 describe.skipIf(!hasTmux)('prompts ask again', () => {
+  it('a confirmation answered neither yes nor no is asked again, not taken for no', async () => {
+    const t = shell(`${node} user delete victim@example.com`);
+    await t.waitFor(/Delete 1 user\(s\): victim@example.com\? \(y\/N\)/);
+    t.keys('sure', 'Enter');
+    await t.waitFor(/Answer y or n\./);
+    t.keys('y', 'Enter');
+    expect(await t.waitFor(/\? \(y\/N\) Yes/)).not.toContain('sure');
+    expect(await t.exitCode()).toBe(0);
+    expect(JSON.parse(cli(['-f', 'json', 'user', 'list'], { env }).stdout)).toHaveLength(0);
+  });
+
   it('an invalid email at the prompt is asked for again, not fatal', async () => {
     const t = shell(`${node} user create`);
     await t.waitFor(/Email of the new user/);

@@ -79,4 +79,32 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
     if (width === 200) expect(text).toMatch(/@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
     expect(text).toMatch(/\nresources +tty-db {2}since /);
   });
+
+  it('group create and update: members and resources by name, as group show prints them', async () => {
+    const created = await see(['group', 'create', '-g', 'night-shift', '-u', 'u1@example.com', '-r', 'tty-db']);
+    expect(created.code).toBe(0);
+    const updated = await see(['group', 'update', 'night-shift', '--ttl', '4h']);
+    expect(updated.code).toBe(0);
+    for (const { text } of [created, updated]) {
+      expect(text).toMatch(/\nusers +u1@example\.com {2}since /);
+      expect(text).toMatch(/\nresources +tty-db {2}since /);
+      expect(text).not.toMatch(/(usr|res)_\w{16}/);
+    }
+  });
+
+  it('key report: a key without findings shows none, not "0"', async () => {
+    expect(cli(['-y', 'key', 'revoke', 'deploy2'], { env }).code).toBe(0);
+    const { lines } = await see(['key', 'report']);
+    const revoked = lines.find((l) => l.includes(' deploy2 '));
+    expect(revoked).toMatch(/│ REVOKED │/);
+    // At 80 columns the long service name leaves no room for findings, and the last line says so.
+    if (width === 200 || lines.find((l) => l.startsWith('│ serviceName'))!.endsWith('findings │')) expect(revoked).toMatch(/│ +│$/);
+  });
+
+  it('user import: each change by line and name, no id column', async () => {
+    const { code, lines } = await see(['user', 'import', join(process.cwd(), 'examples', 'onboarding-users.csv')]);
+    expect(code).toBe(0);
+    expect(lines.find((l) => l.startsWith('│ line'))).toMatch(/^│ line │ action │ name +│ changes/);
+    expect(lines.join('\n')).not.toMatch(/usr_\w{16}/);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,12 +20,26 @@ describe('the first commands a newcomer types', () => {
     expect(r.stdout).toMatch(/People and things:/);
     expect(r.stderr).toBe('');
   });
+  it('accessctl alone: help sits with the housekeeping, not alone under "Commands:" between two groups', () => {
+    const { stdout } = cli([], { env });
+    expect(stdout).not.toMatch(/^Commands:/m);
+    expect(stdout).toMatch(/^Housekeeping:\n(  .*\n)*  help \[command\] +display help for command\n/m);
+    expect(cli(['help', 'group', 'list'], { env }).stdout).toMatch(/^Usage: accessctl group list /);
+  });
   it('accessctl version: the versions, one per line; --version stays one word', () => {
     const r = cli(['version'], { env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^version +\d+\.\d+\.\d+\nschemaVersion +\d+\nsqlite +3\.\d+\.\d+\n/);
     expect(r.stdout).toContain(`node           ${process.versions.node}`);
     expect(cli(['--version'], { env }).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+  it('accessctl test on a file without tests says there was nothing to run, instead of silence', () => {
+    writeFileSync(join(dir, 'access.yaml'), 'users:\n  - email: ada@example.com\n');
+    const r = cli(['test', '-f', join(dir, 'access.yaml')], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^note: .*access\.yaml has no tests; nothing to run \(add tests: to it/);
+    expect(cli(['-q', 'test', '-f', join(dir, 'access.yaml')], { env }).stderr).toBe('');
   });
 });
 

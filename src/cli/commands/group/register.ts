@@ -50,7 +50,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
 
   act<GroupFlags>(
     ctx,
-    'group',
+    'groupShow',
     addVerb(noun, 'create', {
       description: 'create a group, optionally with members, resources and an expiry',
       examples: [
@@ -114,7 +114,7 @@ export function registerGroup(program: Command, ctx: Ctx): void {
 
   act<GroupFlags>(
     ctx,
-    'group',
+    'groupShow',
     addVerb(noun, 'update', {
       description: 'rename a group, extend, shorten or clear its expiry, or set how it is requested',
       examples: [

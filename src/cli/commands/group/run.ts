@@ -129,8 +129,8 @@ export async function runGroupCreate(opts: GroupCreateOptions, ctx: Ctx): Promis
     }
     tx.audit(objectCreated('group', group, links));
     return group;
-  }, (r, db) => groupRecords(db, [r], m.now));
-  return { kind: 'group', records };
+  }, async (r, db) => withLinks(db, await groupRecords(db, [r], m.now), m.now));
+  return { kind: 'groupShow', records };
 }
 
 export interface GroupListOptions {
@@ -217,8 +217,8 @@ export async function runGroupUpdate(opts: GroupUpdateOptions, ctx: Ctx): Promis
     tx.expect('groups', { id: group.id }, { ...group, ...patch, updated_at: tx.now });
     tx.audit(objectUpdated('group', group, { ...group, ...patch, updated_at: tx.now }));
     return { ...group, ...patch, updated_at: tx.now };
-  }, (r, db) => groupRecords(db, [r], m.now));
-  return { kind: 'group', records };
+  }, async (r, db) => withLinks(db, await groupRecords(db, [r], m.now), m.now));
+  return { kind: 'groupShow', records };
 }
 
 export interface GroupLinkOptions {

@@ -25,6 +25,8 @@ export function registerTest(program: Command, ctx: Ctx): void {
     // A PostgreSQL store connects first: its clock is the command's now (a no-op for SQLite).
     await ctx.ready();
     const results = await runTest(opts, ctx);
+    // Nothing printed and exit 0 would read as "all passed": say there was nothing to run.
+    if (results.length === 0) ctx.note(`note: ${opts.file === '-' ? 'the access file' : opts.file} has no tests; nothing to run (add tests: to it, see docs/access-as-code.md)`);
     if (g.format === 'table' && !g.quiet && !g.columns) {
       await ctx.io.stdout.write(results.map((r) => `${testLine(r)}\n`).join(''));
     } else {
