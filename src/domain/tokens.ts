@@ -96,9 +96,10 @@ export function exchangeTokenProblem(
   return null;
 }
 
+/** The stored value, never above what config set accepts (a row edited to 36500d bounds nothing). */
 function durationOr(text: string, fallback: number): number {
   try {
-    return parseDuration(text, 'token.maxTtl');
+    return Math.min(parseDuration(text, 'token.maxTtl'), MAX_TTL_CEILING_MS);
   } catch {
     return fallback;
   }

@@ -60,3 +60,27 @@ describe('a time column holding text fails closed', () => {
     await dbCheckFails('service_keys');
   });
 });
+
+/**
+ * token.maxTtl is at most 1w through config set. A settings row edited to 36500d (dated 0, so it
+ * "stood" when any token was made) raised the bound the lifetime rule judges a planted row by: a
+ * token forged to live ten years verified, and key exchange would mint a 30-day token. The stored
+ * value now bounds nothing above what config set accepts.
+ */
+describe('a setting edited beyond what config set accepts', () => {
+  it('token.maxTtl = 36500d neither lets a planted ten-year token verify nor lets key exchange mint one', async () => {
+    const keyToken = (await h.json(['key', 'create', '-i', 'ci']))[0]!.token as string;
+    const token = forgedToken();
+    await raw(h, async (db) => {
+      await db.run("insert into settings (key, value, updated_at) values ('token.maxTtl', '36500d', 0) on conflict (key) do update set value = excluded.value, updated_at = 0");
+      await db.run("insert into exchange_tokens (id, key_id, token_hash, created_at, expires_at) select 'tok_planted', id, ?, ?, ? from service_keys", sha256(token), h.now, h.now + 3650 * 86_400_000);
+    });
+    const r = await h.run(['-f', 'json', 'key', 'verify'], { stdin: token });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('exceeds token.maxTtl (1w)');
+    const ex = await h.run(['key', 'exchange', '--ttl', '30d'], { stdin: keyToken });
+    expect(ex.code).toBe(2);
+    expect(ex.stdout).toBe('');
+    await dbCheckFails('settings');
+  });
+});
