@@ -19,10 +19,26 @@ import type { Db } from './mutate.js';
  */
 export type IndexedTable = 'users' | 'resources' | 'groups' | 'services' | 'service_keys' | 'exchange_tokens' | 'settings';
 
-/** The confirming query for `table.column = ?`: the column as the row itself holds it, one row per index entry. */
+/**
+ * The unique index SQLite uses for `table.column = ?` (the autoindexes of schema.sql's PRIMARY KEY
+ * and UNIQUE constraints, in their order; the schema digest guarantees the names).
+ */
+function uniqueIndex(table: IndexedTable, column: string): string {
+  return `sqlite_autoindex_${table}_${column === 'id' || column === 'key' ? 1 : 2}`;
+}
+
+/**
+ * The confirming query for `table.column = ?`: the column as the row itself holds it, one row per
+ * index entry. INDEXED BY makes it walk the very index the lookup may have used, whatever the
+ * planner's statistics say (a planted sqlite_stat1 could otherwise steer it to a table scan, which
+ * reads the truth and confirms nothing).
+ */
 export function heldQuery(db: Db, table: IndexedTable, column: string): CompiledQuery {
   const i = sql.table(table);
-  return sql`select t.${sql.ref(column)} as held from ${i} as i cross join ${i} as t where i.${sql.ref(column)} = ${''} and t.rowid = i.rowid`.compile(db as unknown as Kysely<never>);
+  const index = sql.raw(`"${uniqueIndex(table, column)}"`);
+  return sql`select t.${sql.ref(column)} as held from ${i} as i indexed by ${index} cross join ${i} as t where i.${sql.ref(column)} = ${''} and t.rowid = i.rowid`.compile(
+    db as unknown as Kysely<never>,
+  );
 }
 
 export function isPostgres(db: Db): boolean {

@@ -109,6 +109,23 @@ describe('a unique index edited behind accessctl', () => {
     await dbCheckNamesIndex('sqlite_autoindex_users_2');
   });
 
+  it('planted planner statistics (sqlite_stat1) do not steer the confirmation away from the index', async () => {
+    await h.ok(['user', 'create', '-e', 'ada@example.com']);
+    await h.ok(['user', 'create', '-e', 'eve@example.com']);
+    await h.ok(['resource', 'create', '-n', 'prod', '-a', 'prod.internal']);
+    await h.ok(['group', 'create', '-g', 'ops', '-u', 'ada@example.com', '-r', 'prod']);
+    // ANALYZE is allowed (sqlite_stat1 is SQLite's own); these figures call every index useless.
+    await raw(h, async (db) => {
+      await db.run('analyze');
+      await db.run("update sqlite_stat1 set stat = '1000000 1000000 unordered noskipscan sz=999'");
+    });
+    expect((await h.run(['access', 'check', '--user', 'eve@example.com', '-r', 'prod'])).code).toBe(5);
+
+    await repointIndexEntry('sqlite_autoindex_users_2', 'eve@example.com', await rowidOf('users', 'email_key', 'eve@example.com'), await rowidOf('users', 'email_key', 'ada@example.com'));
+
+    await expectIndexLie(await h.run(['-f', 'json', 'access', 'check', '--user', 'eve@example.com', '-r', 'prod']), 'users.email_key');
+  });
+
   it("a deactivated group does not grant again under another group's row through the id index", async () => {
     await h.ok(['user', 'create', '-e', 'ada@example.com']);
     await h.ok(['resource', 'create', '-n', 'prod', '-a', 'prod.internal']);
