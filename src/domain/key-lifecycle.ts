@@ -15,7 +15,9 @@ export interface KeyState {
 
 export function keyStatus(key: KeyState, now: number): KeyStatus {
   if (key.revokedAt !== null) return 'REVOKED';
-  if (key.expiresAt !== null && key.expiresAt <= now) return 'EXPIRED';
+  // An expiry that is no time (text in the column, written behind accessctl's back: `'x' <= now`
+  // is false) is past, not never: the key fails closed.
+  if (key.expiresAt !== null && (!Number.isSafeInteger(key.expiresAt) || key.expiresAt <= now)) return 'EXPIRED';
   return 'ACTIVE';
 }
 

@@ -88,8 +88,9 @@ export function effectiveSettings(stored: ReadonlyMap<string, { value: string }>
   return {
     keyDefaultExpirationDays: Number(get('key.defaultExpirationDays')),
     keyMaxActivePerService: Number(get('key.maxActivePerService')),
-    tokenDefaultTtlMs: parseDuration(get('token.defaultTtl')),
-    tokenMaxTtlMs: parseDuration(get('token.maxTtl')),
+    // No more than config set accepts, whatever a row edited behind accessctl's back says.
+    tokenDefaultTtlMs: Math.min(parseDuration(get('token.defaultTtl')), WEEK),
+    tokenMaxTtlMs: Math.min(parseDuration(get('token.maxTtl')), WEEK),
     clockAllowOverride: get('clock.allowOverride') === 'true',
   };
 }

@@ -85,6 +85,9 @@ export function exchangeTokenProblem(
   now: number,
   futureToleranceMs: number,
 ): string | null {
+  // Text in an INTEGER column (written behind accessctl's back) compares false both ways: a
+  // lifetime of NaN exceeds nothing and `expires_at <= now` is never true. It is no token.
+  if (!Number.isSafeInteger(t.created_at) || !Number.isSafeInteger(t.expires_at)) return 'token row holds no valid creation or expiry time';
   if (t.created_at > now + futureToleranceMs) return `token is dated ${safeTimestamp(t.created_at)}, in the future`;
   let bound = DEFAULT_MAX_TTL_MS;
   if (maxTtl.value !== null) bound = maxTtl.setAt !== null && maxTtl.setAt <= t.created_at ? durationOr(maxTtl.value, MAX_TTL_CEILING_MS) : MAX_TTL_CEILING_MS;
@@ -93,9 +96,10 @@ export function exchangeTokenProblem(
   return null;
 }
 
+/** The stored value, never above what config set accepts (a row edited to 36500d bounds nothing). */
 function durationOr(text: string, fallback: number): number {
   try {
-    return parseDuration(text, 'token.maxTtl');
+    return Math.min(parseDuration(text, 'token.maxTtl'), MAX_TTL_CEILING_MS);
   } catch {
     return fallback;
   }

@@ -3,7 +3,8 @@ import { looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
 import { groupPath, groupPathsQuery, servicePathsQuery, type CandidateRow, type GroupPathRow } from './access.js';
 import type { Store } from './store.js';
-import { exchangeTokenQuery, keysWithService, type ExchangeTokenRow, type KeyRow } from './keys.js';
+import { checkedExchangeToken, checkedKey, confirmedKeys, exchangeTokenQuery, type ExchangeTokenRow, type KeyRow } from './keys.js';
+import { assertHeld, heldQuery, type IndexedTable } from './index-guard.js';
 import type { Db } from './mutate.js';
 import type { ResourcesTable, ServicesTable, UsersTable } from './tables.js';
 
@@ -41,8 +42,8 @@ export function compileAccessQueries(db: Db) {
     serviceGroups: groupPathsQuery(db, 'group_services', { subjectId: Q, resourceId: Q }).compile(),
     /** [service id, resource id] */
     serviceDirect: servicePathsQuery(db, { subjectId: Q, resourceId: Q }).compile(),
-    keyByTokenHash: keysWithService(db).where('k.token_hash', '=', Q).compile(),
-    keyById: keysWithService(db).where('k.id', '=', Q).compile(),
+    keyByTokenHash: confirmedKeys(db).where('k.token_hash', '=', Q).compile(),
+    keyById: confirmedKeys(db).where('k.id', '=', Q).compile(),
     exchangeByHash: exchangeTokenQuery(db).where('t.token_hash', '=', Q).compile(),
   };
 }
@@ -54,20 +55,37 @@ export function prepareAccessLookups(store: Store): AccessLookups {
   const run = store.sqlite ? sqliteRunner(store.sqlite) : kyselyRunner(db as unknown as Kysely<never>);
   const q = compileAccessQueries(db);
   const first = async <T>(q: CompiledQuery, p: unknown[]) => (await run<T>(q, p))[0];
+  // A row found through a unique index is confirmed against the table (store/index-guard.ts).
+  const heldQueries = new Map<string, CompiledQuery>();
+  const confirm = async (table: IndexedTable, column: string, value: string): Promise<void> => {
+    if (!store.sqlite) return;
+    const name = `${table}.${column}`;
+    let hq = heldQueries.get(name);
+    if (!hq) heldQueries.set(name, (hq = heldQuery(db, table, column)));
+    assertHeld(await run<{ held: unknown }>(hq, [value]), table, column, value);
+  };
+  const by = async <T>(q: CompiledQuery, table: IndexedTable, column: string, value: string): Promise<T | undefined> => {
+    const row = await first<T>(q, [value]);
+    if (row !== undefined) await confirm(table, column, value);
+    return row;
+  };
+  const key = async (q: CompiledQuery, column: 'id' | 'token_hash', value: string): Promise<KeyRow | undefined> =>
+    checkedKey(await first<Parameters<typeof checkedKey>[0]>(q, [value]), column, value);
+  const groupPaths = async (q: CompiledQuery, subjectId: string, resourceId: string): Promise<CandidateRow[]> => (await run<GroupPathRow>(q, [subjectId, resourceId])).map(groupPath);
   return {
-    user: (ref) => (looksLikeId('user', ref) ? first(q.userById, [ref]) : first(q.userByEmail, [nameKey(ref.trim())])),
-    service: (ref) => (looksLikeId('service', ref) ? first(q.serviceById, [ref]) : first(q.serviceByName, [nameKey(ref)])),
-    resource: (ref) => (looksLikeId('resource', ref) ? first(q.resourceById, [ref]) : first(q.resourceByName, [nameKey(ref)])),
-    userPaths: async (userId, resourceId) => (await run<GroupPathRow>(q.userGroups, [userId, resourceId])).map(groupPath),
+    user: (ref) => (looksLikeId('user', ref) ? by(q.userById, 'users', 'id', ref) : by(q.userByEmail, 'users', 'email_key', nameKey(ref.trim()))),
+    service: (ref) => (looksLikeId('service', ref) ? by(q.serviceById, 'services', 'id', ref) : by(q.serviceByName, 'services', 'name_key', nameKey(ref))),
+    resource: (ref) => (looksLikeId('resource', ref) ? by(q.resourceById, 'resources', 'id', ref) : by(q.resourceByName, 'resources', 'name_key', nameKey(ref))),
+    userPaths: (userId, resourceId) => groupPaths(q.userGroups, userId, resourceId),
     servicePaths: async (serviceId, resourceId) => {
       const direct = (await run<{ subject_id: string; resource_id: string; expires_at: number | null }>(q.serviceDirect, [serviceId, resourceId])).map(
         (r): CandidateRow => ({ subjectId: r.subject_id, resourceId: r.resource_id, path: { via: 'direct', assignmentExpiresAt: r.expires_at } }),
       );
-      return [...direct, ...(await run<GroupPathRow>(q.serviceGroups, [serviceId, resourceId])).map(groupPath)];
+      return [...direct, ...(await groupPaths(q.serviceGroups, serviceId, resourceId))];
     },
-    keyByTokenHash: (hash) => first(q.keyByTokenHash, [hash]),
-    keyById: (id) => first(q.keyById, [id]),
-    exchangeTokenByHash: (hash) => first(q.exchangeByHash, [hash]),
+    keyByTokenHash: (hash) => key(q.keyByTokenHash, 'token_hash', hash),
+    keyById: (id) => key(q.keyById, 'id', id),
+    exchangeTokenByHash: async (hash) => checkedExchangeToken(await first<Parameters<typeof checkedExchangeToken>[0]>(q.exchangeByHash, [hash]), hash),
   };
 }
 

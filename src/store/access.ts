@@ -1,6 +1,7 @@
 import type { CandidatePath } from '../domain/access.js';
 import { sql, type Kysely } from 'kysely';
 import { LINKS } from './links.js';
+import { indexLie, isPostgres } from './index-guard.js';
 import type { Db } from './mutate.js';
 
 /**
@@ -23,9 +24,12 @@ export interface GroupPathRow {
   member_starts_at: number | null;
   member_expires_at: number | null;
   assignment_expires_at: number | null;
+  /** The group's id as its row holds it (groupPathsQuery), where group_id may come from an index. */
+  group_row_id: string;
 }
 
 export function groupPath(r: GroupPathRow): CandidateRow {
+  if (r.group_row_id !== r.group_id) throw indexLie('groups', 'id');
   return {
     subjectId: r.subject_id,
     resourceId: r.resource_id,
@@ -70,6 +74,11 @@ export function groupPathsQuery(db: Db, membership: 'group_users' | 'group_servi
       'm.expires_at as member_expires_at',
       'gr.expires_at as assignment_expires_at',
     ]);
+  // The group is joined by id through its primary key's index, and SQLite reads g.id from that
+  // index: the group's row, joined to itself by rowid, says whose row it is (store/index-guard.ts).
+  query = isPostgres(db)
+    ? query.select('g.id as group_row_id')
+    : query.innerJoin('groups as g_row', (join) => join.on(sql<boolean>`"g_row"."rowid" = "g"."rowid"`)).select('g_row.id as group_row_id');
   if (q.subjectId !== undefined) query = query.where(subject, '=', q.subjectId);
   if (q.resourceId !== undefined) query = query.where('gr.resource_id', '=', q.resourceId);
   return query;

@@ -1,5 +1,6 @@
 import { UsageError } from '../domain/errors.js';
 import { formatTimestamp } from '../domain/time.js';
+import { confirmIndexed } from './index-guard.js';
 import type { Db } from './tables.js';
 
 /**
@@ -10,6 +11,7 @@ import type { Db } from './tables.js';
 export async function refuseOverrideUnlessAllowed(db: Db, now: number): Promise<void> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', 'clock.allowOverride').executeTakeFirst();
   if (row?.value !== 'true') throw clockOverrideRefused(now);
+  await confirmIndexed(db, 'settings', 'key', 'clock.allowOverride');
 }
 
 export function clockOverrideRefused(now: number): UsageError {

@@ -3,13 +3,15 @@ import { sql } from 'kysely';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
+import { confirmed } from './index-guard.js';
 import type { Db } from './mutate.js';
 import type { GroupsTable } from './tables.js';
 
 export async function findGroup(db: Db, ref: string): Promise<GroupsTable | undefined> {
   const q = db.selectFrom('groups').selectAll();
-  if (looksLikeId('group', ref)) return q.where('id', '=', ref).executeTakeFirst();
-  return q.where('name_key', '=', nameKey(ref)).executeTakeFirst();
+  if (looksLikeId('group', ref)) return confirmed(db, await q.where('id', '=', ref).executeTakeFirst(), 'groups', 'id', ref);
+  const key = nameKey(ref);
+  return confirmed(db, await q.where('name_key', '=', key).executeTakeFirst(), 'groups', 'name_key', key);
 }
 
 export async function getGroup(db: Db, ref: string): Promise<GroupsTable> {

@@ -2,13 +2,15 @@ import { filterRows, matchesSearch, searchCondition } from './search.js';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
+import { confirmed } from './index-guard.js';
 import type { Db } from './mutate.js';
 import type { ResourcesTable } from './tables.js';
 
 export async function findResource(db: Db, ref: string): Promise<ResourcesTable | undefined> {
   const q = db.selectFrom('resources').selectAll();
-  if (looksLikeId('resource', ref)) return q.where('id', '=', ref).executeTakeFirst();
-  return q.where('name_key', '=', nameKey(ref)).executeTakeFirst();
+  if (looksLikeId('resource', ref)) return confirmed(db, await q.where('id', '=', ref).executeTakeFirst(), 'resources', 'id', ref);
+  const key = nameKey(ref);
+  return confirmed(db, await q.where('name_key', '=', key).executeTakeFirst(), 'resources', 'name_key', key);
 }
 
 export async function getResource(db: Db, ref: string): Promise<ResourcesTable> {

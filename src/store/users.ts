@@ -2,6 +2,7 @@ import { filterRows, matchesSearch, searchCondition } from './search.js';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIdShape, looksLikeId } from '../domain/ids.js';
 import { nameKey } from '../domain/validate.js';
+import { confirmed } from './index-guard.js';
 import type { Db } from './mutate.js';
 import type { UsersTable } from './tables.js';
 
@@ -13,8 +14,9 @@ export interface UserFilter {
 
 export async function findUser(db: Db, ref: string): Promise<UsersTable | undefined> {
   const q = db.selectFrom('users').selectAll();
-  if (looksLikeId('user', ref)) return q.where('id', '=', ref).executeTakeFirst();
-  return q.where('email_key', '=', nameKey(ref.trim())).executeTakeFirst();
+  if (looksLikeId('user', ref)) return confirmed(db, await q.where('id', '=', ref).executeTakeFirst(), 'users', 'id', ref);
+  const key = nameKey(ref.trim());
+  return confirmed(db, await q.where('email_key', '=', key).executeTakeFirst(), 'users', 'email_key', key);
 }
 
 /** The user linked to a login (SPEC section 15), matched exactly. */

@@ -124,6 +124,7 @@ export async function authenticateToken(ctx: Ctx, token: string, finder?: KeyFin
   const status = keyStatus({ revokedAt: key.revoked_at, expiresAt: key.expires_at }, now);
   const found = { ...none, kind: shape.kind, keyId: key.id, serviceId: key.service_id, serviceName: key.service_name, status, expiresAt: key.expires_at };
   if (status === 'REVOKED') return { ...found, reason: `key ${key.id} is REVOKED` };
+  if (status === 'EXPIRED' && !Number.isSafeInteger(key.expires_at)) return { ...found, expiresAt: null, reason: `key ${key.id} is EXPIRED: its expiry is not a valid time` };
   if (status === 'EXPIRED') return { ...found, reason: `key ${key.id} EXPIRED at ${formatTimestamp(key.expires_at)}` };
   if (key.service_state !== 'ACTIVE') return { ...found, reason: `service ${key.service_name} is ${key.service_state}` };
   if (tokenExpiresAt !== null && tokenExpiresAt <= now) return { ...found, reason: `token expired at ${formatTimestamp(tokenExpiresAt)}` };
