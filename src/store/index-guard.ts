@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql, type CompiledQuery, type Kysely } from 'kysely';
 import { StoreError } from '../domain/errors.js';
-import type { Db } from './mutate.js';
+import type { Db } from './tables.js';
 
 /**
  * SPEC section 2, "Output is what the store holds", against an edited index. SQLite answers
