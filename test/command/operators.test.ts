@@ -33,6 +33,11 @@ describe('one message per option error', () => {
     expect(r.stderr).toBe('accessctl: --ttl: invalid duration "0" (use a number and a unit: 90s, 30m, 2h, 7d, 2w, or a compound such as 1h30m)\n');
     expect(r.stderr).not.toMatch(/is invalid\./);
   });
+  it('an empty name says what to give', async () => {
+    const r = await h.run(['group', 'create', '-g', '']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('accessctl: group name must not be empty (give the group a name of 1-255 characters)\n');
+  });
   it('a bad --limit names the flag and the value', async () => {
     const r = await h.run(['user', 'list', '--limit', '0']);
     expect(r.stderr).toBe('accessctl: --limit "0": expected a whole number, 1 or more (see accessctl user list --help)\n');
