@@ -89,11 +89,26 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
     expect(denied.text).toMatch(/│ denied +│ no grant/);
   });
 
+  it('service show: resources and groups by name, with their own times', async () => {
+    expect(cli(['service', 'add-resources', '-i', 'ci-pipeline-for-the-monorepo', '-r', 'tty-db', '--ttl', '3h'], { env }).code).toBe(0);
+    expect(cli(['group', 'add-services', '-g', 'database-administrators-on-call', '--services', 'ci-pipeline-for-the-monorepo'], { env }).code).toBe(0);
+    const { text } = await see(['service', 'show', 'ci-pipeline-for-the-monorepo']);
+    expect(text).toMatch(/\nresources +tty-db {2}until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 3h\), from /);
+    expect(text).toMatch(/\ngroups +database-administrators-on-call {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
+    expect(text).not.toMatch(/(res|grp)_\w{16}/);
+  });
+
   it('group show: each member and resource by name, with its own times', async () => {
     const { text } = await see(['group', 'show', 'database-administrators-on-call']);
     expect(text).toMatch(/\nusers +grace\.hopper\.rear-admiral@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d.*\n +u1@example\.com {2}since/);
     if (width === 200) expect(text).toMatch(/@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
     expect(text).toMatch(/\nresources +tty-db {2}since /);
+  });
+
+  it('group show: a member with its own expiry keeps the relative time at 80 columns', async () => {
+    expect(cli(['group', 'add-users', '-g', 'database-administrators-on-call', '-u', 'u1@example.com', '--ttl', '4h'], { env }).code).toBe(0);
+    const { text } = await see(['group', 'show', 'database-administrators-on-call']);
+    expect(text).toMatch(/\n +u1@example\.com {2}until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 4h\)/);
   });
 
   it('group create and update: members and resources by name, as group show prints them', async () => {
