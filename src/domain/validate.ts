@@ -20,7 +20,7 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 export function validateName(kind: string, raw: string): string {
   const name = raw.normalize('NFC');
-  if (name.trim() === '') throw new UsageError(`${kind} name must not be empty`);
+  if (name.trim() === '') throw new UsageError(`${kind} name must not be empty`, `give the ${kind} a name of 1-255 characters`);
   assertCleanText(`${kind} name`, name);
   if (name !== name.trim()) throw new UsageError(`${kind} name must not start or end with spaces`);
   if ([...name].length > 255) throw new UsageError(`${kind} name is longer than 255 characters`);

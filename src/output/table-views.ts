@@ -13,7 +13,7 @@ export const NAMING_COLUMNS: Partial<Record<RecordKind, readonly string[]>> = {
   key: ['serviceName', 'name'],
   keyReport: ['serviceName', 'name'],
   access: ['subjectName', 'resourceName'],
-  accessCheck: ['subjectName', 'resourceName'],
+  accessCheck: ['subjectName', 'resourceName', 'groupName'],
   accessChange: ['subjectName', 'resourceName'],
   expiring: ['subjectName', 'gives'],
   sweep: ['name'],
@@ -36,7 +36,7 @@ const ID_LISTS: ReadonlySet<string> = new Set(['users', 'resources', 'services',
 
 /**
  * What a table shows of a record, for people: a group's links by name with their own times
- * (`group show`), and, in a terminal's short list, a list of ids as its count (`users  3`).
+ * (`group show`, `service show`), and, in a terminal's short list, a list of ids as its count (`users  3`).
  */
 export function tableView(kind: RecordKind, record: OutputRecord, shortList: boolean, now: number): OutputRecord {
   // A request policy reads as one line, `request`; a group that takes no requests shows nothing there.
@@ -48,6 +48,12 @@ export function tableView(kind: RecordKind, record: OutputRecord, shortList: boo
     const links = record.links as Array<{ type: string; name: string; startsAt: string | null; expiresAt: string | null }>;
     const of = (type: string) => new Lines(links.filter((l) => l.type === type).map((l) => linkLine(l, now)));
     return { ...record, users: of('user'), resources: of('resource'), services: of('service') };
+  }
+  // A service printed as one object: its resources and groups by name, as `group show` prints them.
+  if (kind === 'service' && !shortList && Array.isArray(record.links)) {
+    const links = record.links as Array<{ type: string; name: string; startsAt: string | null; expiresAt: string | null }>;
+    const of = (type: string) => new Lines(links.filter((l) => l.type === type).map((l) => linkLine(l, now)));
+    return { ...record, resources: of('resource'), groups: of('group') };
   }
   if (kind === 'request' && Array.isArray(record.approvals)) {
     const approvals = record.approvals as Array<{ login: string; at: string; reason: string | null }>;
@@ -72,6 +78,11 @@ function linkLine(l: { name: string; startsAt: string | null; expiresAt: string 
     return l.expiresAt === null ? `${l.name}  ${from}` : `${l.name}  ${from}, until ${at(l.expiresAt)} UTC`;
   }
   if (l.expiresAt === null) return l.startsAt === null ? l.name : `${l.name}  since ${at(l.startsAt)} UTC`;
+  // The end first, with its relative form, then the start, without the date (or year) it shares:
+  // a line for an ordinary email fits 80 columns, and what a narrow terminal cuts is the start.
   const ends = `until ${at(l.expiresAt)} UTC (${formatRelative(parseTimestamp(l.expiresAt), now)})`;
-  return l.startsAt === null ? `${l.name}  ${ends}` : `${l.name}  from ${at(l.startsAt)} ${ends}`;
+  if (l.startsAt === null) return `${l.name}  ${ends}`;
+  const sameYear = l.startsAt.slice(0, 4) === l.expiresAt.slice(0, 4);
+  const from = l.startsAt.slice(0, 10) === l.expiresAt.slice(0, 10) ? l.startsAt.slice(11, 16) : sameYear ? at(l.startsAt).slice(5) : at(l.startsAt);
+  return `${l.name}  ${ends}, from ${from}`;
 }

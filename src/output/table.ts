@@ -113,8 +113,9 @@ export function fitWidths(natural: readonly number[], headers: readonly number[]
 
 /**
  * Which columns a terminal shows and how wide: long cells give way down to their header's width
- * (or SHORT); when the rest still cannot fit, columns are dropped from the right, never a naming
- * column, which is never cut either (nor an id: a cut id is no use).
+ * (or SHORT); a time is never cut, it gives way whole to its relative form ("in 2h", `brief`);
+ * when the rest still cannot fit, columns are dropped from the right (a time that cannot fit even
+ * so, too), never a naming column, which is never cut either (nor an id: a cut id is no use).
  */
 export function planColumns(
   natural: readonly number[],
@@ -122,23 +123,50 @@ export function planColumns(
   width: number,
   naming: readonly boolean[],
   kept: readonly boolean[] = [],
-): { widths: number[]; shown: number[] } {
+  short: readonly (number | undefined)[] = [],
+): { widths: number[]; shown: number[]; brief: Set<number> } {
   let shown = natural.map((_, i) => i);
   for (;;) {
     const available = width - (1 + 3 * shown.length);
-    const widths = shown.map((i) => natural[i]!);
-    const floor = (k: number) => (naming[shown[k]!] ? natural[shown[k]!]! : Math.min(natural[shown[k]!]!, Math.max(headers[shown[k]!]!, SHORT)));
-    while (widths.reduce((a, b) => a + b, 0) > available) {
-      let widest = -1;
-      for (let k = 0; k < widths.length; k++) if (widths[k]! > floor(k) && (widest < 0 || widths[k]! > widths[widest]!)) widest = k;
-      if (widest < 0) break;
-      widths[widest]!--;
+    const fits = (widths: readonly number[]) => widths.reduce((a, b) => a + b, 0) <= available;
+    const attempt = (brief: ReadonlySet<number>) => {
+      const full = (i: number) => (brief.has(i) ? short[i]! : natural[i]!);
+      const widths = shown.map(full);
+      const floor = (k: number) => {
+        const i = shown[k]!;
+        return naming[i] || short[i] !== undefined ? full(i) : Math.min(full(i), Math.max(headers[i]!, SHORT));
+      };
+      while (!fits(widths)) {
+        let widest = -1;
+        for (let k = 0; k < widths.length; k++) if (widths[k]! > floor(k) && (widest < 0 || widths[k]! > widths[widest]!)) widest = k;
+        if (widest < 0) break;
+        widths[widest]!--;
+      }
+      return widths;
+    };
+    const brief = new Set<number>();
+    let widths = attempt(brief);
+    for (const i of [...shown].reverse()) {
+      if (fits(widths)) break;
+      if (short[i] !== undefined && short[i]! < natural[i]!) widths = attempt(brief.add(i));
     }
     const droppable = shown.map((i, k) => (naming[i] || kept[i] ? -1 : k)).filter((k) => k >= 0);
-    if (widths.reduce((a, b) => a + b, 0) <= available || droppable.length === 0) return { widths, shown };
-    const last = droppable[droppable.length - 1]!;
-    shown = shown.filter((_, k) => k !== last);
+    if (fits(widths) || droppable.length === 0) return { widths, shown, brief };
+    const drop = droppable.at(-1)!;
+    shown = shown.filter((_, k) => k !== drop);
   }
+}
+
+/** A column whose every value is a time (or empty), and at least one is. */
+function isTimeColumn(rows: readonly OutputRecord[], column: string): boolean {
+  let any = false;
+  for (const r of rows) {
+    const v = r[column];
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'string' || !ISO_RE.test(v)) return false;
+    any = true;
+  }
+  return any;
 }
 
 /** Box drawing, or ASCII where the terminal or locale cannot show it. */
@@ -159,13 +187,16 @@ export function renderTable(columns: readonly string[], rows: readonly OutputRec
   if (opts.width !== undefined && !opts.wide) {
     const headers = columns.map((c) => stringWidth(c));
     const natural = columns.map((_, i) => Math.max(headers[i]!, ...cells.map((row) => stringWidth(row[i]!))));
+    // A column of times may give way to their relative form, whole; it is never cut mid-value.
+    const relative = columns.map((c) => (isTimeColumn(rows, c) ? rows.map((r) => (r[c] == null ? '' : formatRelative(Date.parse(String(r[c])), opts.now))) : undefined));
+    const short = relative.map((col, i) => (col === undefined ? undefined : Math.max(headers[i]!, ...col.map((t) => stringWidth(t)))));
     const plan = planColumns(natural, headers, opts.width, columns.map((c) => c === 'id' || (opts.naming?.includes(c) ?? false)),
-      columns.map((c) => opts.kept?.includes(c) ?? false),
+      columns.map((c) => opts.kept?.includes(c) ?? false), short,
     );
     widths = plan.widths;
     shownColumns = plan.shown.map((i) => columns[i]!);
     dropped = columns.filter((_, i) => !plan.shown.includes(i));
-    cells = cells.map((row) => plan.shown.map((i) => row[i]!));
+    cells = cells.map((row, r) => plan.shown.map((i) => (plan.brief.has(i) ? relative[i]![r]! : row[i]!)));
   }
   // Drawn here rather than by a table library: loading one cost a table more than a CSV per call.
   const texts = cells.map((row) => row.map((text, i) => (widths ? cut(text, widths[i]!) : text)));

@@ -1,7 +1,7 @@
 import type { Db } from './mutate.js';
 
 export interface LinkDetail {
-  type: 'user' | 'resource' | 'service';
+  type: 'user' | 'resource' | 'service' | 'group';
   id: string;
   name: string;
   /** When the link gives access from: a membership's own start, else when it was made. */
@@ -42,4 +42,31 @@ export async function groupLinkDetails(db: Db, groupId: string, now: number): Pr
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map((r): LinkDetail => ({ type, id: r.id, name: r.name, startsAt: Number(r.starts_at ?? r.created_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at) }));
   return [...detail('user', users), ...detail('resource', resources), ...detail('service', services)];
+}
+
+/**
+ * A service's unexpired resources and groups by name, each with its own start and expiry: what
+ * `service show` prints in a table, by name as `group show` does.
+ */
+export async function serviceLinkDetails(db: Db, serviceId: string, now: number): Promise<LinkDetail[]> {
+  const [resources, groups] = await Promise.all([
+    db
+      .selectFrom('service_resources')
+      .innerJoin('resources', 'resources.id', 'service_resources.resource_id')
+      .select(['resources.id as id', 'resources.name as name', 'resources.name_key as key', 'service_resources.created_at', 'service_resources.expires_at'])
+      .where('service_resources.service_id', '=', serviceId)
+      .execute(),
+    db
+      .selectFrom('group_services')
+      .innerJoin('groups', 'groups.id', 'group_services.group_id')
+      .select(['groups.id as id', 'groups.name as name', 'groups.name_key as key', 'group_services.created_at', 'group_services.expires_at'])
+      .where('group_services.service_id', '=', serviceId)
+      .execute(),
+  ]);
+  const detail = (type: LinkDetail['type'], rows: Array<{ id: string; name: string; key: string; created_at: number; expires_at: number | null }>) =>
+    rows
+      .filter((r) => r.expires_at === null || r.expires_at > now)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((r): LinkDetail => ({ type, id: r.id, name: r.name, startsAt: Number(r.created_at), expiresAt: r.expires_at === null ? null : Number(r.expires_at) }));
+  return [...detail('resource', resources), ...detail('group', groups)];
 }

@@ -46,6 +46,18 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
     expect(text).not.toMatch(/key_\w{16}|svc_\w{16}/);
   });
 
+  it('key list and audit list: a time is whole or its column is named below, never cut', async () => {
+    for (const args of [['key', 'list'], ['audit', 'list']]) {
+      const { lines } = await see(args);
+      // A time cell: the relative form, then the minute it is, in UTC; nothing of it cut.
+      for (const l of lines.filter((x) => /\d{4}-\d\d/.test(x))) expect(l, args.join(' ')).toMatch(/ \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\) +│/);
+      expect(lines.join('\n')).not.toMatch(/\((\d{4}-[\d-]*( [\d:]*)?)?…|(ago|in \d+\w+) ?…/);
+      const head = lines.find((l) => /^│ (serviceName|seq) /.test(l))!;
+      // lastUsedAt is empty: it is dropped and named rather than taking room from a time.
+      if (args[0] === 'key' && !head.includes('lastUsedAt')) expect(lines.at(-1)).toMatch(/^\(not shown: .*lastUsedAt.*--wide/);
+    }
+  });
+
   it('user list: emails whole; what does not fit is named with --wide', async () => {
     const { lines, text } = await see(['user', 'list']);
     expect(text).toContain('│ grace.hopper.rear-admiral@navy.example.com │');
@@ -64,13 +76,26 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
     if (width === 200) expect(rows[0]).toMatch(/in 2h \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
   });
 
-  it('access check: allowed or denied, in words, with the path or the reason', async () => {
+  it('access check: allowed or denied, in words, with the path or the reason, not the question again', async () => {
     const allowed = await see(['access', 'check', '--user', 'u1@example.com', '-r', 'tty-db']);
     expect(allowed.code).toBe(0);
-    expect(allowed.text).toMatch(width === 200 ? /│ allowed +│ u1@example\.com │ tty-db +│ group │ database-administrators-on-call │ in 2h / : /│ allowed +│ u1@example\.com │ tty-db +│ group │ database/);
+    // The group and the expiry whole, at 80 columns too: the user and resource asked about are not repeated.
+    expect(allowed.text).toMatch(width === 200 ? /│ allowed +│ group │ database-administrators-on-call │ in 2h \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\) │/ : /│ allowed +│ group │ database-administrators-on-call │ in 2h +│/);
+    expect(allowed.lines.find((l) => l.startsWith('│ decision'))).toMatch(/^│ decision │ via +│ groupName +│ expiresAt +│$/);
+    expect(allowed.text).not.toMatch(/u1@example\.com|tty-db|…/);
     const denied = await see(['access', 'check', '--service', 'ci-pipeline-for-the-monorepo', '-r', 'tty-db']);
     expect(denied.code).toBe(5);
-    expect(denied.text).toMatch(/│ denied +│ ci-pipeline-for-the-monorepo │ tty-db +│ no grant/);
+    expect(denied.lines.find((l) => l.startsWith('│ decision'))).toMatch(/^│ decision │ reason +│$/);
+    expect(denied.text).toMatch(/│ denied +│ no grant/);
+  });
+
+  it('service show: resources and groups by name, with their own times', async () => {
+    expect(cli(['service', 'add-resources', '-i', 'ci-pipeline-for-the-monorepo', '-r', 'tty-db', '--ttl', '3h'], { env }).code).toBe(0);
+    expect(cli(['group', 'add-services', '-g', 'database-administrators-on-call', '--services', 'ci-pipeline-for-the-monorepo'], { env }).code).toBe(0);
+    const { text } = await see(['service', 'show', 'ci-pipeline-for-the-monorepo']);
+    expect(text).toMatch(/\nresources +tty-db {2}until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 3h\), from /);
+    expect(text).toMatch(/\ngroups +database-administrators-on-call {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
+    expect(text).not.toMatch(/(res|grp)_\w{16}/);
   });
 
   it('group show: each member and resource by name, with its own times', async () => {
@@ -78,6 +103,12 @@ describe.skipIf(!hasTmux).each([80, 200])('a terminal %i columns wide', (width) 
     expect(text).toMatch(/\nusers +grace\.hopper\.rear-admiral@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d.*\n +u1@example\.com {2}since/);
     if (width === 200) expect(text).toMatch(/@navy\.example\.com {2}since \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
     expect(text).toMatch(/\nresources +tty-db {2}since /);
+  });
+
+  it('group show: a member with its own expiry keeps the relative time at 80 columns', async () => {
+    expect(cli(['group', 'add-users', '-g', 'database-administrators-on-call', '-u', 'u1@example.com', '--ttl', '4h'], { env }).code).toBe(0);
+    const { text } = await see(['group', 'show', 'database-administrators-on-call']);
+    expect(text).toMatch(/\n +u1@example\.com {2}until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 4h\)/);
   });
 
   it('group create and update: members and resources by name, as group show prints them', async () => {

@@ -27,6 +27,19 @@ describe('fitting columns', () => {
     expect(text).toContain('grp_xxxxxxxxxxxxxxxx');
   });
 
+  it('a time is never cut: whole, or its relative form, or its column dropped and named', () => {
+    const row = { name: 'n'.repeat(30), expiresAt: '2026-11-23T01:00:00.000Z', note: 'x'.repeat(20) };
+    const whole = renderTable(['name', 'expiresAt', 'note'], [row], { color: false, now, width: 80, naming: ['name'] });
+    expect(whole).toContain('│ in 2h (2026-11-23 01:00 UTC) │');
+    // 30 + 28 + 8 + 10 does not fit 62: the other column gives way first, then the time to "in 2h", whole.
+    const narrow = renderTable(['name', 'expiresAt', 'note'], [row], { color: false, now, width: 62, naming: ['name'] });
+    expect(narrow).toMatch(/│ in 2h +│ x+…? +│/);
+    expect(narrow).not.toMatch(/\(2026|\d…/);
+    const tight = renderTable(['name', 'expiresAt'], [{ ...row, name: 'n'.repeat(60) }], { color: false, now, width: 70, naming: ['name'] });
+    expect(tight).not.toContain('expiresAt │');
+    expect(tight).toContain('(not shown: expiresAt; --wide shows every column)');
+  });
+
   it('piped (no width): nothing is cut', () => {
     const text = renderTable(['name'], [{ name: 'n'.repeat(300) }], { color: false, now });
     expect(text).toContain('n'.repeat(300));

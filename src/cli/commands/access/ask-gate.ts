@@ -54,7 +54,7 @@ export async function askGateCheck(socket: string, opts: AccessCheckOptions, ctx
     kind: 'accessCheck',
     records: answer.records as OutputRecord[],
     after: answer.allowed === true ? undefined : new DeniedError(`access denied: ${answer.reason ?? ''}`),
-    omit: checkOmits(answer.allowed === true),
+    omit: checkOmits(answer.allowed === true, opts.token === undefined),
   };
 }
 

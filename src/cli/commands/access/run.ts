@@ -101,13 +101,18 @@ export async function runAccessCheck(opts: AccessCheckOptions, ctx: Ctx): Promis
     kind: 'accessCheck',
     records: checkRecords(accessRecords(subject, resource, decision)),
     after: decision.allowed ? undefined : new DeniedError(`access denied: ${decision.reason}`),
-    omit: checkOmits(decision.allowed),
+    omit: checkOmits(decision.allowed, opts.token === undefined),
   };
 }
 
-/** A terminal shows an allowed check's path, and a denied one's reason. */
-export function checkOmits(allowed: boolean): string[] {
-  return allowed ? ['reason'] : ['via', 'groupName', 'expiresAt'];
+/**
+ * A terminal shows an allowed check's path, and a denied one's reason; not the resource asked
+ * about, nor a subject named by --user or --service: they would only repeat the question on
+ * every row (a token's service is news, and stays).
+ */
+export function checkOmits(allowed: boolean, subjectNamed = true): string[] {
+  const asked = subjectNamed ? ['subjectName', 'resourceName'] : ['resourceName'];
+  return [...asked, ...(allowed ? ['reason'] : ['via', 'groupName', 'expiresAt'])];
 }
 
 /** `access check`'s rows: the access records with the decision in a word, for people and scripts. */
@@ -129,7 +134,7 @@ async function notePastClock(ctx: Ctx, now: number): Promise<void> {
 
 /** The denial for a token that is not valid: what the token showed, and nothing of the resource asked for. */
 function invalidTokenDenial(auth: Authentication): Output {
-  return { kind: 'accessCheck', records: checkRecords([invalidTokenRecord(auth)]), after: new DeniedError(`access denied: invalid token: ${auth.reason}`), omit: checkOmits(false) };
+  return { kind: 'accessCheck', records: checkRecords([invalidTokenRecord(auth)]), after: new DeniedError(`access denied: invalid token: ${auth.reason}`), omit: checkOmits(false, false) };
 }
 
 export function invalidTokenRecord(auth: Authentication): OutputRecord {

@@ -8,6 +8,7 @@ import { keyDeleted, objectCreated, objectDeleted, objectUpdated, tokenDroppedWi
 import { serviceCascade } from '../../../store/cascade.js';
 import { chunks, mutate, mutateAndRead, type Db, type Tx } from '../../../store/mutate.js';
 import { findService, getService } from '../../../store/services.js';
+import { serviceLinkDetails } from '../../../store/link-details.js';
 import type { GroupsTable, ServicesTable } from '../../../store/tables.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
@@ -39,6 +40,19 @@ export async function serviceRecords(db: Db, rows: readonly ServicesTable[], now
       createdAt: formatTimestamp(r.created_at),
       updatedAt: formatTimestamp(r.updated_at),
     });
+  }
+  return out;
+}
+
+/**
+ * For a table: each resource and group by name with its own start and expiry (`links`, which no
+ * other format prints: a service's fields stay ids there, as `--columns` names them).
+ */
+export async function withServiceLinks(db: Db, records: readonly OutputRecord[], now: number): Promise<OutputRecord[]> {
+  const out: OutputRecord[] = [];
+  for (const r of records) {
+    const links = await serviceLinkDetails(db, String(r.id), now);
+    out.push({ ...r, links: links.map((l) => ({ type: l.type, name: l.name, startsAt: formatTimestamp(l.startsAt), expiresAt: formatTimestamp(l.expiresAt) })) });
   }
   return out;
 }
@@ -94,7 +108,7 @@ export async function runServiceCreate(opts: ServiceCreateOptions, ctx: Ctx): Pr
     for (const l of links) await tx.db.insertInto(l.table).values(l.row as never).execute();
     tx.audit(objectCreated('service', service, links));
     return service;
-  }, (r, db) => serviceRecords(db, [r], m.now));
+  }, async (r, db) => withServiceLinks(db, await serviceRecords(db, [r], m.now), m.now));
   return { kind: 'service', records };
 }
 
@@ -121,7 +135,7 @@ export async function runServiceShow(refs: string[], ctx: Ctx): Promise<Output> 
   const now = ctx.clock.now();
   return showMany(ctx, 'service', refs, async (ref) => {
     const row = await findService(db, ref);
-    return row ? (await serviceRecords(db, [row], now))[0] : undefined;
+    return row ? (await withServiceLinks(db, await serviceRecords(db, [row], now), now))[0] : undefined;
   });
 }
 
@@ -145,7 +159,7 @@ export async function runServiceUpdate(opts: { ref: string; name?: string | unde
     tx.expect('services', { id: s.id }, { ...s, ...patch, updated_at: tx.now });
     tx.audit(objectUpdated('service', s, { ...s, ...patch, updated_at: tx.now }));
     return { ...s, ...patch, updated_at: tx.now };
-  }, (r, db) => serviceRecords(db, [r], m.now));
+  }, async (r, db) => withServiceLinks(db, await serviceRecords(db, [r], m.now), m.now));
   return { kind: 'service', records };
 }
 
@@ -199,7 +213,7 @@ export async function runServiceLinks(op: 'add' | 'remove', opts: { ref: string;
     if (op === 'add') await addLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, opts.ttl === undefined ? null : expiryAfter(tx.now, opts.ttl));
     else await removeLinks(tx, 'service_resources', 'service', s.id, 'resource', ids, (msg) => ctx.note(msg));
     return s;
-  }, (r, db) => serviceRecords(db, [r], m.now));
+  }, async (r, db) => withServiceLinks(db, await serviceRecords(db, [r], m.now), m.now));
   return { kind: 'service', records };
 }
 
