@@ -4,7 +4,7 @@ import { nameKey } from '../domain/validate.js';
 import { groupPath, groupPathsQuery, servicePathsQuery, type CandidateRow, type GroupPathRow } from './access.js';
 import type { Store } from './store.js';
 import { checkedExchangeToken, checkedKey, confirmedKeys, exchangeTokenQuery, type ExchangeTokenRow, type KeyRow } from './keys.js';
-import { assertHeld, heldQuery, type IndexedTable } from './index-guard.js';
+import { assertHeld, confirmsByRowid, heldQuery, type IndexedTable } from './index-guard.js';
 import type { Db } from './mutate.js';
 import type { ResourcesTable, ServicesTable, UsersTable } from './tables.js';
 
@@ -58,7 +58,7 @@ export function prepareAccessLookups(store: Store): AccessLookups {
   // A row found through a unique index is confirmed against the table (store/index-guard.ts).
   const heldQueries = new Map<string, CompiledQuery>();
   const confirm = async (table: IndexedTable, column: string, value: string): Promise<void> => {
-    if (!store.sqlite) return;
+    if (!confirmsByRowid(db)) return;
     const name = `${table}.${column}`;
     let hq = heldQueries.get(name);
     if (!hq) heldQueries.set(name, (hq = heldQuery(db, table, column)));

@@ -1,7 +1,7 @@
 import type { CandidatePath } from '../domain/access.js';
 import { sql, type Kysely } from 'kysely';
 import { LINKS } from './links.js';
-import { indexLie, isPostgres } from './index-guard.js';
+import { confirmsByRowid, indexLie } from './index-guard.js';
 import type { Db } from './mutate.js';
 
 /**
@@ -76,7 +76,7 @@ export function groupPathsQuery(db: Db, membership: 'group_users' | 'group_servi
     ]);
   // The group is joined by id through its primary key's index, and SQLite reads g.id from that
   // index: the group's row, joined to itself by rowid, says whose row it is (store/index-guard.ts).
-  query = isPostgres(db)
+  query = !confirmsByRowid(db)
     ? query.select('g.id as group_row_id')
     : query.innerJoin('groups as g_row', (join) => join.on(sql<boolean>`"g_row"."rowid" = "g"."rowid"`)).select('g_row.id as group_row_id');
   if (q.subjectId !== undefined) query = query.where(subject, '=', q.subjectId);

@@ -10,6 +10,7 @@ import { BUSY_TIMEOUT_MS, translateSqliteError } from './errors.js';
 import { checkpointAfterWrite, sqliteBackup, sqliteChecks } from './maintenance.js';
 import { addonLoadError, nativeBinding } from './native-addon.js';
 import { shadowOlderTables } from './older-schema-read.js';
+import { markReadThroughViews } from '../index-guard.js';
 import { settleSchema } from './open-schema.js';
 import { openReadOnly } from './read-only.js';
 import { tighten } from './safety.js';
@@ -48,6 +49,7 @@ export function openSqlite(location: StoreLocation, opts: OpenOptions = {}): Sto
     throw translateSqliteError(err, path);
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }, schemaGuard(sqlite, path, opened.version)) });
+  if (opened.version >= 1 && opened.version < LATEST_VERSION) markReadThroughViews(db);
   const file = statSync(target);
   // A store read from its pages in memory (no -shm could be made: a full disk, a read-only place)
   // cannot take the lastUsedAt write either: trying would only leave a -shm behind.
