@@ -188,7 +188,7 @@ export async function render(
       break;
     }
     case 'table': {
-      const { renderSecret, renderTable, renderVertical } = await import('./table.js');
+      const { loadWidth, needsWidth, renderSecret, renderTable, renderVertical } = await import('./table.js');
       const { KEPT_COLUMNS, NAMING_COLUMNS, tableView } = await import('./table-views.js');
       const table = { color: opts.color, now: opts.now, width: opts.width, wide: opts.wide, ascii: opts.ascii, naming: NAMING_COLUMNS[kind], kept: KEPT_COLUMNS[kind] };
       const secret = kind === 'newKey' || kind === 'exchangedToken';
@@ -199,10 +199,12 @@ export async function render(
         count++;
         page.push(tableView(kind, r, shortList, opts.now));
         if (page.length === 1000) {
+          if (page.some(needsWidth)) await loadWidth();
           await out.push(print(columns, page, table));
           page = [];
         }
       }
+      if (page.some(needsWidth)) await loadWidth();
       if (page.length > 0 || (count === 0 && print === renderTable)) await out.push(print(columns, page, table));
       break;
     }

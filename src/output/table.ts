@@ -1,4 +1,3 @@
-import measure from 'string-width';
 import { formatRelative } from '../domain/time.js';
 import { visibleText } from '../domain/text-hygiene.js';
 import type { OutputRecord } from './fields.js';
@@ -60,9 +59,31 @@ function colour(text: string, opts: TableOptions): string {
   return code ? `${code}${text}\u001b[39m` : text;
 }
 
-/** Terminal cells; printable ASCII (most cells) is its own length, without string-width's regexes. */
+/**
+ * string-width, loaded only for a table that holds more than plain text (render.ts asks
+ * `needsWidth` of each page first): its module builds ICU's grapheme segmenter and Unicode
+ * property regexes as it loads, a cost most tables (ASCII names, ids, times) never need.
+ */
+let measure: ((text: string) => number) | undefined;
+export async function loadWidth(): Promise<void> {
+  measure ??= (await import('string-width')).default;
+}
+
+/** Whether a value holds text only string-width can measure (anything but printable ASCII and `…`). */
+export function needsWidth(value: unknown): boolean {
+  if (typeof value === 'string') return !PLAIN.test(value);
+  if (value instanceof Lines) return value.lines.some(needsWidth);
+  if (Array.isArray(value)) return value.some(needsWidth);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(needsWidth);
+  return false;
+}
+const PLAIN = /^[\x20-\x7e\u2026]*$/;
+
+/** Terminal cells; printable ASCII (most cells) and the cutter's `…` are their own length. */
 function stringWidth(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : measure(text);
+  if (PLAIN.test(text)) return text.length;
+  // Not loaded only if a caller skipped needsWidth: code points are the closest plain answer.
+  return measure === undefined ? [...text].length : measure(text);
 }
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 

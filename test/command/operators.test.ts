@@ -263,3 +263,20 @@ describe('search folds case as names do', () => {
     expect(await emails('50%')).toEqual([]);
   });
 });
+
+describe('a table of wide characters at a terminal', () => {
+  it('measures CJK and emoji names as two cells each: every line fits the terminal, the naming column whole', async () => {
+    const { default: width } = await import('string-width');
+    await h.ok(['group', 'create', '-g', '日本語のグループ', '-u', 'ada@example.com', '-r', 'prod-db']);
+    await h.ok(['group', 'create', '-g', '🚀 on-call', '-u', 'ada@example.com', '-r', 'prod-db']);
+    const r = await h.run(['group', 'list'], { tty: true, env: { COLUMNS: '50', NO_COLOR: '1', LANG: 'C.UTF-8' } });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(width(line), line).toBeLessThanOrEqual(50);
+    expect(r.stdout).toContain('日本語のグループ');
+    expect(r.stdout).toContain('🚀 on-call');
+    // The table's frame lines up: every row as wide as its top border.
+    const framed = lines.filter((l) => /^[┌│└├]/.test(l));
+    expect(new Set(framed.map((l) => width(l))).size).toBe(1);
+  });
+});

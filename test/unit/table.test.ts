@@ -1,6 +1,23 @@
 import stringWidth from 'string-width';
-import { describe, expect, it } from 'vitest';
-import { cut, fitWidths, renderSecret, renderTable, renderVertical } from '../../src/output/table.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cut, fitWidths, Lines, loadWidth, needsWidth, renderSecret, renderTable, renderVertical } from '../../src/output/table.js';
+
+// Output loads string-width for a page that needs it (render.ts); these call the renderer directly.
+beforeAll(loadWidth);
+
+describe('which text needs string-width', () => {
+  it('printable ASCII and the cutter\'s ellipsis do not; wide, combining, emoji and control characters do, wherever they sit', () => {
+    expect(needsWidth({ id: 'grp_1', name: 'eng-oncall', users: ['a@example.com'], at: 5, none: null })).toBe(false);
+    expect(needsWidth('abc…')).toBe(false);
+    for (const text of ['日本語', 'Zoë', 'e\u0301', '👩‍💻', 'a\u001bb', 'a\tb']) {
+      expect(needsWidth(text), JSON.stringify(text)).toBe(true);
+      expect(needsWidth({ name: text })).toBe(true);
+      expect(needsWidth({ users: ['x', text] })).toBe(true);
+      expect(needsWidth({ links: new Lines(['x', text]) })).toBe(true);
+      expect(needsWidth({ policy: { approvers: text } })).toBe(true);
+    }
+  });
+});
 
 const now = Date.UTC(2026, 10, 22, 23);
 
