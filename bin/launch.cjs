@@ -58,7 +58,12 @@ function saveCache(script, file) {
   const dir = path.dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Only inside a cache directory this user owns: root under sudo with the caller's HOME must
+    // not leave root-owned directories in someone else's home.
+    if (!fs.existsSync(dir)) {
+      if (typeof process.geteuid === 'function' && fs.statSync(path.dirname(dir)).uid !== process.geteuid()) return;
+      fs.mkdirSync(dir, { mode: 0o700 });
+    }
     if (!ownedPrivately(dir)) return;
     fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(tmp, file);

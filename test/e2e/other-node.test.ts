@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +92,15 @@ describe.skipIf(node === undefined)('the code cache under another Node', () => {
     expect(spawnSync(node!, [BIN, 'version'], { env, encoding: 'utf8' }).status).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(file).size).toBeGreaterThan(100_000);
+    // Under a cache directory another account owns (root under sudo with the caller's HOME), no
+    // directory is made there.
+    // (Root only: it hands the directory to another account.)
+    if (process.getuid?.() === 0) {
+      const foreign = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+      chownSync(foreign, 65534, 65534);
+      expect(spawnSync(node!, [BIN, 'version'], { env: { ...env, HOME: foreign, XDG_CACHE_HOME: foreign }, encoding: 'utf8' }).status).toBe(0);
+      expect(readdirSync(foreign)).toEqual([]);
+    }
     // In a directory others can write, nothing is read or recorded.
     chmodSync(join(xdg, 'accessctl'), 0o770);
     writeFileSync(file, Buffer.alloc(1024, 7), { mode: 0o600 });
