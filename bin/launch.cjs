@@ -22,11 +22,39 @@ function userCacheDir(env = process.env) {
   return base === null ? null : path.join(base, 'accessctl');
 }
 
-/** Compiled code is trusted only from a file and a directory this user owns and no one else can write. */
-function ownedPrivately(p) {
-  const st = fs.statSync(p);
-  return (typeof process.geteuid !== 'function' || st.uid === process.geteuid()) && (st.mode & 0o022) === 0;
+const euid = typeof process.geteuid === 'function' ? process.geteuid() : null;
+
+/**
+ * Compiled code runs as this user, so a cache is trusted only where no one else can have put it,
+ * as sshd's safe_path judges: every directory from / down to the cache directory is a real
+ * directory (no symlink), owned by root or this user, and writable by no one else (sticky ones,
+ * such as /tmp, excepted); the cache directory itself by no one else at all. Under sudo with the
+ * caller's HOME, the caller's home fails this for root, and nothing is read or written there.
+ */
+function safeCacheDir(dir) {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const st = fs.lstatSync(d);
+    if (!st.isDirectory() || (st.uid !== 0 && st.uid !== euid) || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)) return false;
+    if (path.dirname(d) === d) break;
+  }
+  const own = fs.lstatSync(dir);
+  return own.isDirectory() && (euid === null || own.uid === euid) && (own.mode & 0o022) === 0;
 }
+
+/** The file's bytes through one descriptor (never a symlink), if this user owns it and no one else can write it. */
+function readPrivate(file) {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || (euid !== null && st.uid !== euid) || (st.mode & 0o022) !== 0) return undefined;
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A cache file's name: the build's digest, then the key (cacheKey's characters). */
+const CACHE_NAME = /^[0-9a-f]{16,64}\.[A-Za-z0-9.=+_-]+\.cache$/;
 
 /** This process's cache: the build's when it fits, else the user's for this build; null if neither. */
 function findCache(file) {
@@ -46,7 +74,7 @@ function findCache(file) {
   if (dir === null || !/^[0-9a-f]{16,64}$/.test(build)) return { data: undefined, save: null };
   const own = path.join(dir, `${build}.${key}.cache`);
   try {
-    if (ownedPrivately(dir) && ownedPrivately(own)) return { data: fs.readFileSync(own), save: own };
+    if (safeCacheDir(dir)) return { data: readPrivate(own), save: own };
   } catch {
     // Not recorded yet: this call records it.
   }
@@ -58,18 +86,24 @@ function saveCache(script, file) {
   const dir = path.dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    // Only inside a cache directory this user owns: root under sudo with the caller's HOME must
-    // not leave root-owned directories in someone else's home.
     if (!fs.existsSync(dir)) {
-      if (typeof process.geteuid === 'function' && fs.statSync(path.dirname(dir)).uid !== process.geteuid()) return;
+      // Made only where it would be trusted: under a parent that passes the same rule.
+      const parent = fs.lstatSync(path.dirname(dir));
+      if (!parent.isDirectory() || (euid !== null && parent.uid !== euid)) return;
       fs.mkdirSync(dir, { mode: 0o700 });
     }
-    if (!ownedPrivately(dir)) return;
-    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+    if (!safeCacheDir(dir)) return;
+    // 'wx': a new file, never through a name that is already there.
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      fs.writeFileSync(fd, script.createCachedData());
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, file);
     // Caches of earlier builds are never read again.
     const build = path.basename(file).split('.')[0];
-    for (const name of fs.readdirSync(dir)) if (name.endsWith('.cache') && !name.startsWith(`${build}.`)) fs.rmSync(path.join(dir, name), { force: true });
+    for (const name of fs.readdirSync(dir)) if (CACHE_NAME.test(name) && !name.startsWith(`${build}.`)) fs.rmSync(path.join(dir, name), { force: true });
   } catch {
     fs.rmSync(tmp, { force: true });
   }

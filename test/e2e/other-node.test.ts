@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,23 @@ describe.skipIf(node === undefined)('the code cache under another Node', () => {
       chownSync(foreign, 65534, 65534);
       expect(spawnSync(node!, [BIN, 'version'], { env: { ...env, HOME: foreign, XDG_CACHE_HOME: foreign }, encoding: 'utf8' }).status).toBe(0);
       expect(readdirSync(foreign)).toEqual([]);
+    }
+    // A cache directory that is a symlink is judged as a symlink, never by its target: a link to
+    // a directory of root's (/etc, say) gets nothing written into it and nothing deleted from it.
+    const target = mkdtempSync(join(tmpdir(), 'accessctl-target-'));
+    writeFileSync(join(target, 'ld.so.cache'), 'keep');
+    const linked = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+    symlinkSync(target, join(linked, 'accessctl'));
+    expect(spawnSync(node!, [BIN, 'version'], { env: { ...env, HOME: linked, XDG_CACHE_HOME: linked }, encoding: 'utf8' }).status).toBe(0);
+    expect(readdirSync(target)).toEqual(['ld.so.cache']);
+    if (process.getuid?.() === 0) {
+      // Root under sudo with the caller's HOME: a cache directory of root's inside a home another
+      // account owns (which could swap it) is neither read nor written.
+      const home = mkdtempSync(join(tmpdir(), 'accessctl-home-'));
+      mkdirSync(join(home, 'accessctl'), { mode: 0o700 });
+      chownSync(home, 65534, 65534);
+      expect(spawnSync(node!, [BIN, 'version'], { env: { ...env, HOME: home, XDG_CACHE_HOME: home }, encoding: 'utf8' }).status).toBe(0);
+      expect(readdirSync(join(home, 'accessctl'))).toEqual([]);
     }
     // In a directory others can write, nothing is read or recorded.
     chmodSync(join(xdg, 'accessctl'), 0o770);
