@@ -72,7 +72,10 @@ function pathOf(c: CandidatePath): GrantPath {
       : [['assignment', c.assignmentExpiresAt]];
   let expiresAt: number | null = null;
   let limitedBy: GrantPath['limitedBy'] = null;
-  for (const [link, at] of links) {
+  for (const [link, stored] of links) {
+    // A cell that is not a time (text put there by hand) fails closed: expired since 1970. Text
+    // compared with a number is false both ways, so it would otherwise be passed over.
+    const at = stored === null ? null : Number.isSafeInteger(stored) ? stored : 0;
     if (at !== null && (expiresAt === null || at < expiresAt)) {
       expiresAt = at;
       limitedBy = link;

@@ -59,6 +59,17 @@ describe('a time column holding text fails closed', () => {
     expect((await h.run(['access', 'check', '--token-stdin', '-r', 'prod-db'], { stdin: token })).code).toBe(5);
     await dbCheckFails('service_keys');
   });
+
+  it("a membership whose expires_at was set to text grants nothing, even under a group that expires later", async () => {
+    await h.ok(['user', 'create', '-e', 'ada@example.com']);
+    await h.ok(['group', 'create', '-g', 'dba', '-u', 'ada@example.com', '-r', 'prod-db', '--ttl', '8h']);
+    expect((await h.run(['access', 'check', '--user', 'ada@example.com', '-r', 'prod-db'])).code).toBe(0);
+    await raw(h, (db) => db.run("update group_users set expires_at = 'never'"));
+    const r = await h.run(['-f', 'json', 'access', 'check', '--user', 'ada@example.com', '-r', 'prod-db']);
+    expect(r.code).toBe(5);
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ allowed: false });
+    await dbCheckFails('group_users');
+  });
 });
 
 /**
