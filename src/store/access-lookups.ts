@@ -58,7 +58,7 @@ export function prepareAccessLookups(store: Store): AccessLookups {
   // A row found through a unique index is confirmed against the table (store/index-guard.ts).
   const heldQueries = new Map<string, CompiledQuery>();
   const confirm = async (table: IndexedTable, column: string, value: string): Promise<void> => {
-    if (!confirmsByRowid(db)) return;
+    if (!confirmsByRowid(db, table)) return;
     const name = `${table}.${column}`;
     let hq = heldQueries.get(name);
     if (!hq) heldQueries.set(name, (hq = heldQuery(db, table, column)));

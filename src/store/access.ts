@@ -76,7 +76,7 @@ export function groupPathsQuery(db: Db, membership: 'group_users' | 'group_servi
     ]);
   // The group is joined by id through its primary key's index, and SQLite reads g.id from that
   // index: the group's row, joined to itself by rowid, says whose row it is (store/index-guard.ts).
-  query = !confirmsByRowid(db)
+  query = !confirmsByRowid(db, 'groups')
     ? query.select('g.id as group_row_id')
     : query.innerJoin('groups as g_row', (join) => join.on(sql<boolean>`"g_row"."rowid" = "g"."rowid"`)).select('g_row.id as group_row_id');
   if (q.subjectId !== undefined) query = query.where(subject, '=', q.subjectId);

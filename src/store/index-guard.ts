@@ -45,21 +45,24 @@ export function isPostgres(db: Db): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
-/** Stores read at an older schema through TEMP views (by their Kysely adapter, which a transaction shares). */
-const readThroughViews = new WeakSet<object>();
+/** The tables a store read at an older schema sees through TEMP views, by its Kysely adapter (which a transaction shares). */
+const readThroughViews = new WeakMap<object, ReadonlySet<string>>();
 
 /**
- * A store read at an older schema (reads never migrate) is read through TEMP views, which have no
- * rowid to follow: its rows are not confirmed until the first write migrates it.
+ * A store read at an older schema (reads never migrate) sees the tables the schema changed through
+ * TEMP views, which have no rowid to follow: rows of those tables are not confirmed until the
+ * first write migrates the store. Every other table is confirmed as usual.
  */
-export function markReadThroughViews(db: Db): void {
-  readThroughViews.add(db.getExecutor().adapter);
+export function markReadThroughViews(db: Db, tables: readonly string[]): void {
+  if (tables.length > 0) readThroughViews.set(db.getExecutor().adapter, new Set(tables));
 }
 
-/** Whether a row found through an index is confirmed by rowid: SQLite's own tables only. */
-export function confirmsByRowid(db: Db): boolean {
+/** Whether rows of `tables` found through an index are confirmed by rowid: SQLite's own tables only. */
+export function confirmsByRowid(db: Db, ...tables: IndexedTable[]): boolean {
   const adapter = db.getExecutor().adapter;
-  return !(adapter instanceof PostgresAdapter) && !readThroughViews.has(adapter);
+  if (adapter instanceof PostgresAdapter) return false;
+  const views = readThroughViews.get(adapter);
+  return views === undefined || !tables.some((t) => views.has(t));
 }
 
 /** Exit 6: an index led to a row that does not hold what was looked up. */
@@ -77,7 +80,7 @@ export function assertHeld(rows: ReadonlyArray<{ held: unknown }>, table: Indexe
 
 /** Confirms a row found by `column = value` (SQLite; nothing to do on PostgreSQL). */
 export async function confirmIndexed(db: Db, table: IndexedTable, column: string, value: string): Promise<void> {
-  if (!confirmsByRowid(db)) return;
+  if (!confirmsByRowid(db, table)) return;
   const q = heldQuery(db, table, column);
   const rows = (await db.executeQuery({ ...q, parameters: [value] })).rows as Array<{ held: unknown }>;
   assertHeld(rows, table, column, value);

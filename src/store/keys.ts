@@ -24,7 +24,7 @@ export function keysWithService(db: Db) {
  */
 export function confirmedKeys(db: Db) {
   const q = keysWithService(db);
-  if (!confirmsByRowid(db)) return q.select(['k.id as row_id', 'k.token_hash as row_token_hash', 's.id as row_service_id']);
+  if (!confirmsByRowid(db, 'service_keys', 'services')) return q.select(['k.id as row_id', 'k.token_hash as row_token_hash', 's.id as row_service_id']);
   return q
     .innerJoin('service_keys as kr', (join) => join.on(sql<boolean>`"kr"."rowid" = "k"."rowid"`))
     .innerJoin('services as sr', (join) => join.on(sql<boolean>`"sr"."rowid" = "s"."rowid"`))
@@ -94,7 +94,7 @@ export function exchangeTokenQuery(db: Db) {
     .leftJoin('settings as s', (join) => join.on('s.key', '=', sql.lit('token.maxTtl')))
     .selectAll('t')
     .select(['s.value as max_ttl', 's.updated_at as max_ttl_set_at']);
-  if (!confirmsByRowid(db)) return q.select(['t.token_hash as row_token_hash', 's.key as row_setting_key']);
+  if (!confirmsByRowid(db, 'exchange_tokens', 'settings')) return q.select(['t.token_hash as row_token_hash', 's.key as row_setting_key']);
   return q
     .innerJoin('exchange_tokens as tr', (join) => join.on(sql<boolean>`"tr"."rowid" = "t"."rowid"`))
     .leftJoin('settings as sr', (join) => join.on(sql<boolean>`"sr"."rowid" = "s"."rowid"`))

@@ -10,12 +10,15 @@ import { COLUMNS, type ReplayTable } from '../../domain/audit-events.js';
  * were), and an unqualified name finds the temp schema first, so every query reads as it would
  * after the migration.
  */
-export function shadowOlderTables(sqlite: BetterSqlite3.Database): void {
+export function shadowOlderTables(sqlite: BetterSqlite3.Database): string[] {
+  const shadowed: string[] = [];
   for (const table of Object.keys(COLUMNS) as ReplayTable[]) {
     const want = COLUMNS[table];
     const have = new Set((sqlite.pragma(`main.table_info("${table}")`) as Array<{ name: string }>).map((c) => c.name));
     if (want.every((c) => have.has(c))) continue;
     const select = want.map((c) => (have.has(c) ? `"${c}"` : `NULL AS "${c}"`)).join(', ');
     sqlite.exec(have.size > 0 ? `CREATE TEMP VIEW "${table}" AS SELECT ${select} FROM main."${table}"` : `CREATE TEMP VIEW "${table}" AS SELECT ${select} WHERE 0`);
+    shadowed.push(table);
   }
+  return shadowed;
 }

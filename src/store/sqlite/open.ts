@@ -34,9 +34,10 @@ export function openSqlite(location: StoreLocation, opts: OpenOptions = {}): Sto
     throw addonLoadError(err) ?? translateSqliteError(err, path);
   }
   let opened: OpenedSchema;
+  let shadowed: string[] = [];
   try {
     opened = settleSchema(sqlite, path, access, schemaSource, opts.beforeMigrate);
-    if (opened.version >= 1 && opened.version < LATEST_VERSION) shadowOlderTables(sqlite);
+    if (opened.version >= 1 && opened.version < LATEST_VERSION) shadowed = shadowOlderTables(sqlite);
     if (!sqlite.readonly) for (const f of [`${target}-wal`, `${target}-shm`]) if (existsSync(f)) tighten(f);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
@@ -49,7 +50,7 @@ export function openSqlite(location: StoreLocation, opts: OpenOptions = {}): Sto
     throw translateSqliteError(err, path);
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }, schemaGuard(sqlite, path, opened.version)) });
-  if (opened.version >= 1 && opened.version < LATEST_VERSION) markReadThroughViews(db);
+  markReadThroughViews(db, shadowed);
   const file = statSync(target);
   // A store read from its pages in memory (no -shm could be made: a full disk, a read-only place)
   // cannot take the lastUsedAt write either: trying would only leave a -shm behind.
