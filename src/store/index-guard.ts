@@ -24,6 +24,8 @@ export type IndexedTable = 'users' | 'resources' | 'groups' | 'services' | 'serv
  * and UNIQUE constraints, in their order; the schema digest guarantees the names).
  */
 function uniqueIndex(table: IndexedTable, column: string): string {
+  // A login is unique through a named partial index (schema 4).
+  if (table === 'users' && column === 'login') return 'users_login';
   return `sqlite_autoindex_${table}_${column === 'id' || column === 'key' ? 1 : 2}`;
 }
 

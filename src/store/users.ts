@@ -21,7 +21,8 @@ export async function findUser(db: Db, ref: string): Promise<UsersTable | undefi
 
 /** The user linked to a login (SPEC section 15), matched exactly. */
 export async function findUserByLogin(db: Db, login: string): Promise<UsersTable | undefined> {
-  return db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
+  // Who may approve is decided by this row: confirmed against the table like every access lookup.
+  return confirmed(db, await db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst(), 'users', 'login', login);
 }
 
 export async function getUser(db: Db, ref: string): Promise<UsersTable> {

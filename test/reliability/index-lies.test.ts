@@ -143,4 +143,17 @@ describe('a unique index edited behind accessctl', () => {
     expect(batch.stdout).not.toContain('"allowed":true');
     await dbCheckNamesIndex('sqlite_autoindex_groups_1');
   });
+
+  it('a login repointed to another user is not taken for them (who asks, who may approve)', async () => {
+    await h.ok(['user', 'create', '-e', 'ada@example.com']);
+    await h.ok(['user', 'create', '-e', 'eve@example.com']);
+    await h.ok(['user', 'update', 'ada@example.com', '--login', 'ada-op']);
+    await h.ok(['user', 'update', 'eve@example.com', '--login', 'eve-op']);
+    expect((await h.run(['request', 'list', '--mine'], { env: { SUDO_USER: 'eve-op' } })).code).toBe(0);
+
+    await repointIndexEntry('users_login', 'eve-op', await rowidOf('users', 'login', 'eve-op'), await rowidOf('users', 'login', 'ada-op'));
+
+    await expectIndexLie(await h.run(['-f', 'json', 'request', 'list', '--mine'], { env: { SUDO_USER: 'eve-op' } }), 'users.login');
+    await dbCheckNamesIndex('users_login');
+  });
 });
