@@ -17,7 +17,7 @@ export interface Bouncer {
   stop(): void;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);
@@ -28,7 +28,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function listening(port: number): Promise<void> {
+/** Resolves once something accepts connections on the port (bounded by attempts, not by a clock). */
+export async function listening(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = createConnection({ host: '127.0.0.1', port }, () => {

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,18 +7,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ADVISORY_LOCK_KEY } from '../../src/store/postgres/connection.js';
 import { createDatabase, dropDatabase, psql } from '../helpers/pg-cluster.js';
 import { cli, cliAsync } from '../helpers/spawn.js';
+import { findPgbouncer, freePort, listening } from '../helpers/pgbouncer.js';
 
 /**
  * accessctl behind PgBouncer in transaction pooling (Debian's package), with fewer server
  * connections than clients: concurrent writers queue on the advisory lock, a writer past the lock
  * timeout is exit 6, and the transaction-local lock_timeout never reaches another client.
  */
-
-function findPgbouncer(): string | null {
-  for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (existsSync(candidate)) return candidate;
-  const which = spawnSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' });
-  return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : null;
-}
 
 const binary = findPgbouncer();
 if (binary === null && process.env.CI === 'true') throw new Error('CI requires the PgBouncer test: install Debian\'s pgbouncer package (.ci/run does)');
@@ -30,33 +24,6 @@ let bouncer: ChildProcess | null = null;
 let dir = '';
 let direct = '';
 let pooled = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts connections on the port (bounded by attempts, not by a clock). */
-async function listening(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ host: '127.0.0.1', port }, () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`pgbouncer did not listen on ${port}`);
-}
 
 describe.skipIf(binary === null)('behind PgBouncer in transaction pooling', () => {
   beforeAll(async () => {
