@@ -100,7 +100,7 @@ async function readRows(db: Kysely<Database>, table: TableName, columns: readonl
   // (review_items.item) cannot be compared with: such a column's values are cast to its type.
   // (A list of row values, `(a, b) IN ((…), (…))`, would keep the types but is planned as an OR
   // scanning the table: a sweep of 100,000 memberships took 40 s instead of 1.) The keys go in
-  // key order, so the primary key is probed page after page.
+  // key order, so a probe of the primary key reads page after page.
   const value = (c: string, v: string) => (postgres && PG_INTEGER_KEYS.has(`${table}.${c}`) ? sql`CAST(${v} AS integer)` : sql`${v}`);
   const sorted = [...part].sort((x, y) => compareKeys(columns, x.key, y.key));
   const values = sql.join(sorted.map((e) => sql`(${sql.join(columns.map((c) => value(c, e.key[c]!)))})`));

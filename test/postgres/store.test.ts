@@ -8,6 +8,7 @@ import { fixedClock, parseTimestamp } from '../../src/domain/time.js';
 import { serviceCandidates, userCandidates } from '../../src/store/access.js';
 import { ADVISORY_LOCK_KEY, openPostgresStore } from '../../src/store/postgres/connection.js';
 import { runSweep } from '../../src/cli/commands/sweep/run.js';
+import { verifyExpectations } from '../../src/store/read-back.js';
 import type { Ctx } from '../../src/cli/context.js';
 import { harness, T0, type RunResult } from '../helpers/harness.js';
 import { createDatabase, databaseUrl, dropDatabase, PASSWORD_ROLE, psql } from '../helpers/pg-cluster.js';
@@ -314,6 +315,23 @@ describe('EXPLAIN: indexes serve the access rule and sweep on PostgreSQL', () =>
     });
     expect(explained.length).toBeGreaterThanOrEqual(7);
     for (const plan of explained) expect(plan).not.toMatch(/Seq Scan/);
+  });
+
+  it("a write's read-back of links probes an index, an integer key column included", async () => {
+    const explained = await plans(async (store) => {
+      const links = await store.db.selectFrom('group_users').select(['group_id', 'user_id']).execute();
+      queries.length = 0;
+      // The rows there are expected there (no column judged), the others gone.
+      const there = links.map((l) => ({ table: 'group_users' as const, key: l, row: {} }));
+      const gone = { table: 'group_users' as const, key: { group_id: 'grp_none', user_id: 'usr_none' }, row: null };
+      await verifyExpectations(store.db, [...there, gone, { table: 'review_items', key: { review_id: 'rvw_none', item: '1' }, row: null }]);
+    });
+    expect(explained.length).toBe(2);
+    // A list of row values, (a, b) IN ((..), (..)), is an OR of comparisons: a BitmapOr, or a scan.
+    for (const plan of explained) {
+      expect(plan).not.toMatch(/Seq Scan|BitmapOr/);
+      expect(plan).toMatch(/Index (Only )?Scan using (group_users|review_items)_/);
+    }
   });
 });
 
