@@ -63,3 +63,55 @@ db.transaction(() => {
 })();
 db.close();`;
 }
+
+/**
+ * The honest baseline: the same rows as `apply` writes, and its audit events (one per created
+ * user, resource and group, and per membership and group resource: cause `apply` and the file's
+ * SHA-256, canonical JSON in the SHA-256 chain), on the bare driver (bench/raw-chain.ts). The file
+ * is read for its digest, not parsed. process.argv: the store, the access file.
+ */
+export function rawApplyLoop(s: AccessCodeSizes): string {
+  return String.raw`
+const now = Date.parse(process.env.ACCESSCTL_NOW);
+const actor = process.env.ACCESSCTL_ACTOR;
+const exp = Date.parse('2027-01-01T00:00:00Z');
+const S = ${JSON.stringify(s)};
+const fileSha256 = createHash('sha256').update(require('node:fs').readFileSync(process.argv[3])).digest('hex');
+const COLS = {
+  users: ['id', 'email', 'email_key', 'first_name', 'last_name', 'role', 'state', 'type', 'login', 'created_at', 'updated_at'],
+  resources: ['id', 'name', 'name_key', 'address', 'alias', 'tcp', 'udp', 'icmp', 'is_active', 'created_at', 'updated_at'],
+  groups: ['id', 'name', 'name_key', 'type', 'is_active', 'expires_at', 'request_policy', 'created_at', 'updated_at'],
+  group_users: ['group_id', 'user_id', 'starts_at', 'expires_at', 'created_at'],
+  group_resources: ['group_id', 'resource_id', 'expires_at', 'created_at'],
+};
+(async () => {
+  await begin();
+  const append = chain(await head(), now, actor);
+  const rows = { users: [], resources: [], groups: [], group_users: [], group_resources: [] };
+  const events = [];
+  const add = (table, row, action, targetType, targetId) => {
+    rows[table].push(COLS[table].map((c) => row[c]));
+    events.push(append(action, targetType, targetId, { v: 2, cause: 'apply', fileSha256, changes: [{ op: 'insert', table, row }] }));
+  };
+  const users = [];
+  for (let i = 0; i < S.users; i++) {
+    const id = newId('usr_'); users.push(id);
+    add('users', { id, email: 'user' + i + '@example.com', email_key: 'user' + i + '@example.com', first_name: 'User', last_name: String(i), role: 'MEMBER', state: 'ACTIVE', type: 'MANUAL', login: null, created_at: now, updated_at: now }, 'user.create', 'user', id);
+  }
+  const res = [];
+  for (let i = 0; i < S.resources; i++) {
+    const id = newId('res_'); res.push(id);
+    add('resources', { id, name: 'res-' + i, name_key: 'res-' + i, address: 'host' + i + '.internal', alias: null, tcp: '22,443', udp: 'ALLOW_ALL', icmp: 1, is_active: 1, created_at: now, updated_at: now }, 'resource.create', 'resource', id);
+  }
+  for (let g = 0; g < S.groups; g++) {
+    const id = newId('grp_');
+    add('groups', { id, name: 'team-' + g, name_key: 'team-' + g, type: 'MANUAL', is_active: 1, expires_at: null, request_policy: null, created_at: now, updated_at: now }, 'group.create', 'group', id);
+    for (let m = 0; m < S.membersPerGroup; m++) add('group_users', { group_id: id, user_id: users[(g * S.membersPerGroup + m) % S.users], starts_at: null, expires_at: m % 5 === 0 ? exp : null, created_at: now }, 'group.add-user', 'group', id);
+    for (let k = 0; k < S.resourcesPerGroup; k++) add('group_resources', { group_id: id, resource_id: res[(g * S.resourcesPerGroup + k) % S.resources], expires_at: null, created_at: now }, 'group.add-resource', 'group', id);
+  }
+  for (const table of Object.keys(COLS)) await insert(table, COLS[table], rows[table]);
+  await insert('audit_events', EVENT_COLUMNS, events);
+  await commit();
+})().catch((e) => { console.error(e.message); process.exit(1); });
+`;
+}

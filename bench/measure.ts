@@ -3,7 +3,7 @@
  * baseline and subject interleaved, the ratio of their medians, one Markdown table at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -19,6 +19,10 @@ export interface MeasureOptions {
   stdinFile?: string;
   env?: Record<string, string | undefined>;
   okCodes?: number[];
+  /** Where stdout goes (for counting an answer's rows afterwards); discarded otherwise. */
+  stdoutFile?: string;
+  /** Stop the process after this long; the error then says "timed out". */
+  timeoutMs?: number;
 }
 
 /**
@@ -28,16 +32,23 @@ export interface MeasureOptions {
 export function measurer(dir: string, now: string): (command: string[], opts?: MeasureOptions) => Measured {
   return (command, opts = {}) => {
     const rssFile = join(dir, 'rss');
-    const full = hasTime ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...command] : command;
+    // coreutils' timeout stops the command itself (exit 124), inside /usr/bin/time.
+    const bounded = opts.timeoutMs === undefined ? command : ['timeout', `${opts.timeoutMs / 1000}`, ...command];
+    const full = hasTime ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...bounded] : bounded;
     const input = opts.stdinFile !== undefined ? readFileSync(opts.stdinFile) : (opts.stdin ?? '');
+    const out = opts.stdoutFile === undefined ? 'ignore' : openSync(opts.stdoutFile, 'w');
     const start = process.hrtime.bigint();
     const r = spawnSync(full[0]!, full.slice(1), {
       input,
-      stdio: ['pipe', 'ignore', 'pipe'],
+      stdio: ['pipe', out, 'pipe'],
       env: { PATH: process.env.PATH ?? '', ACCESSCTL_NOW: now, ...opts.env },
       maxBuffer: 64 * 1024 * 1024,
     });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (typeof out === 'number') closeSync(out);
+    if (opts.timeoutMs !== undefined && r.status === 124) {
+      throw new Error(`${command.join(' ').slice(0, 200)} timed out after ${opts.timeoutMs} ms`);
+    }
     if (r.status !== 0 && !(opts.okCodes ?? []).includes(r.status ?? -1)) {
       throw new Error(`${command.join(' ').slice(0, 200)} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
     }
@@ -51,7 +62,7 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const summarise = (samples: Measured[]): Measured => ({
+export const summarise = (samples: Measured[]): Measured => ({
   ms: median(samples.map((s) => s.ms)),
   rssMb: samples[0]!.rssMb === null ? null : Math.max(...samples.map((s) => s.rssMb!)),
 });
@@ -90,9 +101,10 @@ export class Report {
 
   /**
    * One row. `targetRatio` null: reported, no target. `rssLimit`: a peak-memory bound as well.
-   * `extra` adds a rate (req/s) to the accessctl cell.
+   * `extra` adds a rate (req/s) to the accessctl cell. `failed`: the figure did not measure what
+   * it names (an empty answer, say): not met whatever the numbers, and why.
    */
-  record(dialect: string, figure: string, m: { base: Measured; ours: Measured }, targetRatio: number | null, opts: { rssLimit?: number; extra?: string; overMs?: number; underMs?: number } = {}): void {
+  record(dialect: string, figure: string, m: { base: Measured; ours: Measured }, targetRatio: number | null, opts: { rssLimit?: number; extra?: string; overMs?: number; underMs?: number; failed?: string } = {}): void {
     const ratio = m.ours.ms / m.base.ms;
     const rssOk = opts.rssLimit === undefined || m.ours.rssMb === null || m.ours.rssMb <= opts.rssLimit;
     const ratioOk = targetRatio === null || ratio <= targetRatio;
@@ -102,8 +114,8 @@ export class Report {
     const targets = [
       targetRatio === null ? null : `<= ${targetRatio}x`,
       opts.overMs === undefined ? null : `<= +${opts.overMs} ms`,
-      opts.underMs === undefined ? null : `<= ${opts.underMs} ms`,
-      opts.rssLimit === undefined ? null : `<= ${opts.rssLimit} MB`,
+      opts.underMs === undefined ? null : opts.underMs >= 1000 ? `<= ${opts.underMs / 1000} s` : `<= ${opts.underMs} ms`,
+      opts.rssLimit === undefined ? null : opts.rssLimit % 1024 === 0 ? `<= ${opts.rssLimit / 1024} GB` : `<= ${opts.rssLimit} MB`,
     ].filter(Boolean);
     this.add({
       dialect,
@@ -112,8 +124,9 @@ export class Report {
       baseline: `${fmt(m.base.ms)}${mb(m.base)}`,
       ratio: `${ratio.toFixed(2)}x`,
       target: targets.length ? targets.join(', ') : 'report',
-      met: targets.length ? (ratioOk && rssOk && overOk && underOk ? 'yes' : 'NO') : '-',
+      met: opts.failed !== undefined ? `NO (${opts.failed})` : targets.length ? (ratioOk && rssOk && overOk && underOk ? 'yes' : 'NO') : '-',
     });
+    if (opts.failed !== undefined) log(`  [${dialect}] ${figure}: NOT MEASURED: ${opts.failed}`);
     log(`  [${dialect}] ${figure}: ${fmt(m.ours.ms)}${mb(m.ours)} vs ${fmt(m.base.ms)}${mb(m.base)} = ${ratio.toFixed(2)}x`);
   }
 

@@ -22,6 +22,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Measured } from './measure.js';
+import { CHAIN } from './raw-chain.js';
 
 export interface SyncBench {
   dialect: 'sqlite' | 'postgres';
@@ -76,23 +77,11 @@ export function writeSyncFile(template: string, dir: string): SyncFile {
 
 /** The raw loop, shared by both drivers; each defines begin, users, head, update, insertEvents, commit. */
 const LOOP = String.raw`
-const { createHash, randomBytes } = require('node:crypto');
-const A = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const eventId = () => { let s = 'evt_'; for (const b of randomBytes(16)) s += A[b % 62]; return s; };
+${CHAIN}
 const now = Date.parse(process.env.ACCESSCTL_NOW);
 const actor = process.env.ACCESSCTL_ACTOR;
 const COLUMNS = ['id', 'email', 'email_key', 'first_name', 'last_name', 'role', 'state', 'type', 'created_at', 'updated_at'];
 const STATES = { ACTIVE: 'ACTIVE', PROVISIONED: 'ACTIVE', STAGED: 'ACTIVE', RECOVERY: 'ACTIVE', LOCKED_OUT: 'ACTIVE', PASSWORD_EXPIRED: 'ACTIVE', SUSPENDED: 'DISABLED', DEPROVISIONED: 'DISABLED' };
-const sorted = (v) => {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(sorted);
-  const out = {};
-  for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = sorted(v[k]);
-  return out;
-};
-const canonical = (v) => JSON.stringify(sorted(v));
-const str = JSON.stringify;
-const eventText = (e) => '{"action":' + str(e.action) + ',"actor":' + str(e.actor) + ',"at":' + str(e.at) + ',"details":' + e.details + ',"id":' + str(e.id) + ',"seq":' + str(e.seq) + ',"targetId":' + str(e.targetId) + ',"targetType":' + str(e.targetType) + '}';
 (async () => {
   const bytes = require('node:fs').readFileSync(process.argv[3]);
   const fileSha256 = createHash('sha256').update(bytes).digest('hex');
