@@ -1,11 +1,11 @@
 import type { IdKind } from '../ids.js';
 import { UserError } from '../errors.js';
 import { SETTINGS, validateSettings } from '../settings.js';
-import { cloneState, linkKey, type State } from '../state.js';
+import { linkKey, type State } from '../state.js';
 import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
 import type { GroupsTable, LinkTable, ResourcesTable, ServicesTable, UsersTable } from '../rows.js';
-import { liveView } from './live-view.js';
+import { liveView, shallowCopy } from './live-view.js';
 import { planRequestPolicies } from './plan-request.js';
 import { FileProblem, type AccessFile, type DeclaredLink } from './model.js';
 
@@ -59,7 +59,8 @@ const isLive = (expiresAt: number | null, now: number) => expiresAt === null || 
 export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Plan {
   const { now } = opts;
   const current = liveView(raw, now);
-  const planned = cloneState(current);
+  // Rows are shared with current: a change puts a new row in planned, never edits one in place.
+  const planned = shallowCopy(current);
   const changes = new Map<string, ObjectChange>();
   const change = (type: ObjectType, name: string, op: ObjectChange['op']): ObjectChange => {
     const key = `${type}\u0000${nameKey(name)}`;
@@ -184,7 +185,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     const g = liveGroupOf(d.name);
     if (!g) continue;
     ownedGroups.add(g.id);
-    for (const l of d.members) wantUsers.set(linkKey(g.id, resolve(users, l, 'user', declared.users)), { startsAt: l.startsAt, expiresAt: l.expiresAt });
+    for (const l of d.members) wantUsers.set(linkKey(g.id, resolve(users, l, 'user', declared.users)), timesOf(l.startsAt, l.expiresAt));
     for (const l of d.resources) wantResources.set(linkKey(g.id, resolve(resources, l, 'resource', declared.resources)), l.expiresAt);
     for (const l of d.services) wantServices.set(linkKey(g.id, resolve(services, l, 'service', declared.services)), { expiresAt: l.expiresAt, path: l.path });
   }
@@ -233,7 +234,8 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
   function syncLinks(links: Map<string, LooseLink>, ownerCol: string, memberCol: string, want: Map<string, Times>, owned: (l: LooseLink) => boolean, field: string) {
     // Only a user's membership has a start; the other link tables have no such column.
     const starts = memberCol === 'user_id';
-    for (const [k, l] of [...links]) {
+    // Deleting the entry just visited is safe while iterating a Map: no copy of a million links.
+    for (const [k, l] of links) {
       if (!owned(l) || want.has(k)) continue;
       links.delete(k);
       // A group-service link belongs on the group's line when the group is declared.
@@ -242,10 +244,10 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
       ownerChange(owner).fields.push({ field: owner === l[ownerCol] ? field : 'groups', item: nameOf(member)[1], op: '-', from: iso(l.expires_at), to: null, ...startsOf(starts, l, null) });
     }
     for (const [k, { startsAt, expiresAt }] of want) {
-      const [ownerId, memberId] = k.split('\u0000') as [string, string];
       const had = links.get(k);
       if (had && had.expires_at === expiresAt && (!starts || (had.starts_at ?? null) === startsAt)) continue;
       if (!had && !isLive(expiresAt, now)) continue;
+      const [ownerId, memberId] = k.split('\u0000') as [string, string];
       links.set(k, { [ownerCol]: ownerId, [memberCol]: memberId, ...(starts ? { starts_at: startsAt } : {}), expires_at: expiresAt, created_at: had?.created_at ?? now });
       const onService = ownerCol === 'group_id' && !ownedGroups.has(ownerId);
       ownerChange(onService ? memberId : ownerId).fields.push({
@@ -287,7 +289,10 @@ interface Times {
   startsAt: number | null;
   expiresAt: number | null;
 }
-const expiryOnly = (m: Map<string, number | null>) => new Map([...m].map(([k, expiresAt]): [string, Times] => [k, { startsAt: null, expiresAt }]));
+const expiryOnly = (m: Map<string, number | null>) => new Map([...m].map(([k, expiresAt]): [string, Times] => [k, timesOf(null, expiresAt)]));
+/** One shared object for the common link with no window: a million memberships need not each carry one. */
+const ALWAYS: Times = Object.freeze({ startsAt: null, expiresAt: null });
+const timesOf = (startsAt: number | null, expiresAt: number | null): Times => (startsAt === null && expiresAt === null ? ALWAYS : { startsAt, expiresAt });
 
 /** A membership's start, before and after, on its field change: only when either side has one. */
 function startsOf(starts: boolean, had: LooseLink | null, to: number | null): Pick<FieldChange, 'startsFrom' | 'startsTo'> {

@@ -195,6 +195,11 @@ function resourceOf(v: unknown, path: string[]): DeclaredResource {
  */
 function linkList(o: Obj, key: string, path: string[], refKey: 'email' | 'name', kind: string): DeclaredLink[] {
   const starts = kind === 'user';
+  const v0 = o[key];
+  const at = [...path, key];
+  // A bare, valid name (the common case, a million times in a big file) costs one small object:
+  // its path is spelled out only if something asks for it.
+  if (Array.isArray(v0) && v0.every((v) => typeof v === 'string' && isPlainRef(v))) return v0.map((v: string, i) => new Link(v.trim(), null, null, at, i));
   return list(o, key, path, (v, p) => {
     if (typeof v === 'string') return { ref: linkRef(v, p, kind), startsAt: null, expiresAt: null, path: p };
     if (typeof v === 'number' || typeof v === 'boolean') throw new FileProblem(p, `expected a ${kind} name, got ${describe(v)}`, NOT_TEXT_HINT);
@@ -238,6 +243,24 @@ function requestOf(v: unknown, path: string[]): DeclaredRequestPolicy | null {
   }
   return { approvers, policy: buildPolicy('', input, null, (f) => f), path };
 }
+
+/** A link's place in the file, kept as its list and index until a problem needs the path. */
+class Link implements DeclaredLink {
+  constructor(
+    readonly ref: string,
+    readonly startsAt: number | null,
+    readonly expiresAt: number | null,
+    private readonly list: readonly string[],
+    private readonly index: number,
+  ) {}
+
+  get path(): string[] {
+    return [...this.list, String(this.index)];
+  }
+}
+
+/** What linkRef accepts unchanged but for trimming: not an id, not empty. */
+const isPlainRef = (value: string) => !ID_SHAPE.test(value.trim()) && value.trim() !== '';
 
 function linkRef(value: string, path: string[], kind: string): string {
   nameRef(value, path, kind);
