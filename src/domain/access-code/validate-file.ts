@@ -58,15 +58,23 @@ export function validateAccessFile(doc: unknown): AccessFile {
 
 /** A secret never belongs in a file that lives in git: refuse it wherever it is, without echoing it. */
 function scanSecrets(value: unknown, path: string[]): void {
+  // One path, pushed and popped: a copy is made only for the problem.
   if (typeof value === 'string') {
     if (TOKEN_SHAPE.test(value)) {
-      throw new FileProblem(path, 'a value shaped like a secret token', 'an access file never carries a secret; keys and tokens stay imperative (accessctl key create)');
+      throw new FileProblem([...path], 'a value shaped like a secret token', 'an access file never carries a secret; keys and tokens stay imperative (accessctl key create)');
     }
-  } else if (Array.isArray(value)) value.forEach((v, i) => scanSecrets(v, [...path, String(i)]));
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(String(i));
+      scanSecrets(value[i], path);
+      path.pop();
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
       if (TOKEN_SHAPE.test(k)) throw new FileProblem([...path, k.slice(0, 4) + '…'], 'a key shaped like a secret token', 'an access file never carries a secret');
-      scanSecrets(v, [...path, k]);
+      path.push(k);
+      scanSecrets((value as Record<string, unknown>)[k], path);
+      path.pop();
     }
   }
 }
