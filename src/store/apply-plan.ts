@@ -36,14 +36,21 @@ export async function applyPlan(tx: Tx, plan: Plan, fileSha256: string): Promise
     written++;
   };
   // Physical link rows still present: what a delete will take with it by cascade.
-  const present = new Map(LINK_TABLES.map((t) => [t, new Map(links(raw, t))]));
+  // raw's own maps until the first delete from one copies it: a plan that deletes nothing copies no million links.
+  const copies = new Map<LinkTableName, Map<string, AnyLink>>();
+  const present = (t: LinkTableName) => copies.get(t) ?? links(raw, t);
+  const gone = (t: LinkTableName, k: string) => {
+    let m = copies.get(t);
+    if (!m) copies.set(t, (m = new Map(links(raw, t))));
+    m.delete(k);
+  };
   const cascadeOf = (column: string, id: string) => {
     const out: Array<{ table: LinkTableName; row: AnyLink }> = [];
     for (const t of LINK_TABLES) {
-      for (const [k, l] of present.get(t)!) {
+      for (const [k, l] of present(t)) {
         if (l[column] !== id) continue;
         out.push({ table: t, row: l });
-        present.get(t)!.delete(k);
+        gone(t, k);
       }
     }
     return out;
@@ -62,7 +69,7 @@ export async function applyPlan(tx: Tx, plan: Plan, fileSha256: string): Promise
     for (const [k, l] of links(current, table)) {
       if (after.has(k)) continue;
       await deleteLink(tx.db, table, l[o]!, l[m]!);
-      present.get(table)!.delete(k);
+      gone(table, k);
       audit(linkRemoved(table, l, opts));
     }
   }
@@ -91,6 +98,8 @@ export async function applyPlan(tx: Tx, plan: Plan, fileSha256: string): Promise
         created.push(row);
         continue;
       }
+      // The plan leaves an unchanged row as the same object: nothing to compare.
+      if (old === row) continue;
       const e = objectUpdated(kind, old, row, { ...opts, action: toggleAction(kind, old, row) });
       if ((e.details as { changes: unknown[] }).changes.length === 0) continue;
       const { id: _id, created_at: _c, ...set } = row;
@@ -104,7 +113,7 @@ export async function applyPlan(tx: Tx, plan: Plan, fileSha256: string): Promise
 
   for (const table of LINK_TABLES) {
     const { owner: o, member: m } = LINKS[table];
-    const physical = present.get(table)!;
+    const physical = present(table);
     const inserts: AnyLink[] = [];
     for (const [k, l] of links(planned, table)) {
       const had = physical.get(k);

@@ -4,6 +4,7 @@ import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
 import type { ResourcesTable } from '../rows.js';
 import type { DeclaredTest, TestTarget } from './model.js';
+import { affectedSubjects, narrowedTo } from './affected.js';
 
 export const resourceFactsOf = (r: ResourcesTable): ResourceFacts => ({
   id: r.id,
@@ -84,8 +85,10 @@ export interface AccessChange {
 
 /** Which subject gains or loses which resource, through which path, until when. */
 export function accessDiff(before: State, after: State, now: number): AccessChange[] {
-  const a = effectiveAccess(before, now);
-  const b = effectiveAccess(after, now);
+  // Only the subjects whose inputs differ: the others have the same access on both sides.
+  const only = affectedSubjects(before, after);
+  const a = effectiveAccess(narrowedTo(before, only), now);
+  const b = effectiveAccess(narrowedTo(after, only), now);
   const out: AccessChange[] = [];
   const text = (g: Grant) => `${g.via.join(', ')} ${formatTimestamp(g.until) ? `until ${formatTimestamp(g.until)}` : 'permanent'}`;
   for (const [k, g] of b) {

@@ -1,11 +1,12 @@
 import type { IdKind } from '../ids.js';
 import { UserError } from '../errors.js';
 import { SETTINGS, validateSettings } from '../settings.js';
-import { cloneState, linkKey, type State } from '../state.js';
+import { linkKey, type State } from '../state.js';
 import { formatTimestamp } from '../time.js';
 import { nameKey } from '../validate.js';
 import type { GroupsTable, LinkTable, ResourcesTable, ServicesTable, UsersTable } from '../rows.js';
-import { liveView } from './live-view.js';
+import { liveView, shallowCopy } from './live-view.js';
+import { copyOnWrite, flatWant, nestedWant, timesOf, type LinkMaps, type Times, type Want } from './plan-want.js';
 import { planRequestPolicies } from './plan-request.js';
 import { FileProblem, type AccessFile, type DeclaredLink } from './model.js';
 
@@ -59,7 +60,9 @@ const isLive = (expiresAt: number | null, now: number) => expiresAt === null || 
 export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Plan {
   const { now } = opts;
   const current = liveView(raw, now);
-  const planned = cloneState(current);
+  // Rows are shared with current: a change puts a new row in planned, never edits one in place.
+  const planned = shallowCopy(current, false);
+  const writable = copyOnWrite(planned);
   const changes = new Map<string, ObjectChange>();
   const change = (type: ObjectType, name: string, op: ObjectChange['op']): ObjectChange => {
     const key = `${type}\u0000${nameKey(name)}`;
@@ -144,10 +147,10 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     prune(planned.resources, (r) => r.name_key, (r) => r.name, declared.resources, 'resource', resources);
     prune(planned.services, (s) => s.name_key, (s) => s.name, declared.services, 'service', services);
     prune(planned.groups, (g) => g.name_key, (g) => g.name, declared.groups, 'group', groups);
-    for (const links of [planned.groupUsers, planned.groupResources, planned.groupServices, planned.serviceResources].map(loose)) {
-      for (const [k, l] of links) {
+    for (const table of ['groupUsers', 'groupResources', 'groupServices', 'serviceResources'] as const) {
+      for (const [k, l] of loose(planned[table])) {
         const ids = Object.entries(l).filter(([c]) => c.endsWith('_id')).map(([, v]) => v as string);
-        if (ids.some((id) => !planned.users.has(id) && !planned.resources.has(id) && !planned.services.has(id) && !planned.groups.has(id))) links.delete(k);
+        if (ids.some((id) => !planned.users.has(id) && !planned.resources.has(id) && !planned.services.has(id) && !planned.groups.has(id))) writable(table).delete(k);
       }
     }
   }
@@ -174,7 +177,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
   };
   const liveGroupOf = (name: string) => (deadGroups.has(nameKey(name)) ? undefined : groups.get(nameKey(name)));
 
-  const wantUsers = new Map<string, Times>();
+  const wantUsers = new Map<string, Map<string, Times>>();
   const wantResources = new Map<string, number | null>();
   const wantServices = new Map<string, { expiresAt: number | null; path: string[] }>();
   const wantServiceResources = new Map<string, number | null>();
@@ -184,7 +187,9 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     const g = liveGroupOf(d.name);
     if (!g) continue;
     ownedGroups.add(g.id);
-    for (const l of d.members) wantUsers.set(linkKey(g.id, resolve(users, l, 'user', declared.users)), { startsAt: l.startsAt, expiresAt: l.expiresAt });
+    const members = wantUsers.get(g.id) ?? new Map<string, Times>();
+    wantUsers.set(g.id, members);
+    for (const l of d.members) members.set(resolve(users, l, 'user', declared.users), timesOf(l.startsAt, l.expiresAt));
     for (const l of d.resources) wantResources.set(linkKey(g.id, resolve(resources, l, 'resource', declared.resources)), l.expiresAt);
     for (const l of d.services) wantServices.set(linkKey(g.id, resolve(services, l, 'service', declared.services)), { expiresAt: l.expiresAt, path: l.path });
   }
@@ -218,35 +223,38 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
     return changes.get(`${type}\u0000${nameKey(name)}`) ?? change(type, name, '~');
   };
 
-  syncLinks(loose(planned.groupUsers), 'group_id', 'user_id', wantUsers, (l) => ownedGroups.has(l.group_id!), 'members');
-  syncLinks(loose(planned.groupResources), 'group_id', 'resource_id', expiryOnly(wantResources), (l) => ownedGroups.has(l.group_id!), 'resources');
+  syncLinks('groupUsers', 'group_id', 'user_id', nestedWant(wantUsers), (l) => ownedGroups.has(l.group_id!), 'members');
+  syncLinks('groupResources', 'group_id', 'resource_id', flatWant(expiryOnly(wantResources)), (l) => ownedGroups.has(l.group_id!), 'resources');
   syncLinks(
-    loose(planned.groupServices),
+    'groupServices',
     'group_id',
     'service_id',
-    new Map([...wantServices].map(([k, v]) => [k, { startsAt: null, expiresAt: v.expiresAt }])),
+    flatWant(new Map([...wantServices].map(([k, v]) => [k, timesOf(null, v.expiresAt)]))),
     (l) => ownedGroups.has(l.group_id!) || ownedServices.has(l.service_id!),
     'services',
   );
-  syncLinks(loose(planned.serviceResources), 'service_id', 'resource_id', expiryOnly(wantServiceResources), (l) => ownedServices.has(l.service_id!), 'resources');
+  syncLinks('serviceResources', 'service_id', 'resource_id', flatWant(expiryOnly(wantServiceResources)), (l) => ownedServices.has(l.service_id!), 'resources');
 
-  function syncLinks(links: Map<string, LooseLink>, ownerCol: string, memberCol: string, want: Map<string, Times>, owned: (l: LooseLink) => boolean, field: string) {
+  function syncLinks(table: LinkMaps, ownerCol: string, memberCol: string, want: Want, owned: (l: LooseLink) => boolean, field: string) {
     // Only a user's membership has a start; the other link tables have no such column.
     const starts = memberCol === 'user_id';
-    for (const [k, l] of [...links]) {
-      if (!owned(l) || want.has(k)) continue;
-      links.delete(k);
+    const links = () => loose(planned[table]);
+    const write = () => loose(writable(table));
+    // Read from the map as it was, written to its copy (made at the first change).
+    for (const [k, l] of links()) {
+      if (!owned(l) || want.has(l[ownerCol] as string, l[memberCol] as string)) continue;
+      write().delete(k);
       // A group-service link belongs on the group's line when the group is declared.
       const owner = ownerCol === 'group_id' && !ownedGroups.has(l.group_id as string) ? (l[memberCol] as string) : (l[ownerCol] as string);
       const member = owner === l[ownerCol] ? (l[memberCol] as string) : (l[ownerCol] as string);
       ownerChange(owner).fields.push({ field: owner === l[ownerCol] ? field : 'groups', item: nameOf(member)[1], op: '-', from: iso(l.expires_at), to: null, ...startsOf(starts, l, null) });
     }
-    for (const [k, { startsAt, expiresAt }] of want) {
-      const [ownerId, memberId] = k.split('\u0000') as [string, string];
-      const had = links.get(k);
-      if (had && had.expires_at === expiresAt && (!starts || (had.starts_at ?? null) === startsAt)) continue;
-      if (!had && !isLive(expiresAt, now)) continue;
-      links.set(k, { [ownerCol]: ownerId, [memberCol]: memberId, ...(starts ? { starts_at: startsAt } : {}), expires_at: expiresAt, created_at: had?.created_at ?? now });
+    want.forEach((ownerId, memberId, { startsAt, expiresAt }) => {
+      const k = linkKey(ownerId, memberId);
+      const had = links().get(k);
+      if (had && had.expires_at === expiresAt && (!starts || (had.starts_at ?? null) === startsAt)) return;
+      if (!had && !isLive(expiresAt, now)) return;
+      write().set(k, { [ownerCol]: ownerId, [memberCol]: memberId, ...(starts ? { starts_at: startsAt } : {}), expires_at: expiresAt, created_at: had?.created_at ?? now });
       const onService = ownerCol === 'group_id' && !ownedGroups.has(ownerId);
       ownerChange(onService ? memberId : ownerId).fields.push({
         field: onService ? 'groups' : field,
@@ -256,7 +264,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
         to: iso(expiresAt),
         ...startsOf(starts, had ?? null, startsAt),
       });
-    }
+    });
   }
 
   // Settings: only those the file names; the rest keep their values.
@@ -283,11 +291,7 @@ export function computePlan(raw: State, file: AccessFile, opts: PlanOptions): Pl
   return { raw, current, planned, changes: ordered, sweep };
 }
 
-interface Times {
-  startsAt: number | null;
-  expiresAt: number | null;
-}
-const expiryOnly = (m: Map<string, number | null>) => new Map([...m].map(([k, expiresAt]): [string, Times] => [k, { startsAt: null, expiresAt }]));
+const expiryOnly = (m: Map<string, number | null>) => new Map([...m].map(([k, expiresAt]): [string, Times] => [k, timesOf(null, expiresAt)]));
 
 /** A membership's start, before and after, on its field change: only when either side has one. */
 function startsOf(starts: boolean, had: LooseLink | null, to: number | null): Pick<FieldChange, 'startsFrom' | 'startsTo'> {

@@ -58,15 +58,23 @@ export function validateAccessFile(doc: unknown): AccessFile {
 
 /** A secret never belongs in a file that lives in git: refuse it wherever it is, without echoing it. */
 function scanSecrets(value: unknown, path: string[]): void {
+  // One path, pushed and popped: a copy is made only for the problem.
   if (typeof value === 'string') {
     if (TOKEN_SHAPE.test(value)) {
-      throw new FileProblem(path, 'a value shaped like a secret token', 'an access file never carries a secret; keys and tokens stay imperative (accessctl key create)');
+      throw new FileProblem([...path], 'a value shaped like a secret token', 'an access file never carries a secret; keys and tokens stay imperative (accessctl key create)');
     }
-  } else if (Array.isArray(value)) value.forEach((v, i) => scanSecrets(v, [...path, String(i)]));
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(String(i));
+      scanSecrets(value[i], path);
+      path.pop();
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
       if (TOKEN_SHAPE.test(k)) throw new FileProblem([...path, k.slice(0, 4) + '…'], 'a key shaped like a secret token', 'an access file never carries a secret');
-      scanSecrets(v, [...path, k]);
+      path.push(k);
+      scanSecrets((value as Record<string, unknown>)[k], path);
+      path.pop();
     }
   }
 }
@@ -195,6 +203,11 @@ function resourceOf(v: unknown, path: string[]): DeclaredResource {
  */
 function linkList(o: Obj, key: string, path: string[], refKey: 'email' | 'name', kind: string): DeclaredLink[] {
   const starts = kind === 'user';
+  const v0 = o[key];
+  const at = [...path, key];
+  // A bare, valid name (the common case, a million times in a big file) costs one small object:
+  // its path is spelled out only if something asks for it.
+  if (Array.isArray(v0) && v0.every((v) => typeof v === 'string' && isPlainRef(v))) return v0.map((v: string, i) => new Link(v.trim(), null, null, at, i));
   return list(o, key, path, (v, p) => {
     if (typeof v === 'string') return { ref: linkRef(v, p, kind), startsAt: null, expiresAt: null, path: p };
     if (typeof v === 'number' || typeof v === 'boolean') throw new FileProblem(p, `expected a ${kind} name, got ${describe(v)}`, NOT_TEXT_HINT);
@@ -238,6 +251,24 @@ function requestOf(v: unknown, path: string[]): DeclaredRequestPolicy | null {
   }
   return { approvers, policy: buildPolicy('', input, null, (f) => f), path };
 }
+
+/** A link's place in the file, kept as its list and index until a problem needs the path. */
+class Link implements DeclaredLink {
+  constructor(
+    readonly ref: string,
+    readonly startsAt: number | null,
+    readonly expiresAt: number | null,
+    private readonly list: readonly string[],
+    private readonly index: number,
+  ) {}
+
+  get path(): string[] {
+    return [...this.list, String(this.index)];
+  }
+}
+
+/** What linkRef accepts unchanged but for trimming: not an id, not empty. */
+const isPlainRef = (value: string) => !ID_SHAPE.test(value.trim()) && value.trim() !== '';
 
 function linkRef(value: string, path: string[], kind: string): string {
   nameRef(value, path, kind);

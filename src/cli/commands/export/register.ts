@@ -22,6 +22,6 @@ export function registerExport(program: Command, ctx: Ctx): void {
     const f = opts.format ?? ctx.globals().format;
     if (f !== 'table' && f !== 'json') throw new UsageError(`export writes yaml or json, not ${f}`, 'accessctl export -f yaml');
     await ctx.ready();
-    await ctx.io.stdout.write(await runExport(ctx, f));
+    await runExport(ctx, f);
   });
 }

@@ -19,7 +19,6 @@ const FULL_PARSER_ONLY = /[&*!%]|\?(?:\s|$)/m;
 export interface LoadedFile {
   name: string;
   sha256: string;
-  bytes: Buffer;
   file: AccessFile;
   /** `FILE:LINE: path: message (hint)` as a usage error (exit 2). */
   problem(p: FileProblem): Promise<UsageError>;
@@ -38,6 +37,9 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
   }
   if (bytes.length > MAX_FILE_BYTES) throw tooLarge(name);
   const text = decodeUtf8(bytes, name);
+  // Hashed now, so that the bytes are not held beside the text and the parsed file.
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  bytes = Buffer.alloc(0); // an async function keeps its locals: let go of the file's bytes
   const looksJson = /\.json$/i.test(path) || /^\s*[{[]/.test(text);
   scanText(text, looksJson, name);
   // The YAML library is loaded only by the access-as-code verbs; a JSON file skips it until a
@@ -86,7 +88,6 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
     }
   }
 
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const problem = async (p: FileProblem): Promise<UsageError> => {
     // Line numbers come from the YAML parser; a JSON file is parsed a second time only now.
     if (!doc) await parseYaml();
@@ -113,7 +114,7 @@ export async function loadAccessFile(path: string, readStdin: () => Promise<Buff
   if (declaresNothing(file)) {
     throw new UsageError(`${name}: the file declares nothing (empty, only comments, or {})`, 'an empty file would change nothing, or with --prune delete everything; nothing was changed');
   }
-  return { name, sha256, bytes, file, problem };
+  return { name, sha256, file, problem };
 }
 
 /** The text scan of limits.ts, its problem said as `FILE:LINE: …` (exit 2). */
