@@ -170,38 +170,52 @@ export interface StateDifference {
   live: unknown;
 }
 
+/** The tables a State holds row objects for, in the order they are compared, with their State field. */
+export const STATE_TABLES = Object.entries(TABLE_MAP) as ReadonlyArray<[StateTable, keyof State]>;
+
 /**
- * Compares a replayed State with the live one (loadState). Key token hashes are compared by
- * fingerprint (the log never holds a hash) via `fingerprint`; lastUsedAt is telemetry and skipped.
+ * The columns that differ between a replayed row and the live one. Key token hashes are compared
+ * by fingerprint (the log never holds a hash) via `fingerprint`; last_used_at is telemetry and skipped.
  */
+export function diffRow(table: ReplayTable, key: string, replayed: Record<string, unknown>, live: Record<string, unknown>, fingerprint: (tokenHash: string) => string): StateDifference[] {
+  let x = replayed;
+  let y = live;
+  if (table === 'service_keys') {
+    const { last_used_at: _replayedUse, ...rest } = replayed;
+    const { last_used_at: _liveUse, ...liveRest } = live;
+    x = rest;
+    y = { ...liveRest, token_hash: fingerprint(String(live.token_hash)) };
+  }
+  const out: StateDifference[] = [];
+  for (const col of new Set([...Object.keys(x), ...Object.keys(y)])) {
+    if (x[col] !== y[col]) out.push({ table, id: rowLabel(key), field: col, replayed: x[col] ?? null, live: y[col] ?? null });
+  }
+  return out;
+}
+
+/** Compares a replayed State with a whole live one (a load of the tables), as db check does table by table. */
 export function diffStates(replayed: State, live: State, fingerprint: (tokenHash: string) => string): StateDifference[] {
   const out: StateDifference[] = [];
-  for (const [table, field] of Object.entries(TABLE_MAP) as Array<[StateTable, keyof State]>) {
+  for (const [table, field] of STATE_TABLES) {
     const a = replayed[field] as unknown as Map<string, Record<string, unknown>>;
     const b = live[field] as unknown as Map<string, Record<string, unknown>>;
-    const norm = (row: Record<string, unknown>, isLive: boolean) => {
-      if (table !== 'service_keys') return row;
-      const { last_used_at: _ignored, ...rest } = row;
-      return isLive ? { ...rest, token_hash: fingerprint(String(row.token_hash)) } : rest;
-    };
     for (const [key, row] of a) {
       const other = b.get(key);
-      if (!other) {
-        out.push({ table, id: rowLabel(key), field: null, replayed: 'present', live: 'missing' });
-        continue;
-      }
-      const x = norm(row, false);
-      const y = norm(other, true);
-      for (const col of new Set([...Object.keys(x), ...Object.keys(y)])) {
-        if (x[col] !== y[col]) out.push({ table, id: rowLabel(key), field: col, replayed: x[col] ?? null, live: y[col] ?? null });
-      }
+      if (!other) out.push({ table, id: rowLabel(key), field: null, replayed: 'present', live: 'missing' });
+      else out.push(...diffRow(table, key, row, other, fingerprint));
     }
     for (const key of b.keys()) if (!a.has(key)) out.push({ table, id: rowLabel(key), field: null, replayed: 'missing', live: 'present' });
   }
-  for (const [key, value] of replayed.settings) {
-    if (!live.settings.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'present', live: 'missing' });
-    else if (live.settings.get(key) !== value) out.push({ table: 'settings', id: key, field: 'value', replayed: value, live: live.settings.get(key) });
+  out.push(...diffSettings(replayed.settings, live.settings));
+  return out;
+}
+
+export function diffSettings(replayed: Map<string, string>, live: Map<string, string>): StateDifference[] {
+  const out: StateDifference[] = [];
+  for (const [key, value] of replayed) {
+    if (!live.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'present', live: 'missing' });
+    else if (live.get(key) !== value) out.push({ table: 'settings', id: key, field: 'value', replayed: value, live: live.get(key) });
   }
-  for (const key of live.settings.keys()) if (!replayed.settings.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'missing', live: 'present' });
+  for (const key of live.keys()) if (!replayed.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'missing', live: 'present' });
   return out;
 }
