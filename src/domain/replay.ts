@@ -1,5 +1,6 @@
 import { PRIMARY_KEY, type Change, type ReplayTable, type Row } from './audit-events.js';
 import { emptyState, linkKey, type State } from './state.js';
+import { RowPacker } from './packed-rows.js';
 import { applyLegacyTokenEvent, applyTokenChange, dropTokensOfKey, type ReplayedToken } from './token-replay.js';
 
 /**
@@ -38,10 +39,27 @@ export interface Replay {
   tokens: Map<string, ReplayedToken>;
   /** A `store.migrate` snapshot recorded no token: tokens made before it were never seen made. */
   tokensUnknown: boolean;
+  /**
+   * Set for a replay that is only compared (db check): its state's rows are then held packed
+   * (domain/packed-rows.ts), and read back through `replayedRow`.
+   */
+  packer: RowPacker | null;
 }
 
-export function newReplay(): Replay {
-  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknown: false };
+export function newReplay(options: { packed?: boolean } = {}): Replay {
+  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknown: false, packer: options.packed ? new RowPacker() : null };
+}
+
+/**
+ * The link tables are packed: they hold the most rows (a million memberships) and are rarely
+ * updated. Objects (users, keys) stay objects: their updates (most of a log) would each unpack
+ * and pack a row again.
+ */
+const PACKED_TABLES: ReadonlySet<ReplayTable> = new Set(['group_users', 'group_resources', 'group_services', 'service_resources', 'review_items']);
+
+/** A row of the replayed state as an object, whether the replay holds it packed or not. */
+export function replayedRow(r: Replay, table: ReplayTable, key: string, held: unknown): Record<string, unknown> {
+  return r.packer && PACKED_TABLES.has(table) ? r.packer.unpack(table, key, held as string | Record<string, unknown>) : (held as Record<string, unknown>);
 }
 
 type StateTable = Exclude<ReplayTable, 'settings' | 'exchange_tokens'>;
@@ -130,11 +148,14 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
     return;
   }
   const map = r.state[TABLE_MAP[table]] as unknown as Tables[typeof table];
-  const current = map.get(key);
+  const held = map.get(key);
+  const current = held === undefined ? undefined : replayedRow(r, table, key, held);
+  const packer = PACKED_TABLES.has(table) ? r.packer : null;
+  const hold = (row: Record<string, unknown>) => map.set(key, (packer ? packer.pack(table, key, row) : row) as Record<string, unknown>);
   switch (c.op) {
     case 'insert':
       if (current) anomaly('inserted twice');
-      map.set(key, insertedRow(table, c.row));
+      hold(insertedRow(table, c.row));
       return;
     case 'update': {
       if (!current) {
@@ -151,6 +172,7 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
         const name = col === 'token_fingerprint' ? 'token_hash' : col;
         current[name] = to[name];
       }
+      if (packer) hold(current);
       return;
     }
     case 'delete':

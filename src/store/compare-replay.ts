@@ -1,4 +1,4 @@
-import { diffRow, diffSettings, rowKey, rowLabel, STATE_TABLES, type Replay, type StateDifference } from '../domain/replay.js';
+import { diffRow, diffSettings, replayedRow, rowKey, rowLabel, STATE_TABLES, type Replay, type StateDifference } from '../domain/replay.js';
 import { diffTokenRow, replayedTokensLeft } from '../domain/token-replay.js';
 import type { Row } from '../domain/audit-events.js';
 import type { Db } from './mutate.js';
@@ -19,7 +19,7 @@ const MATCHED = Symbol('matched');
 export async function compareReplayWithStore(db: Db, replay: Replay, fingerprint: (tokenHash: string) => string, now: number): Promise<StateDifference[]> {
   const out: StateDifference[] = [];
   for (const [table, field] of STATE_TABLES) {
-    const replayed = replay.state[field] as unknown as Map<string, Record<string, unknown> | typeof MATCHED>;
+    const replayed = replay.state[field] as unknown as Map<string, unknown>;
     const fieldDiffs = new Map<string, StateDifference[]>();
     const onlyLive: StateDifference[] = [];
     for await (const live of db.selectFrom(table).selectAll().stream()) {
@@ -29,7 +29,7 @@ export async function compareReplayWithStore(db: Db, replay: Replay, fingerprint
         onlyLive.push({ table, id: rowLabel(key), field: null, replayed: 'missing', live: 'present' });
         continue;
       }
-      const diffs = diffRow(table, key, row, live as unknown as Record<string, unknown>, fingerprint);
+      const diffs = diffRow(table, key, replayedRow(replay, table, key, row), live as unknown as Record<string, unknown>, fingerprint);
       if (diffs.length > 0) fieldDiffs.set(key, diffs);
       replayed.set(key, MATCHED);
     }

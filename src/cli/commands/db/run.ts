@@ -59,7 +59,7 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
 export async function storeCheckRecords(store: Store, now: number): Promise<{ records: Array<{ check: string; ok: boolean; detail: string }>; older: boolean }> {
   const older = store.schema?.()?.migratedFrom === null && (store.schema?.()?.version ?? LATEST_VERSION) < LATEST_VERSION;
   const records = await inReadSnapshot(store, async (db) => {
-    const replay = newReplay();
+    const replay = newReplay({ packed: true });
     const chain = await checkAuditChain(db, (e, details) => replayEvent(replay, e, details), { now });
     return [
       ...(await store.checks()).map((c) => ({ ...c })),
