@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       if (wanted('lists')) listFigures(t);
       await turn();
       // 6. db check against a raw check-and-replay loop, and against audit verify (bench/db-check.ts).
-      if (wanted('replay')) dbCheckFigures({ dialect: t.dialect, store: t.store, sqliteStore: t.dialect === 'sqlite' ? t.store : template, root: ROOT, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, events: sizes.auditEvents, measure, script, record: (figure, m, target) => report.record(t.dialect, figure, m, target) });
+      if (wanted('replay')) dbCheckFigures({ dialect: t.dialect, store: t.store, sqliteStore: t.dialect === 'sqlite' ? t.store : template, root: ROOT, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, events: sizes.auditEvents, measure, script, record: (figure, m, target, rssLimit) => report.record(t.dialect, figure, m, target, { rssLimit }) });
       await turn();
       // 7. review start --all, its memory bound (bench/review.ts). SQLite: the raw loop is better-sqlite3's.
       if (wanted('review') && t.dialect === 'sqlite') reviewFigure({ fresh: () => t.fresh('fixture'), root: ROOT, node: NODE, bin: BIN, now: NOW, pairs: HEAVY_PAIRS, measure, script, record: (figure, m, target, rssLimit) => report.record(t.dialect, figure, m, target, { rssLimit }) });
