@@ -51,11 +51,12 @@ export function newReplay(options: { packed?: boolean } = {}): Replay {
 }
 
 /**
- * The link tables are packed: they hold the most rows (a million memberships) and are rarely
- * updated. Objects (users, keys) stay objects: their updates (most of a log) would each unpack
- * and pack a row again.
+ * Every table but users is packed: the links hold the most rows (a million memberships) and, like
+ * keys, groups and the rest, are rarely updated. Users stay objects: their updates (most of a log,
+ * a sync touches thousands) would each unpack and pack a row again, and that garbage cost more
+ * peak memory than packing saved.
  */
-const PACKED_TABLES: ReadonlySet<ReplayTable> = new Set(['group_users', 'group_resources', 'group_services', 'service_resources', 'review_items']);
+const PACKED_TABLES: ReadonlySet<ReplayTable> = new Set(['resources', 'groups', 'services', 'group_users', 'group_resources', 'group_services', 'service_resources', 'service_keys', 'requests', 'reviews', 'review_items']);
 
 /** A row of the replayed state as an object, whether the replay holds it packed or not. */
 export function replayedRow(r: Replay, table: ReplayTable, key: string, held: unknown): Record<string, unknown> {
