@@ -135,8 +135,6 @@ const HEAVY = new Map([
   ['audit list', ['--max-semi-space-size=2']],
   ['user import', ['--max-semi-space-size=2']],
   ['resource import', ['--max-semi-space-size=2']],
-  // Replays the whole log beside what it holds of it: 379 MB → 345 MB at a million memberships.
-  ['db check', ['--max-semi-space-size=2']],
 ]);
 
 function heapFlags(args) {
