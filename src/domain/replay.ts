@@ -1,5 +1,6 @@
 import { PRIMARY_KEY, type Change, type ReplayTable, type Row } from './audit-events.js';
 import { emptyState, linkKey, type State } from './state.js';
+import { RowPacker } from './packed-rows.js';
 import { applyLegacyTokenEvent, applyTokenChange, dropTokensOfKey, type ReplayedToken } from './token-replay.js';
 
 /**
@@ -38,10 +39,28 @@ export interface Replay {
   tokens: Map<string, ReplayedToken>;
   /** A `store.migrate` snapshot recorded no token: tokens made before it were never seen made. */
   tokensUnknown: boolean;
+  /**
+   * Set for a replay that is only compared (db check): its state's rows are then held packed
+   * (domain/packed-rows.ts), and read back through `replayedRow`.
+   */
+  packer: RowPacker | null;
 }
 
-export function newReplay(): Replay {
-  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknown: false };
+export function newReplay(options: { packed?: boolean } = {}): Replay {
+  return { state: emptyState(), anomalies: [], startSeq: null, skipped: 0, last: null, tokens: new Map(), tokensUnknown: false, packer: options.packed ? new RowPacker() : null };
+}
+
+/**
+ * Every table but users is packed: the links hold the most rows (a million memberships) and, like
+ * keys, groups and the rest, are rarely updated. Users stay objects: their updates (most of a log,
+ * a sync touches thousands) would each unpack and pack a row again, and that garbage cost more
+ * peak memory than packing saved.
+ */
+const PACKED_TABLES: ReadonlySet<ReplayTable> = new Set(['resources', 'groups', 'services', 'group_users', 'group_resources', 'group_services', 'service_resources', 'service_keys', 'requests', 'reviews', 'review_items']);
+
+/** A row of the replayed state as an object, whether the replay holds it packed or not. */
+export function replayedRow(r: Replay, table: ReplayTable, key: string, held: unknown): Record<string, unknown> {
+  return r.packer && PACKED_TABLES.has(table) ? r.packer.unpack(table, key, held as string | Record<string, unknown>) : (held as Record<string, unknown>);
 }
 
 type StateTable = Exclude<ReplayTable, 'settings' | 'exchange_tokens'>;
@@ -130,11 +149,14 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
     return;
   }
   const map = r.state[TABLE_MAP[table]] as unknown as Tables[typeof table];
-  const current = map.get(key);
+  const held = map.get(key);
+  const current = held === undefined ? undefined : replayedRow(r, table, key, held);
+  const packer = PACKED_TABLES.has(table) ? r.packer : null;
+  const hold = (row: Record<string, unknown>) => map.set(key, (packer ? packer.pack(table, key, row) : row) as Record<string, unknown>);
   switch (c.op) {
     case 'insert':
       if (current) anomaly('inserted twice');
-      map.set(key, insertedRow(table, c.row));
+      hold(insertedRow(table, c.row));
       return;
     case 'update': {
       if (!current) {
@@ -151,6 +173,7 @@ function applyChange(r: Replay, e: ReplayedEvent, c: Change): void {
         const name = col === 'token_fingerprint' ? 'token_hash' : col;
         current[name] = to[name];
       }
+      if (packer) hold(current);
       return;
     }
     case 'delete':
@@ -170,38 +193,52 @@ export interface StateDifference {
   live: unknown;
 }
 
+/** The tables a State holds row objects for, in the order they are compared, with their State field. */
+export const STATE_TABLES = Object.entries(TABLE_MAP) as ReadonlyArray<[StateTable, keyof State]>;
+
 /**
- * Compares a replayed State with the live one (loadState). Key token hashes are compared by
- * fingerprint (the log never holds a hash) via `fingerprint`; lastUsedAt is telemetry and skipped.
+ * The columns that differ between a replayed row and the live one. Key token hashes are compared
+ * by fingerprint (the log never holds a hash) via `fingerprint`; last_used_at is telemetry and skipped.
  */
+export function diffRow(table: ReplayTable, key: string, replayed: Record<string, unknown>, live: Record<string, unknown>, fingerprint: (tokenHash: string) => string): StateDifference[] {
+  let x = replayed;
+  let y = live;
+  if (table === 'service_keys') {
+    const { last_used_at: _replayedUse, ...rest } = replayed;
+    const { last_used_at: _liveUse, ...liveRest } = live;
+    x = rest;
+    y = { ...liveRest, token_hash: fingerprint(String(live.token_hash)) };
+  }
+  const out: StateDifference[] = [];
+  for (const col of new Set([...Object.keys(x), ...Object.keys(y)])) {
+    if (x[col] !== y[col]) out.push({ table, id: rowLabel(key), field: col, replayed: x[col] ?? null, live: y[col] ?? null });
+  }
+  return out;
+}
+
+/** Compares a replayed State with a whole live one (a load of the tables), as db check does table by table. */
 export function diffStates(replayed: State, live: State, fingerprint: (tokenHash: string) => string): StateDifference[] {
   const out: StateDifference[] = [];
-  for (const [table, field] of Object.entries(TABLE_MAP) as Array<[StateTable, keyof State]>) {
+  for (const [table, field] of STATE_TABLES) {
     const a = replayed[field] as unknown as Map<string, Record<string, unknown>>;
     const b = live[field] as unknown as Map<string, Record<string, unknown>>;
-    const norm = (row: Record<string, unknown>, isLive: boolean) => {
-      if (table !== 'service_keys') return row;
-      const { last_used_at: _ignored, ...rest } = row;
-      return isLive ? { ...rest, token_hash: fingerprint(String(row.token_hash)) } : rest;
-    };
     for (const [key, row] of a) {
       const other = b.get(key);
-      if (!other) {
-        out.push({ table, id: rowLabel(key), field: null, replayed: 'present', live: 'missing' });
-        continue;
-      }
-      const x = norm(row, false);
-      const y = norm(other, true);
-      for (const col of new Set([...Object.keys(x), ...Object.keys(y)])) {
-        if (x[col] !== y[col]) out.push({ table, id: rowLabel(key), field: col, replayed: x[col] ?? null, live: y[col] ?? null });
-      }
+      if (!other) out.push({ table, id: rowLabel(key), field: null, replayed: 'present', live: 'missing' });
+      else out.push(...diffRow(table, key, row, other, fingerprint));
     }
     for (const key of b.keys()) if (!a.has(key)) out.push({ table, id: rowLabel(key), field: null, replayed: 'missing', live: 'present' });
   }
-  for (const [key, value] of replayed.settings) {
-    if (!live.settings.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'present', live: 'missing' });
-    else if (live.settings.get(key) !== value) out.push({ table: 'settings', id: key, field: 'value', replayed: value, live: live.settings.get(key) });
+  out.push(...diffSettings(replayed.settings, live.settings));
+  return out;
+}
+
+export function diffSettings(replayed: Map<string, string>, live: Map<string, string>): StateDifference[] {
+  const out: StateDifference[] = [];
+  for (const [key, value] of replayed) {
+    if (!live.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'present', live: 'missing' });
+    else if (live.get(key) !== value) out.push({ table: 'settings', id: key, field: 'value', replayed: value, live: live.get(key) });
   }
-  for (const key of live.settings.keys()) if (!replayed.settings.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'missing', live: 'present' });
+  for (const key of live.keys()) if (!replayed.has(key)) out.push({ table: 'settings', id: key, field: null, replayed: 'missing', live: 'present' });
   return out;
 }

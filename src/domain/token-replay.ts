@@ -72,28 +72,31 @@ export function applyLegacyTokenEvent(r: Replay, e: ReplayedEvent & { targetId?:
  * before tokens were replayed state), a live token replay never saw made may predate it: it is
  * excused once expired, when it grants nothing (no token outlives token.maxTtl, at most a week).
  * Every other unexplained row is reported, whatever its expiry.
+ *
+ * One live token against replay. The replayed token it matches is taken out of `r.tokens`, so
+ * what is left after every live row is what the store is missing (replayedTokensLeft).
  */
-export function diffTokens(r: Replay, live: readonly ExchangeTokensTable[], fingerprint: (tokenHash: string) => string, now: number): StateDifference[] {
-  const out: StateDifference[] = [];
+export function diffTokenRow(r: Replay, row: ExchangeTokensTable, fingerprint: (tokenHash: string) => string, now: number): StateDifference[] {
   const table = 'exchange_tokens';
-  const seen = new Set<string>();
-  for (const row of live) {
-    seen.add(row.id);
-    const t = r.tokens.get(row.id);
-    if (!t) {
-      if (r.tokensUnknown && row.expires_at <= now) continue;
-      out.push({ table, id: row.id, field: null, replayed: 'missing', live: 'present' });
-      continue;
-    }
-    const fields: Array<[string, unknown, unknown]> = [
-      ['key_id', t.key_id, row.key_id],
-      ['expires_at', t.expires_at, row.expires_at],
-    ];
-    // A token from an event without a fingerprint is compared by id, key and expiry only.
-    if (t.token_hash !== null) fields.push(['token_hash', t.token_hash, fingerprint(row.token_hash)]);
-    if (t.created_at !== null) fields.push(['created_at', t.created_at, row.created_at]);
-    for (const [field, replayed, stored] of fields) if (replayed !== stored) out.push({ table, id: row.id, field, replayed, live: stored });
+  const t = r.tokens.get(row.id);
+  if (!t) {
+    if (r.tokensUnknown && row.expires_at <= now) return [];
+    return [{ table, id: row.id, field: null, replayed: 'missing', live: 'present' }];
   }
-  for (const id of r.tokens.keys()) if (!seen.has(id)) out.push({ table, id, field: null, replayed: 'present', live: 'missing' });
+  r.tokens.delete(row.id);
+  const fields: Array<[string, unknown, unknown]> = [
+    ['key_id', t.key_id, row.key_id],
+    ['expires_at', t.expires_at, row.expires_at],
+  ];
+  // A token from an event without a fingerprint is compared by id, key and expiry only.
+  if (t.token_hash !== null) fields.push(['token_hash', t.token_hash, fingerprint(row.token_hash)]);
+  if (t.created_at !== null) fields.push(['created_at', t.created_at, row.created_at]);
+  const out: StateDifference[] = [];
+  for (const [field, replayed, stored] of fields) if (replayed !== stored) out.push({ table, id: row.id, field, replayed, live: stored });
   return out;
+}
+
+/** The replayed tokens no live row matched, in replay order. */
+export function replayedTokensLeft(r: Replay): StateDifference[] {
+  return [...r.tokens.keys()].map((id) => ({ table: 'exchange_tokens', id, field: null, replayed: 'present', live: 'missing' }));
 }

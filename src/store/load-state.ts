@@ -1,6 +1,5 @@
 import { emptyState, linkKey, type State } from '../domain/state.js';
 import type { Db } from './mutate.js';
-import type { ExchangeTokensTable } from './tables.js';
 
 /** The live tables as a State (domain/state.ts): what replay is compared with and a plan starts from. */
 export async function loadState(db: Db): Promise<State> {
@@ -19,9 +18,4 @@ export async function loadState(db: Db): Promise<State> {
   for (const r of await db.selectFrom('review_items').selectAll().execute()) s.reviewItems.set(linkKey(r.review_id, String(r.item)), r);
   for (const r of await db.selectFrom('settings').selectAll().execute()) s.settings.set(r.key, r.value);
   return s;
-}
-
-/** The live short-lived tokens, compared by `db check` with those replay rebuilt (domain/token-replay.ts). */
-export async function loadExchangeTokens(db: Db): Promise<ExchangeTokensTable[]> {
-  return db.selectFrom('exchange_tokens').selectAll().orderBy('id').execute();
 }

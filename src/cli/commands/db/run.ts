@@ -4,10 +4,9 @@ import { ConflictError, StoreError } from '../../../domain/errors.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
 import { tokenFingerprint } from '../../../domain/audit-events.js';
-import { diffStates, newReplay, replayEvent } from '../../../domain/replay.js';
+import { newReplay, replayEvent, type Replay, type StateDifference } from '../../../domain/replay.js';
 import { describeTimeFinding } from '../../../domain/log-time.js';
-import { diffTokens } from '../../../domain/token-replay.js';
-import { loadExchangeTokens, loadState } from '../../../store/load-state.js';
+import { compareReplayWithStore } from '../../../store/compare-replay.js';
 import { checkAuditChain } from '../audit/run.js';
 import { LATEST_VERSION } from '../../../store/sqlite/schema.js';
 import { inReadSnapshot } from '../../../store/read-snapshot.js';
@@ -60,7 +59,7 @@ export async function runDbCheck(ctx: Ctx): Promise<Output> {
 export async function storeCheckRecords(store: Store, now: number): Promise<{ records: Array<{ check: string; ok: boolean; detail: string }>; older: boolean }> {
   const older = store.schema?.()?.migratedFrom === null && (store.schema?.()?.version ?? LATEST_VERSION) < LATEST_VERSION;
   const records = await inReadSnapshot(store, async (db) => {
-    const replay = newReplay();
+    const replay = newReplay({ packed: true });
     const chain = await checkAuditChain(db, (e, details) => replayEvent(replay, e, details), { now });
     return [
       ...(await store.checks()).map((c) => ({ ...c })),
@@ -70,7 +69,7 @@ export async function storeCheckRecords(store: Store, now: number): Promise<{ re
       ...(older
         ? [{ check: 'replay', ok: false, detail: `not run: a schema ${store.schema?.()?.version} log has no snapshot to replay from until accessctl db migrate` }]
         : chain.ok
-          ? replayChecks(replay, await loadState(db), await loadExchangeTokens(db), now)
+          ? replayChecks(replay, await compareReplayWithStore(db, replay, tokenFingerprint, now))
           : [{ check: 'replay', ok: false, detail: 'not run: the audit chain is broken' }]),
     ];
   });
@@ -81,12 +80,12 @@ export async function storeCheckRecords(store: Store, now: number): Promise<{ re
  * The state replayed from the log against the live tables: one record per difference, naming
  * table, id and field, so a planted membership or a swapped token hash is found by name.
  */
-function replayChecks(replay: ReturnType<typeof newReplay>, live: Awaited<ReturnType<typeof loadState>>, tokens: Awaited<ReturnType<typeof loadExchangeTokens>>, now: number) {
+function replayChecks(replay: Replay, differences: StateDifference[]) {
   const start =
     replay.startSeq === null ? 'an empty log' : replay.skipped > 0 ? `seq ${replay.startSeq} (the schema 2 snapshot; ${replay.skipped} format 1 events before it are checked by the chain only)` : `seq ${replay.startSeq}`;
   const out: Array<{ check: string; ok: boolean; detail: string }> = [];
   for (const a of replay.anomalies) out.push({ check: 'replay', ok: false, detail: `seq ${a.seq}: ${a.table} ${a.id}: ${a.problem}` });
-  for (const d of [...diffStates(replay.state, live, tokenFingerprint), ...diffTokens(replay, tokens, tokenFingerprint, now)]) {
+  for (const d of differences) {
     const what =
       d.field === null
         ? d.live === 'present'
