@@ -15,8 +15,8 @@ export interface Grant {
   path: GrantPath;
 }
 
-export const subjectOfUser = (u: UsersTable): Subject => ({ kind: 'user', id: u.id, name: u.email, state: u.state as Subject['state'] });
-export const subjectOfService = (s: ServicesTable): Subject => ({ kind: 'service', id: s.id, name: s.name, state: s.state as Subject['state'] });
+export const subjectOfUser = (u: UserFacts): Subject => ({ kind: 'user', id: u.id, name: u.email, state: u.state as Subject['state'] });
+export const subjectOfService = (s: ServiceFacts): Subject => ({ kind: 'service', id: s.id, name: s.name, state: s.state as Subject['state'] });
 export const factsOf = (r: ResourcesTable): ResourceFacts => ({ id: r.id, name: r.name, address: r.address, isActive: r.is_active === 1, tcp: r.tcp, udp: r.udp, icmp: r.icmp === 1 });
 
 export interface PopulationFilter {
@@ -27,7 +27,10 @@ export interface PopulationFilter {
 }
 
 export type SubjectKind = 'user' | 'service';
-export type SubjectRow = UsersTable | ServicesTable;
+/** The columns of a user or service the rule and the order read. */
+export type UserFacts = Pick<UsersTable, 'id' | 'email' | 'email_key' | 'state'>;
+export type ServiceFacts = Pick<ServicesTable, 'id' | 'name' | 'name_key' | 'state'>;
+export type SubjectRow = UserFacts | ServiceFacts;
 export type Membership = GroupUsersTable | GroupServicesTable;
 
 interface Lookup<T> {
@@ -119,7 +122,7 @@ export function subjectGrants(
   const byResource = candidatesOf(kind, row.id, memberships, t);
   if (byResource.size === 0) return [];
   const out: Grant[] = [];
-  const subject = kind === 'user' ? subjectOfUser(row as UsersTable) : subjectOfService(row as ServicesTable);
+  const subject = kind === 'user' ? subjectOfUser(row as UserFacts) : subjectOfService(row as ServiceFacts);
   const resources = [...byResource.keys()]
     .map((id) => t.resources.get(id))
     .filter((r): r is ResourcesTable => r !== undefined)

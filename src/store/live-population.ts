@@ -1,17 +1,19 @@
 import { emptyState, linkKey, type State } from '../domain/state.js';
 import { bySortKey, membershipsBySubject, pathTablesOf, subjectGrants, type Grant, type Membership, type PopulationFilter } from '../domain/population-stream.js';
 import type { Db } from './mutate.js';
+import type { UsersTable } from './tables.js';
 
 /** Users whose memberships one query reads: bounded memory, few round trips. */
 const BATCH = 500;
 
 /**
- * The live tables an access population reads, all but the memberships of users (the one large
+ * The live tables an access population reads (users narrowed to the columns it reads), all but the memberships of users (the one large
  * table): those are read a batch of users at a time by `livePopulation`.
  */
 export async function loadAccessTables(db: Db): Promise<State> {
   const s = emptyState();
-  for (const r of await db.selectFrom('users').selectAll().execute()) s.users.set(r.id, r);
+  // Of the users, only what the rule, the order and a lookup by email read: there are many.
+  for (const r of await db.selectFrom('users').select(['id', 'email', 'email_key', 'state']).execute()) s.users.set(r.id, r as UsersTable);
   for (const r of await db.selectFrom('resources').selectAll().execute()) s.resources.set(r.id, r);
   for (const r of await db.selectFrom('groups').selectAll().execute()) s.groups.set(r.id, r);
   for (const r of await db.selectFrom('services').selectAll().execute()) s.services.set(r.id, r);
@@ -24,7 +26,7 @@ export async function loadAccessTables(db: Db): Promise<State> {
 /**
  * The live population in the order `population` gives (users by email, then services by name),
  * yielded subject by subject: users' memberships are read in batches of users in that order.
- * `tables` comes from loadAccessTables.
+ * `tables` comes from loadAccessTables (its users hold only the columns the rule reads).
  */
 export async function* livePopulation(db: Db, tables: State, at: number, filter: PopulationFilter = {}): AsyncGenerator<Grant> {
   const t = pathTablesOf(tables, filter.resourceId);
