@@ -3,7 +3,12 @@ import { IncrementalPopulation } from '../../src/domain/access-diff.js';
 import type { Change, ReplayTable, Row } from '../../src/domain/audit-events.js';
 import { accessStep, nextChange, population, type AccessChange, type Grant } from '../../src/domain/point-in-time.js';
 import { newReplay, replayEvent, type ReplayedEvent } from '../../src/domain/replay.js';
-import type { State } from '../../src/domain/state.js';
+import { stateCandidates, type State } from '../../src/domain/state.js';
+import { evaluateAccess } from '../../src/domain/access.js';
+import { compareCodePoints } from '../../src/domain/order.js';
+import { nameKey } from '../../src/domain/validate.js';
+import { factsOf, subjectOfService, subjectOfUser } from '../../src/domain/population-stream.js';
+import type { ServicesTable, UsersTable } from '../../src/domain/rows.js';
 
 /**
  * `access diff` keeps one population up to date event by event. Here it is checked against the
@@ -185,6 +190,61 @@ function incrementalWalk(log: Ev[], from: number, to: number): AccessChange[] {
 
 const printed = (cs: AccessChange[]) =>
   cs.map((c) => [c.change, c.grant.subject.kind, c.grant.subject.id, c.grant.subject.name, c.grant.resource.id, c.grant.resource.name, c.grant.path.via, c.grant.path.groupId, c.grant.path.groupName, c.at, c.event?.seq ?? null].join('|'));
+
+/** The population as it was built before it was streamed: every candidate of the store at once. */
+function wholePopulation(state: State, at: number): Grant[] {
+  const out: Grant[] = [];
+  const groupKey = (name: string | null): string => (name === null ? '' : nameKey(name));
+  for (const kind of ['user', 'service'] as const) {
+    const bySubject = new Map<string, Map<string, ReturnType<typeof stateCandidates>>>();
+    for (const c of stateCandidates(state, kind)) {
+      let byResource = bySubject.get(c.subjectId);
+      if (!byResource) bySubject.set(c.subjectId, (byResource = new Map()));
+      const list = byResource.get(c.resourceId);
+      if (list) list.push(c);
+      else byResource.set(c.resourceId, [c]);
+    }
+    const key = (s: UsersTable | ServicesTable) => ('email_key' in s ? s.email_key : s.name_key);
+    const subjects = [...bySubject.keys()]
+      .map((id) => (kind === 'user' ? state.users.get(id) : state.services.get(id)))
+      .filter((s): s is UsersTable | ServicesTable => s !== undefined)
+      .sort((a, b) => compareCodePoints(key(a), key(b)));
+    for (const s of subjects) {
+      const subject = kind === 'user' ? subjectOfUser(s as UsersTable) : subjectOfService(s as ServicesTable);
+      const byResource = bySubject.get(s.id)!;
+      const resources = [...byResource.keys()]
+        .map((id) => state.resources.get(id)!)
+        .filter((r) => r !== undefined)
+        .sort((a, b) => compareCodePoints(a.name_key, b.name_key));
+      for (const r of resources) {
+        const resource = factsOf(r);
+        const decision = evaluateAccess(subject, resource, byResource.get(r.id)!.map((c) => c.path), at);
+        const paths = [...decision.paths].sort((a, b) => compareCodePoints(groupKey(a.groupName), groupKey(b.groupName)) || (a.via < b.via ? -1 : a.via > b.via ? 1 : 0));
+        for (const path of paths) out.push({ subject, resource, path });
+      }
+    }
+  }
+  return out;
+}
+
+describe('the population, subject by subject', () => {
+  it('lists what gathering every candidate at once listed, in the same order', () => {
+    const show = (gs: Grant[]) => gs.map((g) => [g.subject.kind, g.subject.id, g.subject.name, g.resource.id, g.resource.name, g.path.via, g.path.groupId, g.path.expiresAt].join('|'));
+    let seen = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const log = randomLog(seed, 80);
+      const replay = newReplay();
+      for (const [i, ev] of log.entries()) {
+        apply(replay, ev);
+        if (i % 10 !== 9) continue;
+        const want = show(wholePopulation(replay.state, ev.e.at));
+        expect(show(population(replay.state, ev.e.at)), `seed ${seed} seq ${ev.e.seq}`).toEqual(want);
+        seen += want.length;
+      }
+    }
+    expect(seen).toBeGreaterThan(1000);
+  });
+});
 
 describe('access diff, step by step', () => {
   it('reports what rebuilding the whole population at every step reports, on random logs', () => {
