@@ -145,7 +145,16 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
   current.advanceTo(to, changes);
   return {
     kind: 'accessChange',
-    records: changes.map((c) => ({
+    records: changeRecords(changes),
+  };
+}
+
+/** Each change as a record, made as it is printed (the list lets go of each one printed). */
+function* changeRecords(changes: Array<AccessChange | undefined>): Generator<OutputRecord> {
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    changes[i] = undefined;
+    yield {
       change: c.change,
       subjectType: c.grant.subject.kind,
       subjectId: c.grant.subject.id,
@@ -160,6 +169,6 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
       actor: c.event?.actor ?? null,
       action: c.event?.action ?? null,
       cause: c.event === null ? `${c.change === 'gained' ? 'started' : 'expired'} at ${formatTimestamp(c.at)}` : `seq ${c.event.seq} ${c.event.action} by ${c.event.actor}`,
-    })),
-  };
+    };
+  }
 }
