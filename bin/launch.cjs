@@ -136,6 +136,8 @@ const HEAVY = new Map([
   ['user import', ['--max-semi-space-size=2']],
   ['resource import', ['--max-semi-space-size=2']],
 ]);
+/** noun verb → the option that makes it stream a whole store (`access list --all`), and its V8 flags. */
+const HEAVY_WITH = new Map([['access list', ['--all', ['--max-semi-space-size=2']]]]);
 
 function heapFlags(args) {
   const words = [];
@@ -143,7 +145,10 @@ function heapFlags(args) {
     if (args[i].startsWith('-')) i += VALUE_FLAGS.has(args[i]) ? 1 : 0;
     else words.push(args[i]);
   }
-  return HEAVY.get(words.join(' ')) || [];
+  const command = words.join(' ');
+  const when = HEAVY_WITH.get(command);
+  if (when && args.includes(when[0])) return when[1];
+  return HEAVY.get(command) || [];
 }
 
 /**

@@ -1,10 +1,13 @@
 import { evaluateAccess, type Subject } from '../../../domain/access.js';
 import { DeniedError, NotFoundError, UsageError } from '../../../domain/errors.js';
-import { accessStep, factsOf, nextChange, population, subjectOfService, subjectOfUser, type AccessChange, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
+import { factsOf, subjectOfService, subjectOfUser, type AccessChange, type Grant, type PopulationFilter } from '../../../domain/point-in-time.js';
+import { IncrementalPopulation } from '../../../domain/access-diff.js';
+import type { Change } from '../../../domain/audit-events.js';
 import { stateCandidates, type State } from '../../../domain/state.js';
 import { formatTimestamp, parseSince } from '../../../domain/time.js';
 import { nameKey } from '../../../domain/validate.js';
-import { loadState } from '../../../store/load-state.js';
+import { livePopulation, loadAccessTables } from '../../../store/live-population.js';
+import { streamPopulation } from '../../../domain/population-stream.js';
 import { foldLog, replayUntil } from '../../../store/replay-log.js';
 import { refuseBeforeHorizon } from '../../../store/log-horizon.js';
 import type { OutputRecord } from '../../../output/fields.js';
@@ -91,13 +94,20 @@ export async function runAccessPopulation(opts: PopulationOptions, ctx: Ctx): Pr
   const at = opts.asOf === undefined ? now : parseMoment(opts.asOf, '--as-of', now);
   const asOf = opts.asOf === undefined ? null : at;
   if (asOf !== null) await refuseBeforeHorizon(ctx.store().db, asOf, '--as-of');
-  const state = asOf === null ? await loadState(ctx.store().db) : await stateAsOf(ctx, at);
+  const db = ctx.store().db;
+  // Now: every table but the users' memberships, which are read a batch of users at a time.
+  const state = asOf === null ? await loadAccessTables(db) : await stateAsOf(ctx, at);
   const filter: PopulationFilter = {};
   if (opts.user !== undefined) Object.assign(filter, { subjectKind: 'user', subjectId: userIn(state, opts.user, asOf).id });
   if (opts.service !== undefined) Object.assign(filter, { subjectKind: 'service', subjectId: serviceIn(state, opts.service, asOf).id });
   if (opts.resource !== undefined) filter.resourceId = resourceIn(state, opts.resource, asOf).id;
   if (opts.group !== undefined) filter.groupId = groupIn(state, opts.group, asOf).id;
-  return { kind: 'access', records: population(state, at, filter).map(grantRecord) };
+  const grants = asOf === null ? livePopulation(db, state, at, filter) : streamPopulation(state, at, filter);
+  return { kind: 'access', records: recordsOf(grants) };
+}
+
+async function* recordsOf(grants: Iterable<Grant> | AsyncIterable<Grant>): AsyncGenerator<OutputRecord> {
+  for await (const g of grants) yield grantRecord(g);
 }
 
 export interface AccessDiffOptions {
@@ -113,39 +123,38 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
   if (to < from) throw new UsageError('--to is before --from', 'swap them');
   await refuseBeforeHorizon(ctx.store().db, from, '--from');
   // Walk the window step by step, each event, each expiry and each membership start in turn, so
-  // access that came and went inside it is listed too, each change with its own cause.
+  // access that came and went inside it is listed too, each change with its own cause. Only the
+  // subjects a step touches are recomputed (domain/access-diff.ts).
   const changes: AccessChange[] = [];
-  let current: Grant[] | null = null;
-  let t = from;
-  const expireUpTo = (limit: number, state: State) => {
-    for (let x = nextChange(current!, state, t, limit); x !== null; x = nextChange(current!, state, t, limit)) {
-      const next = population(state, x);
-      changes.push(...accessStep(current!, next, null, x));
-      current = next;
-      t = x;
-    }
-  };
+  let current: IncrementalPopulation | null = null;
   const replay = await foldLog(ctx.store().db, now, (e, r, apply) => {
     if (e.at <= from) {
       apply();
       return true;
     }
-    current ??= population(r.state, from);
+    current ??= new IncrementalPopulation(r.state, from);
     if (e.at > to) return false;
-    expireUpTo(e.at, r.state);
+    current.advanceTo(e.at, changes);
     apply();
-    const at = Math.max(t, e.at);
-    const next = population(r.state, at);
-    changes.push(...accessStep(current, next, { seq: e.seq, at: e.at, actor: e.actor, action: e.action }, at));
-    current = next;
-    t = at;
+    const details = JSON.parse(e.details) as { v?: unknown; changes?: unknown };
+    const rows = details.v === 2 && Array.isArray(details.changes) ? (details.changes as Change[]) : [];
+    current.applied(rows, { seq: e.seq, at: e.at, actor: e.actor, action: e.action }, Math.max(current.t, e.at), changes);
     return true;
   });
-  current ??= population(replay.state, from);
-  expireUpTo(to, replay.state);
+  current ??= new IncrementalPopulation(replay.state, from);
+  current.advanceTo(to, changes);
   return {
     kind: 'accessChange',
-    records: changes.map((c) => ({
+    records: changeRecords(changes),
+  };
+}
+
+/** Each change as a record, made as it is printed (the list lets go of each one printed). */
+function* changeRecords(changes: Array<AccessChange | undefined>): Generator<OutputRecord> {
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    changes[i] = undefined;
+    yield {
       change: c.change,
       subjectType: c.grant.subject.kind,
       subjectId: c.grant.subject.id,
@@ -160,6 +169,6 @@ export async function runAccessDiff(opts: AccessDiffOptions, ctx: Ctx): Promise<
       actor: c.event?.actor ?? null,
       action: c.event?.action ?? null,
       cause: c.event === null ? `${c.change === 'gained' ? 'started' : 'expired'} at ${formatTimestamp(c.at)}` : `seq ${c.event.seq} ${c.event.action} by ${c.event.actor}`,
-    })),
-  };
+    };
+  }
 }
