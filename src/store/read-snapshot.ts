@@ -26,3 +26,74 @@ export async function inReadSnapshot<T>(store: Store, work: (db: Kysely<Database
     return result;
   });
 }
+
+/**
+ * What `make` yields, read inside one read snapshot (inReadSnapshot) that stays open while the
+ * consumer takes the items: a command that streams its answer from several queries still
+ * answers from one moment of the store. At most `high` items wait between the two sides; an
+ * error on either side ends both, and a consumer that stops early (a closed pipe) ends the
+ * snapshot.
+ */
+export async function* streamInReadSnapshot<T>(store: Store, make: (db: Kysely<Database>) => AsyncIterable<T>, high = 256): AsyncGenerator<T> {
+  const queue: T[] = [];
+  let head = 0;
+  let wake: (() => void) | null = null;
+  let resume: (() => void) | null = null;
+  let finished = false;
+  let failed = false;
+  let failure: unknown;
+  let cancelled = false;
+  const call = (f: (() => void) | null) => f?.();
+  const run = inReadSnapshot(store, async (db) => {
+    for await (const item of make(db)) {
+      if (cancelled) return;
+      queue.push(item);
+      call(wake);
+      wake = null;
+      if (queue.length - head >= high) await new Promise<void>((r) => (resume = r));
+      if (cancelled) return;
+    }
+  }).then(
+    () => {
+      finished = true;
+      call(wake);
+    },
+    (err: unknown) => {
+      failed = true;
+      failure = err;
+      finished = true;
+      call(wake);
+    },
+  );
+  try {
+    for (;;) {
+      if (head < queue.length) {
+        const item = queue[head++]!;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+        }
+        if (queue.length - head < high / 2) {
+          call(resume);
+          resume = null;
+        }
+        yield item;
+        continue;
+      }
+      if (finished) {
+        if (failed) throw failure;
+        return;
+      }
+      call(resume);
+      resume = null;
+      await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    if (!finished) {
+      cancelled = true;
+      call(resume);
+      resume = null;
+      await run;
+    }
+  }
+}

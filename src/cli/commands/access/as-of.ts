@@ -10,6 +10,7 @@ import { livePopulation, loadAccessTables } from '../../../store/live-population
 import { streamPopulation } from '../../../domain/population-stream.js';
 import { foldLog, replayUntil } from '../../../store/replay-log.js';
 import { refuseBeforeHorizon } from '../../../store/log-horizon.js';
+import { streamInReadSnapshot } from '../../../store/read-snapshot.js';
 import type { OutputRecord } from '../../../output/fields.js';
 import type { Ctx } from '../../context.js';
 import type { Output } from '../../emit.js';
@@ -94,16 +95,33 @@ export async function runAccessPopulation(opts: PopulationOptions, ctx: Ctx): Pr
   const at = opts.asOf === undefined ? now : parseMoment(opts.asOf, '--as-of', now);
   const asOf = opts.asOf === undefined ? null : at;
   if (asOf !== null) await refuseBeforeHorizon(ctx.store().db, asOf, '--as-of');
-  const db = ctx.store().db;
-  // Now: every table but the users' memberships, which are read a batch of users at a time.
-  const state = asOf === null ? await loadAccessTables(db) : await stateAsOf(ctx, at);
+  if (asOf === null) {
+    // Now: every table but the users' memberships, which are read a batch of users at a time,
+    // all in one read snapshot kept open while the answer is written.
+    const grants = streamInReadSnapshot(ctx.store(), async function* (db) {
+      const tables = await loadAccessTables(db);
+      yield* livePopulation(db, tables, at, populationFilter(opts, tables, null));
+    });
+    // The first grant is read before anything is printed: an unknown name is one line, no header.
+    const first = await grants.next();
+    return { kind: 'access', records: recordsOf(first.done ? [] : prepend(first.value, grants)) };
+  }
+  const state = await stateAsOf(ctx, at);
+  return { kind: 'access', records: recordsOf(streamPopulation(state, at, populationFilter(opts, state, asOf))) };
+}
+
+function populationFilter(opts: PopulationOptions, state: State, asOf: number | null): PopulationFilter {
   const filter: PopulationFilter = {};
   if (opts.user !== undefined) Object.assign(filter, { subjectKind: 'user', subjectId: userIn(state, opts.user, asOf).id });
   if (opts.service !== undefined) Object.assign(filter, { subjectKind: 'service', subjectId: serviceIn(state, opts.service, asOf).id });
   if (opts.resource !== undefined) filter.resourceId = resourceIn(state, opts.resource, asOf).id;
   if (opts.group !== undefined) filter.groupId = groupIn(state, opts.group, asOf).id;
-  const grants = asOf === null ? livePopulation(db, state, at, filter) : streamPopulation(state, at, filter);
-  return { kind: 'access', records: recordsOf(grants) };
+  return filter;
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
 }
 
 async function* recordsOf(grants: Iterable<Grant> | AsyncIterable<Grant>): AsyncGenerator<OutputRecord> {
