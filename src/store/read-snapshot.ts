@@ -69,8 +69,9 @@ export async function* streamInReadSnapshot<T>(store: Store, make: (db: Kysely<D
     for (;;) {
       if (head < queue.length) {
         const item = queue[head++]!;
-        if (head === queue.length) {
-          queue.length = 0;
+        // Taken items leave the array: a consumer that never quite catches up must not keep them all.
+        if (head === queue.length || head >= high) {
+          queue.splice(0, head);
           head = 0;
         }
         if (queue.length - head < high / 2) {
