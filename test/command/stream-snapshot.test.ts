@@ -46,4 +46,18 @@ describe('streamInReadSnapshot', () => {
       await store.close();
     }
   });
+
+  it('access list --all --limit 1 and -g G --limit 1 end the snapshot they stop reading, and the command ends', async () => {
+    const csv = ['email,firstName,lastName,role', ...Array.from({ length: 600 }, (_, i) => `u${i}@example.com,U,${i},MEMBER`)].join('\n');
+    await h.ok(['user', 'import', '-'], { stdin: csv });
+    await h.ok(['resource', 'create', '-n', 'r1', '-a', 'db.internal']);
+    await h.ok(['group', 'create', '-g', 'g1', '-u', Array.from({ length: 600 }, (_, i) => `u${i}@example.com`).join(','), '-r', 'r1']);
+    for (const argv of [['--all'], ['-g', 'g1']]) {
+      const r = await h.run(['-f', 'csv', 'access', 'list', ...argv, '--limit', '1']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    }
+    // Nothing was left holding the store: a write goes through at once.
+    await h.ok(['user', 'create', '-e', 'after@example.com']);
+  });
 });

@@ -119,9 +119,14 @@ function populationFilter(opts: PopulationOptions, state: State, asOf: number | 
   return filter;
 }
 
-async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  yield first;
-  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+/** A --limit that stops early, even at `first`, ends `rest` and with it the read snapshot. */
+async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield first;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
 }
 
 async function* recordsOf(grants: Iterable<Grant> | AsyncIterable<Grant>): AsyncGenerator<OutputRecord> {
