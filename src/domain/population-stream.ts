@@ -1,7 +1,7 @@
 import { evaluateAccess, type CandidatePath, type GrantPath, type ResourceFacts, type Subject } from './access.js';
 import { compareCodePoints } from './order.js';
 import { nameKey } from './validate.js';
-import type { State } from './state.js';
+import { groupPath, type State } from './state.js';
 import type { GroupResourcesTable, GroupServicesTable, GroupsTable, GroupUsersTable, ResourcesTable, ServicesTable, UsersTable } from './rows.js';
 
 /**
@@ -90,16 +90,7 @@ function candidatesOf(kind: SubjectKind, id: string, memberships: readonly Membe
     const group = t.groups.get(m.group_id);
     if (!group) continue;
     for (const gr of t.resourcesByGroup.get(m.group_id) ?? []) {
-      add(gr.resource_id, {
-        via: 'group',
-        groupId: group.id,
-        groupName: group.name,
-        groupActive: group.is_active === 1,
-        groupExpiresAt: group.expires_at,
-        memberStartsAt: kind === 'user' ? ((m as GroupUsersTable).starts_at ?? null) : null,
-        memberExpiresAt: m.expires_at,
-        assignmentExpiresAt: gr.expires_at,
-      });
+      add(gr.resource_id, groupPath(kind, group, m, gr));
     }
   }
   if (kind === 'service') for (const sr of t.directByService.get(id) ?? []) add(sr.resource_id, { via: 'direct', assignmentExpiresAt: sr.expires_at });

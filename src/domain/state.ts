@@ -93,6 +93,20 @@ export interface StateCandidate {
  * Every candidate path in `state` for a user or service, optionally narrowed to one subject or
  * one resource, expired or not: deciding which paths grant is evaluateAccess's job.
  */
+/** The path a membership `m` of `group` gives to the resource of its assignment `gr`. */
+export function groupPath(kind: 'user' | 'service', group: GroupsTable, m: GroupUsersTable | GroupServicesTable, gr: GroupResourcesTable): CandidatePath {
+  return {
+    via: 'group',
+    groupId: group.id,
+    groupName: group.name,
+    groupActive: group.is_active === 1,
+    groupExpiresAt: group.expires_at,
+    memberStartsAt: kind === 'user' ? ((m as GroupUsersTable).starts_at ?? null) : null,
+    memberExpiresAt: m.expires_at,
+    assignmentExpiresAt: gr.expires_at,
+  };
+}
+
 export function stateCandidates(
   state: State,
   kind: 'user' | 'service',
@@ -116,16 +130,7 @@ export function stateCandidates(
       out.push({
         subjectId,
         resourceId: gr.resource_id,
-        path: {
-          via: 'group',
-          groupId: group.id,
-          groupName: group.name,
-          groupActive: group.is_active === 1,
-          groupExpiresAt: group.expires_at,
-          memberStartsAt: kind === 'user' ? ((m as GroupUsersTable).starts_at ?? null) : null,
-          memberExpiresAt: m.expires_at,
-          assignmentExpiresAt: gr.expires_at,
-        },
+        path: groupPath(kind, group, m, gr),
       });
     }
   }
