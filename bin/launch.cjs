@@ -10,9 +10,14 @@ const Module = require('node:module');
 
 const DIST = path.join(__dirname, '..', 'dist');
 
-/** What a code cache fits: V8's version, the CPU and the V8 flags of this process. */
-function cacheKey(execArgv = process.execArgv) {
-  const flags = execArgv.length === 0 ? '' : `-${execArgv.join('_')}`;
+/**
+ * What a code cache fits: V8's version, the CPU and the flags of this process, those on its command
+ * line and those NODE_OPTIONS gave it (process.execArgv leaves the latter out, yet V8 rejects a
+ * cache recorded under other flags).
+ */
+function cacheKey(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS) {
+  const all = [...execArgv, ...(nodeOptions || '').split(/\s+/).filter((a) => a !== '')];
+  const flags = all.length === 0 ? '' : `-${all.join('_')}`;
   return `${process.versions.v8}-${process.arch}${flags}`.replace(/[^A-Za-z0-9.=+-]+/g, '_').slice(0, 160);
 }
 

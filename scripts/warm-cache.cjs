@@ -31,7 +31,7 @@ const commands = [
 (async () => {
   for (const argv of commands) await cli.run(['--db', db, ...argv], parts());
   const dist = path.join(__dirname, '..', 'dist');
-  fs.writeFileSync(path.join(dist, `accessctl.cjs.${cacheKey([])}.cache`), script.createCachedData());
+  fs.writeFileSync(path.join(dist, `accessctl.cjs.${cacheKey()}.cache`), script.createCachedData());
   const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(dist, 'accessctl.cjs'))).digest('hex');
   fs.writeFileSync(path.join(dist, 'accessctl.cjs.id'), `${digest.slice(0, 32)}\n`);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -125,3 +125,23 @@ describe.skipIf(node === undefined)('the code cache under another Node', () => {
     expect(statSync(file).size).toBe(1024);
   });
 });
+
+describe('the code cache under V8 flags from NODE_OPTIONS', () => {
+  it('is recorded for those flags on first use and used from then on; without them, dist/ serves', () => {
+    const xdg = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+    const dir = join(xdg, 'accessctl');
+    const env = { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CACHE_HOME: xdg, NODE_OPTIONS: '--max-semi-space-size=2' };
+    expect(spawnSync(process.execPath, [BIN, 'version'], { env, encoding: 'utf8' }).status).toBe(0);
+    // process.execArgv does not show these flags, yet V8 rejects dist/'s cache under them.
+    const recorded = existsSync(dir) ? readdirSync(dir) : [];
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toContain('max-semi-space-size=2');
+    const before = statSync(join(dir, recorded[0]!)).mtimeMs;
+    expect(spawnSync(process.execPath, [BIN, 'version'], { env, encoding: 'utf8' }).status).toBe(0);
+    // Accepted by V8, so not recorded again.
+    expect(statSync(join(dir, recorded[0]!)).mtimeMs).toBe(before);
+    const { NODE_OPTIONS: _, ...plain } = env;
+    expect(spawnSync(process.execPath, [BIN, 'version'], { env: plain, encoding: 'utf8' }).status).toBe(0);
+    expect(readdirSync(dir)).toEqual(recorded);
+  });
+});
