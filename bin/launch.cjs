@@ -61,23 +61,30 @@ function readPrivate(file) {
 /** A cache file's name: the build's digest, then the key (cacheKey's characters). */
 const CACHE_NAME = /^[0-9a-f]{16,64}\.[A-Za-z0-9.=+_-]+\.cache$/;
 
-/** This process's cache: the build's when it fits, else the user's for this build; null if neither. */
-function findCache(file) {
+/**
+ * This process's cache for the bundle (`chunk` null) or one of its chunks: the build's when it
+ * fits, else the user's for this build; none if neither. A chunk has no cache in dist/: the code
+ * it runs is compiled only on a call that uses it (pg's, once connected), so its cache is recorded
+ * by that first call, for the user, and holds that code.
+ */
+function findCache(file, chunk = null) {
   const key = cacheKey();
-  try {
-    return { data: fs.readFileSync(`${file}.${key}.cache`), save: null };
-  } catch {
-    // Not the Node (or the flags) that built the bundle.
+  if (chunk === null) {
+    try {
+      return { data: fs.readFileSync(`${file}.${key}.cache`), save: null };
+    } catch {
+      // Not the Node (or the flags) that built the bundle.
+    }
   }
   const dir = userCacheDir();
   let build;
   try {
-    build = fs.readFileSync(`${file}.id`, 'latin1').trim();
+    build = fs.readFileSync(path.join(DIST, 'accessctl.cjs.id'), 'latin1').trim();
   } catch {
     return { data: undefined, save: null };
   }
   if (dir === null || !/^[0-9a-f]{16,64}$/.test(build)) return { data: undefined, save: null };
-  const own = path.join(dir, `${build}.${key}.cache`);
+  const own = path.join(dir, chunk === null ? `${build}.${key}.cache` : `${build}.${chunk}.${key}.cache`);
   try {
     if (safeCacheDir(dir)) return { data: readPrivate(own), save: own };
   } catch {
@@ -119,10 +126,28 @@ function saveCache(script, file) {
  * one; otherwise a missing or rejected cache is recorded when the process exits.
  */
 function load(cacheOut) {
-  const file = path.join(DIST, 'accessctl.cjs');
+  return loadFile(path.join(DIST, 'accessctl.cjs'), cacheOut ? { data: undefined, save: null } : findCache(path.join(DIST, 'accessctl.cjs')));
+}
+
+const chunks = new Map();
+/**
+ * A chunk of the bundle that only some calls need (`pg`: PostgreSQL's driver, dist/pg.cjs), loaded
+ * once, on first use, with its code cache as above. The bundle asks for it (scripts/build.mjs).
+ */
+function chunk(name) {
+  if (!/^[a-z]+$/.test(name)) throw new Error(`no chunk ${name}`);
+  let loaded = chunks.get(name);
+  if (loaded === undefined) {
+    const file = path.join(DIST, `${name}.cjs`);
+    loaded = loadFile(file, findCache(file, name)).exports;
+    chunks.set(name, loaded);
+  }
+  return loaded;
+}
+
+function loadFile(file, cache) {
   // The bundle is ASCII (esbuild escapes the rest), so latin1 reads it without UTF-8 decoding.
   const source = fs.readFileSync(file, 'latin1');
-  const cache = cacheOut ? { data: undefined, save: null } : findCache(file);
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData: cache.data });
   if (cache.save !== null && (cache.data === undefined || script.cachedDataRejected)) {
     const save = cache.save;
@@ -192,4 +217,4 @@ function rerun(flags, parentArgs) {
   process.exitCode = r.status === null ? 1 : r.status;
 }
 
-module.exports = { load, heapFlags, rerun, storeToEnv, cacheKey };
+module.exports = { load, chunk, heapFlags, rerun, storeToEnv, cacheKey };

@@ -45,6 +45,28 @@ for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enu
   };
 }
 
+/** The modules of PostgreSQL's driver, bundled apart in dist/pg.cjs (pgChunk): a SQLite call never reads them. */
+const PG_MODULES = { pg: 'pg', 'pg-cursor': 'Cursor', 'pg-connection-string': 'connectionString', pgpass: 'pgpass' };
+
+/**
+ * In the main bundle each of PG_MODULES is the matching export of dist/pg.cjs, which
+ * bin/launch.cjs's chunk() loads on first use with a code cache of its own: from node_modules,
+ * pg cost a PostgreSQL call about 30 ms of resolving, reading and compiling, every call.
+ */
+function pgChunk() {
+  const filter = new RegExp(`^(${Object.keys(PG_MODULES).join('|')})$`);
+  return {
+    name: 'pg-chunk',
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'pg-chunk' }));
+      b.onLoad({ filter: /.*/, namespace: 'pg-chunk' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = require(require('node:path').join(__dirname, '..', 'bin', 'launch.cjs')).chunk('pg')[${JSON.stringify(PG_MODULES[args.path])}];`,
+      }));
+    },
+  };
+}
+
 /** The rows of sqlite_master that schema.sql creates, as src/store/sqlite/schema-digest.ts reads them (its SQLITE_OWN filter). */
 function sqliteSchemaRows(require) {
   const Database = require('better-sqlite3');
@@ -77,8 +99,8 @@ async function buildCli() {
     // What only some commands need (prompts, tables, CSV parsing, YAML) loads from node_modules on
     // first use instead of being parsed on every start; pg loads only for a postgres:// store.
     // better-sqlite3's JavaScript is bundled; its addon is loaded by path (nativeBinding).
-    external: ['@inquirer/prompts', 'cli-table3', 'csv-parse', 'yaml', 'js-yaml', 'pg', 'pg-cursor', 'pg-connection-string', 'pgpass'],
-    plugins: [lazyBuiltins()],
+    external: ['@inquirer/prompts', 'cli-table3', 'csv-parse', 'yaml', 'js-yaml'],
+    plugins: [lazyBuiltins(), pgChunk()],
     charset: 'ascii',
     // import() of those becomes require(): the bundle runs as a classic script with a code cache.
     supported: { 'dynamic-import': false },
@@ -90,6 +112,23 @@ async function buildCli() {
       __ACCESSCTL_SQLITE_SCHEMA__: JSON.stringify(sqliteSchemaRows(require)),
     },
     banner: { js: "const __accessctlUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+  await build({
+    stdin: {
+      contents: Object.entries(PG_MODULES).map(([m, name]) => `exports.${name} = require(${JSON.stringify(m)});`).join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    },
+    outfile: 'dist/pg.cjs',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: !process.argv.includes('--no-minify'),
+    // pg's binding to libpq, which accessctl does not use.
+    external: ['pg-native'],
+    charset: 'ascii',
     logLevel: 'warning',
   });
   // Runs a few commands in-process and saves the compiled code; see scripts/warm-cache.cjs.

@@ -32,7 +32,9 @@ const commands = [
   for (const argv of commands) await cli.run(['--db', db, ...argv], parts());
   const dist = path.join(__dirname, '..', 'dist');
   fs.writeFileSync(path.join(dist, `accessctl.cjs.${cacheKey()}.cache`), script.createCachedData());
-  const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(dist, 'accessctl.cjs'))).digest('hex');
+  // The build's digest covers its chunks too: a user's caches are recorded per build.
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(path.join(dist, 'accessctl.cjs')));
+  const digest = hash.update(fs.readFileSync(path.join(dist, 'pg.cjs'))).digest('hex');
   fs.writeFileSync(path.join(dist, 'accessctl.cjs.id'), `${digest.slice(0, 32)}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
 })().catch((err) => {

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ADVISORY_LOCK_KEY } from '../../src/store/postgres/connection.js';
@@ -43,13 +46,31 @@ describe('several processes writing one PostgreSQL store', () => {
     expect(cli(['db', 'check'], { env }).code).toBe(0);
   }, 600_000); // 41 processes on a shared 2-core machine: a guard, not a speed bound
 
-  it('a SQLite command never loads pg', () => {
-    const r = cli(['--db', '/tmp/accessctl-no-pg-probe.db', 'db', 'path'], { env: { NODE_DEBUG: 'module' } });
+  it('a SQLite command never loads pg; a PostgreSQL one loads the bundled driver with a code cache of its own', () => {
+    const xdg = mkdtempSync(join(tmpdir(), 'accessctl-xdg-'));
+    const pgCaches = () => (existsSync(join(xdg, 'accessctl')) ? readdirSync(join(xdg, 'accessctl')).filter((f) => f.includes('.pg.')) : []);
+    const env = { NODE_DEBUG: 'module', HOME: xdg, XDG_CACHE_HOME: xdg };
+    const r = cli(['--db', '/tmp/accessctl-no-pg-probe.db', 'db', 'path'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/node_modules\/pg\//);
-    const withPg = cli(['--db', 'postgres://nobody@127.0.0.1:1/x', 'user', 'list'], { env: { NODE_DEBUG: 'module' } });
-    expect(withPg.code).toBe(6);
-    expect(withPg.stderr).toMatch(/node_modules\/pg\//);
+    expect(pgCaches()).toEqual([]);
+    // dist/pg.cjs, not node_modules: resolving and compiling pg there cost every call ~30 ms.
+    const url = createDatabase(base);
+    dbs.push(url);
+    expect(cli(['db', 'init'], { env: { ACCESSCTL_DB: url } }).code).toBe(0);
+    const withPg = cli(['--db', url, 'user', 'list'], { env });
+    expect(withPg.code, withPg.stderr).toBe(0);
+    expect(withPg.stderr).not.toMatch(/node_modules\/pg/);
+    const recorded = pgCaches();
+    expect(recorded).toHaveLength(1);
+    const at = statSync(join(xdg, 'accessctl', recorded[0]!)).mtimeMs;
+    expect(cli(['--db', url, 'user', 'list'], { env }).code).toBe(0);
+    // Accepted by V8, so not recorded again.
+    expect(statSync(join(xdg, 'accessctl', recorded[0]!)).mtimeMs).toBe(at);
+    // A server that cannot be reached is still one clear line.
+    const down = cli(['--db', 'postgres://nobody@127.0.0.1:1/x', 'user', 'list'], { env });
+    expect(down.code).toBe(6);
+    expect(down.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('MODULE '))).toHaveLength(1);
   });
 });
 
