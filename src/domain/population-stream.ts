@@ -130,8 +130,14 @@ export function subjectGrants(
   return out;
 }
 
+/** A subject's memberships by its id, and the ids of every subject that has any. */
+export interface MembershipLookup {
+  get(id: string): readonly Membership[] | undefined;
+  keys(): Iterable<string>;
+}
+
 /** Memberships by subject id, for one kind, in the State's order. */
-export function membershipsBySubject(state: State, kind: SubjectKind): Map<string, Membership[]> {
+export function membershipsBySubject(state: Pick<State, 'groupUsers' | 'groupServices'>, kind: SubjectKind): Map<string, Membership[]> {
   const out = new Map<string, Membership[]>();
   const members = kind === 'user' ? state.groupUsers : state.groupServices;
   for (const m of members.values()) {
@@ -143,12 +149,20 @@ export function membershipsBySubject(state: State, kind: SubjectKind): Map<strin
   return out;
 }
 
-/** The population of a State, subject by subject: users by email, then services by name. */
-export function* streamPopulation(state: State, at: number, filter: PopulationFilter = {}): Generator<Grant> {
+/**
+ * The population of a State, subject by subject: users by email, then services by name.
+ * `members` gives each kind's memberships by subject (by default gathered from the State's links).
+ */
+export function* streamPopulation(
+  state: State,
+  at: number,
+  filter: PopulationFilter = {},
+  members: (kind: SubjectKind) => MembershipLookup = (kind) => membershipsBySubject(state, kind),
+): Generator<Grant> {
   const t = pathTablesOf(state, filter.resourceId);
   for (const kind of ['user', 'service'] as const) {
     if (filter.subjectKind !== undefined && filter.subjectKind !== kind) continue;
-    const bySubject = membershipsBySubject(state, kind);
+    const bySubject = members(kind);
     const rows = kind === 'user' ? state.users : state.services;
     const ids = filter.subjectId !== undefined ? [filter.subjectId] : kind === 'user' ? bySubject.keys() : new Set([...bySubject.keys(), ...t.directByService.keys()]);
     const subjects: SubjectRow[] = [];

@@ -12,8 +12,8 @@ import type { Db } from './mutate.js';
  * (seq and time only), and a log whose time decreases or runs into the future is refused rather
  * than answered as if the replay had simply reached its end.
  */
-export async function foldLog(db: Db, now: number, visit: (e: StoredEvent, replay: Replay, apply: () => void) => boolean): Promise<Replay> {
-  const replay = newReplay();
+export async function foldLog(db: Db, now: number, visit: (e: StoredEvent, replay: Replay, apply: () => void) => boolean, options: { packed?: boolean } = {}): Promise<Replay> {
+  const replay = newReplay(options);
   const clock = new LogClock(now);
   let stoppedAt: number | null = null;
   for await (const e of streamStored(db)) {
@@ -36,10 +36,15 @@ export async function foldLog(db: Db, now: number, visit: (e: StoredEvent, repla
 }
 
 /** The state as of `at`: every event up to the first one stamped later than it. */
-export async function replayUntil(db: Db, now: number, at: number): Promise<Replay> {
-  return foldLog(db, now, (e, _r, apply) => {
-    if (e.at > at) return false;
-    apply();
-    return true;
-  });
+export async function replayUntil(db: Db, now: number, at: number, options: { packed?: boolean } = {}): Promise<Replay> {
+  return foldLog(
+    db,
+    now,
+    (e, _r, apply) => {
+      if (e.at > at) return false;
+      apply();
+      return true;
+    },
+    options,
+  );
 }

@@ -8,6 +8,7 @@ import { formatTimestamp, parseSince } from '../../../domain/time.js';
 import { nameKey } from '../../../domain/validate.js';
 import { livePopulation, loadAccessTables } from '../../../store/live-population.js';
 import { streamPopulation } from '../../../domain/population-stream.js';
+import { replayedPopulation } from '../../../domain/replayed-population.js';
 import { foldLog, replayUntil } from '../../../store/replay-log.js';
 import { refuseBeforeHorizon } from '../../../store/log-horizon.js';
 import { streamInReadSnapshot } from '../../../store/read-snapshot.js';
@@ -106,8 +107,10 @@ export async function runAccessPopulation(opts: PopulationOptions, ctx: Ctx): Pr
     const first = await grants.next();
     return { kind: 'access', records: recordsOf(first.done ? [] : prepend(first.value, grants)) };
   }
-  const state = await stateAsOf(ctx, at);
-  return { kind: 'access', records: recordsOf(streamPopulation(state, at, populationFilter(opts, state, asOf))) };
+  // The replay held packed, its memberships unpacked a subject at a time (a million of them as
+  // objects would be most of a gigabyte).
+  const { state, members } = replayedPopulation(await replayUntil(ctx.store().db, now, at, { packed: true }));
+  return { kind: 'access', records: recordsOf(streamPopulation(state, at, populationFilter(opts, state, asOf), members)) };
 }
 
 function populationFilter(opts: PopulationOptions, state: State, asOf: number | null): PopulationFilter {
