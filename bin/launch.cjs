@@ -175,6 +175,7 @@ const HEAVY = new Map([
   ['user import', SMALL_YOUNG],
   ['resource import', SMALL_YOUNG],
   ['db check', SLOW_GROWTH],
+  ['access diff', SLOW_GROWTH],
 ]);
 /** noun verb → the options that make it stream or replay a whole store, and their V8 flags (the first of them the call gives decides). */
 const HEAVY_WITH = new Map([
