@@ -177,7 +177,7 @@ const HEAVY = new Map([
   ['db check', SLOW_GROWTH],
   ['access diff', SLOW_GROWTH],
 ]);
-/** noun verb → the options that make it stream or replay a whole store, and their V8 flags (the first of them the call gives decides). */
+/** noun verb → the options that make it stream or replay a whole store, and their V8 flags (the first in this list that the call gives decides). */
 const HEAVY_WITH = new Map([
   [
     'access list',
@@ -191,8 +191,10 @@ const HEAVY_WITH = new Map([
 function heapFlags(args) {
   const words = [];
   for (let i = 0; i < args.length && words.length < 2; i++) {
-    if (args[i].startsWith('-')) i += VALUE_FLAGS.has(args[i]) ? 1 : 0;
-    else words.push(args[i]);
+    const a = args[i];
+    // Short flags together (`-qs prod`) take a value when the last of them does.
+    if (a.startsWith('-')) i += VALUE_FLAGS.has(a) || (/^-[A-Za-z]{2,}$/.test(a) && VALUE_FLAGS.has(`-${a.slice(-1)}`)) ? 1 : 0;
+    else words.push(a);
   }
   const command = words.join(' ');
   for (const [option, flags] of HEAVY_WITH.get(command) || []) if (args.some((a) => a === option || a.startsWith(`${option}=`))) return flags;
@@ -226,13 +228,31 @@ function storeToEnv(args) {
   return { args: rest, env: { ...process.env, ACCESSCTL_DB: db } };
 }
 
-/** Runs this same command line again in a Node started with `flags`; its exit is ours. */
+/** The signals a supervisor (or `kill PID`) sends to end a command, passed on to the second Node. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs this same command line again in a Node started with `flags`; its exit is ours, and a
+ * signal sent to this process reaches it (it would otherwise run on, orphaned, when only this
+ * process is signalled).
+ */
 function rerun(flags, parentArgs) {
-  const { spawnSync } = require('node:child_process');
+  const { spawn } = require('node:child_process');
   const { args, env } = storeToEnv(parentArgs);
-  const r = spawnSync(process.execPath, [...process.execArgv, ...flags, path.join(__dirname, 'accessctl'), ...args], { stdio: 'inherit', env });
-  if (r.signal) process.kill(process.pid, r.signal);
-  process.exitCode = r.status === null ? 1 : r.status;
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, path.join(__dirname, 'accessctl'), ...args], { stdio: 'inherit', env });
+  const forward = (signal) => child.kill(signal);
+  for (const s of FORWARDED) process.on(s, forward);
+  child.on('error', (err) => {
+    for (const s of FORWARDED) process.off(s, forward);
+    process.stderr.write(`accessctl: could not start Node for this command (${err.message})\n`);
+    process.exitCode = 1;
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of FORWARDED) process.off(s, forward);
+    process.exitCode = code !== null ? code : 128 + (require('node:os').constants.signals[signal] || 0);
+    // Ended by a signal: so is this process (Node ignores SIGPIPE; the exit code says it then).
+    if (signal) process.kill(process.pid, signal);
+  });
 }
 
 module.exports = { load, chunk, heapFlags, rerun, storeToEnv, cacheKey };

@@ -132,7 +132,8 @@ async function buildCli() {
     logLevel: 'warning',
   });
   // Runs a few commands in-process and saves the compiled code; see scripts/warm-cache.cjs.
-  execFileSync(process.execPath, [new URL('./warm-cache.cjs', import.meta.url).pathname], { stdio: 'inherit' });
+  // Without the builder's NODE_OPTIONS: the cache in dist/ is the one for a Node given no flags.
+  execFileSync(process.execPath, [new URL('./warm-cache.cjs', import.meta.url).pathname], { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } });
 }
 
 /**

@@ -31,7 +31,7 @@ const commands = [
 (async () => {
   for (const argv of commands) await cli.run(['--db', db, ...argv], parts());
   const dist = path.join(__dirname, '..', 'dist');
-  fs.writeFileSync(path.join(dist, `accessctl.cjs.${cacheKey()}.cache`), script.createCachedData());
+  fs.writeFileSync(path.join(dist, `accessctl.cjs.${cacheKey([], '')}.cache`), script.createCachedData());
   // The build's digest covers its chunks too: a user's caches are recorded per build.
   const hash = crypto.createHash('sha256').update(fs.readFileSync(path.join(dist, 'accessctl.cjs')));
   const digest = hash.update(fs.readFileSync(path.join(dist, 'pg.cjs'))).digest('hex');

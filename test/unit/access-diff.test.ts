@@ -249,7 +249,6 @@ describe('the population, subject by subject', () => {
 
 describe('the population of a replay held packed (access list --as-of)', () => {
   it('lists what the same replay held as objects lists, with every filter', () => {
-    const show = (gs: Iterable<Grant>) => [...gs].map((g) => [g.subject.kind, g.subject.id, g.subject.name, g.resource.id, g.resource.name, g.path.via, g.path.groupId, g.path.expiresAt].join('|'));
     let seen = 0;
     for (let seed = 1; seed <= 100; seed++) {
       const log = randomLog(seed, 80);
@@ -263,8 +262,9 @@ describe('the population of a replay held packed (access list --as-of)', () => {
       const { state, members } = replayedPopulation(packed);
       const filters: PopulationFilter[] = [{}, { subjectKind: 'user', subjectId: 'usr_2' }, { subjectKind: 'service', subjectId: 'svc_1' }, { resourceId: 'res_3' }, { groupId: 'grp_1' }];
       for (const filter of filters) {
-        const want = show(streamPopulation(plain.state, at, filter));
-        expect(show(streamPopulation(state, at, filter, members)), `seed ${seed} ${JSON.stringify(filter)}`).toEqual(want);
+        // Whole grants: the subject, every fact of the resource and every column of the path.
+        const want = [...streamPopulation(plain.state, at, filter)];
+        expect([...streamPopulation(state, at, filter, members)], `seed ${seed} ${JSON.stringify(filter)}`).toEqual(want);
         seen += want.length;
       }
     }

@@ -15,6 +15,8 @@ describe('heap flags', () => {
     expect(heapFlags(['access', 'list', '--all', '--as-of', '2026-11-01'])).toEqual(['--heap-growing-percent=20']);
     expect(heapFlags(['access', 'list', '--as-of=2026-11-01', '--user', 'a@x.io'])).toEqual(['--heap-growing-percent=20']);
     expect(heapFlags(['-f', 'csv', 'access', 'diff', '--from', '2026-11-01'])).toEqual(['--heap-growing-percent=20']);
+    expect(heapFlags(['-qs', 'prod', 'db', 'check'])).toEqual(['--heap-growing-percent=20']);
+    expect(heapFlags(['-qf', 'csv', 'access', 'list', '--as-of', '1d', '--all'])).toEqual(['--heap-growing-percent=20']);
     expect(heapFlags(['access', 'list', '--all'])).toEqual(['--max-semi-space-size=2']);
     expect(heapFlags(['-f', 'csv', 'audit', 'list'])).toEqual(['--max-semi-space-size=2']);
   });

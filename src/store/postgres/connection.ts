@@ -33,7 +33,13 @@ interface PgModules {
 
 /** pg is loaded on first use only: a SQLite command never pays for it. */
 async function loadPg(): Promise<PgModules> {
-  const pgModule = await withNavigator(async () => (await import('pg')) as unknown as { default?: typeof import('pg') } & typeof import('pg'));
+  let pgModule: { default?: typeof import('pg') } & typeof import('pg');
+  try {
+    pgModule = await withNavigator(async () => (await import('pg')) as unknown as { default?: typeof import('pg') } & typeof import('pg'));
+  } catch (err) {
+    // The driver ships inside accessctl (dist/pg.cjs): this is a broken install, not a server's fault.
+    throw new StoreError(`cannot load accessctl's PostgreSQL driver: ${err instanceof Error ? err.message : String(err)}`, 'reinstall accessctl: npm install, or npm run build in a checkout');
+  }
   const cursorModule = (await import('pg-cursor')) as unknown as { default?: typeof import('pg-cursor') } & typeof import('pg-cursor');
   const pg = pgModule.default ?? pgModule;
   // int8 (count(*), BIGINT times) arrives as text by default; every value we store is a safe integer.
