@@ -126,7 +126,8 @@ function saveCache(script, file) {
  * one; otherwise a missing or rejected cache is recorded when the process exits.
  */
 function load(cacheOut) {
-  return loadFile(path.join(DIST, 'accessctl.cjs'), cacheOut ? { data: undefined, save: null } : findCache(path.join(DIST, 'accessctl.cjs')));
+  const file = path.join(DIST, 'accessctl.cjs');
+  return loadFile(file, cacheOut ? { data: undefined, save: null } : findCache(file));
 }
 
 const chunks = new Map();
